@@ -1,0 +1,56 @@
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { FieldValue } from '../protocol/index.js';
+
+/** A point as a collector returns it; the scheduler fills `time` with the cycle's start when omitted. */
+export interface CollectedPoint {
+  measurement: string;
+  tags: Record<string, string>;
+  fields: Record<string, FieldValue>;
+  time?: number;
+}
+
+/** What a collector gets for one run. */
+export interface CollectContext {
+  /** Aborted when the run's timeout passes or the agent stops; pass it to every I/O call. */
+  signal: AbortSignal;
+  log: Logger;
+  /** Epoch ms; the start of this cycle unless a test says otherwise. */
+  now: () => number;
+  /** Hostname to tag the points with (from the agent config or the OS). */
+  hostname: string;
+  /** A directory of this collector instance's own, kept across restarts (e.g. last inventory hash). */
+  stateDir: string;
+  /** Memory of this collector instance kept between runs (e.g. previous counters for rates). */
+  memory: Map<string, unknown>;
+}
+
+/**
+ * The whole contract of a collector: a name (also its config `type:` and measurement prefix), a strict
+ * zod schema for its own config keys, and `collect`, which does the I/O. A target that is down is
+ * data (a point saying so); throwing means the collector itself could not run.
+ *
+ * @example
+ * export const uptime = defineCollector({
+ *   name: 'uptime',
+ *   defaultInterval: '60s',
+ *   config: z.strictObject({}),
+ *   async collect(_cfg, ctx) {
+ *     return [{ measurement: 'host', tags: { hostname: ctx.hostname }, fields: { uptime_s: os.uptime() } }];
+ *   },
+ * });
+ */
+export interface Collector<S extends z.ZodObject = z.ZodObject> {
+  name: string;
+  /** How often to run when the config does not say, e.g. "30s". */
+  defaultInterval: string;
+  /** Longest a run may take when the config does not say; defaults to the interval. */
+  defaultTimeout?: string;
+  /** Strict schema of the collector's own keys (`type`, `interval`, `timeout` are added by the agent). */
+  config: S;
+  collect(cfg: z.output<S>, ctx: CollectContext): Promise<CollectedPoint[]>;
+}
+
+export function defineCollector<S extends z.ZodObject>(collector: Collector<S>): Collector<S> {
+  return collector;
+}

@@ -1,0 +1,12 @@
+import type { Collector } from '../collector.js';
+import { hostCollector } from './host/index.js';
+
+/**
+ * Every collector the agent can run, keyed by its config `type:`. Adding a collector is its folder
+ * under collectors/ plus one line here.
+ */
+export const collectors = {
+  host: hostCollector,
+} as const satisfies Record<string, Collector>;
+
+export type CollectorType = keyof typeof collectors;

@@ -1,0 +1,97 @@
+import { hostname as osHostname } from 'node:os';
+import { z } from 'zod';
+import { type LoadOptions, loadConfig } from '../lib/config.js';
+import { byteSize, duration, parseDuration } from '../lib/units.js';
+import type { Collector } from './collector.js';
+import { collectors } from './collectors/index.js';
+
+/** One entry of `collectors:` after validation; the other keys are the collector's own config. */
+export interface CollectorEntry {
+  type: string;
+  name?: string | undefined;
+  interval: number;
+  timeout?: number | undefined;
+  [key: string]: unknown;
+}
+
+function collectorEntry(c: Collector) {
+  return c.config.extend({
+    type: z.literal(c.name),
+    name: z
+      .string()
+      .regex(/^[a-z0-9_-]+$/)
+      .optional()
+      .describe('instance name, needed when the same type runs twice (defaults to the type)'),
+    interval: duration().default(parseDuration(c.defaultInterval)).describe('how often the collector runs'),
+    timeout: duration()
+      .optional()
+      .describe('longest a run may take before it is aborted (default: the interval, capped at 5m)'),
+  });
+}
+
+const entries = Object.values(collectors as Record<string, Collector>).map(collectorEntry);
+const collectorEntries = z.discriminatedUnion('type', entries as [(typeof entries)[0], ...typeof entries], {
+  error: (issue) =>
+    issue.code === 'invalid_union'
+      ? `unknown collector type (known: ${Object.keys(collectors).join(', ')})`
+      : undefined,
+});
+
+export const agentConfigSchema = z.strictObject({
+  agent: z
+    .strictObject({
+      state_dir: z.string().min(1).describe('where the credential, the send queue and collector state live'),
+      hostname: z.string().min(1).optional().describe("name to tag points with (default: the OS's hostname)"),
+      log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    })
+    .describe('the agent process'),
+  server: z.strictObject({
+    urls: z
+      .array(z.url({ protocol: /^https?$/ }))
+      .min(1)
+      .describe('collector base URLs, tried in order; the next is used when one fails'),
+    enrollment_token: z
+      .string()
+      .min(16)
+      .optional()
+      .describe('per-site token, needed only until the agent has enrolled; use ${ENV} or ${file:...}'),
+    ca_file: z.string().optional().describe('PEM file of a private CA to trust for HTTPS'),
+    request_timeout: duration().default(15_000),
+  }),
+  queue: z
+    .strictObject({
+      max_bytes: byteSize().default(64 * 1024 ** 2).describe('on-disk queue size; beyond it the oldest batches are dropped and counted'),
+      batch_max_points: z.number().int().min(1).max(5000).default(1000),
+      send_interval: duration().default(5_000).describe('how often queued batches are sent'),
+      backoff_max: duration().default(300_000).describe('longest wait between retries'),
+    })
+    .default({ max_bytes: 64 * 1024 ** 2, batch_max_points: 1000, send_interval: 5_000, backoff_max: 300_000 }),
+  health_interval: duration().default(60_000).describe('how often agent_health is reported'),
+  collectors: z
+    .array(collectorEntries as unknown as z.ZodType<CollectorEntry>)
+    .min(1, 'at least one collector is required')
+    .superRefine((list, ctx) => {
+      const seen = new Set<string>();
+      list.forEach((c, i) => {
+        const id = c.name ?? c.type;
+        if (seen.has(id)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'name'],
+            message: `collector "${id}" is configured twice: give each a distinct name`,
+          });
+        }
+        seen.add(id);
+      });
+    }),
+});
+
+export type AgentConfig = z.output<typeof agentConfigSchema>;
+
+export function loadAgentConfig(file: string, options?: LoadOptions): AgentConfig {
+  return loadConfig(file, agentConfigSchema, options);
+}
+
+export function agentHostname(cfg: AgentConfig): string {
+  return cfg.agent.hostname ?? osHostname();
+}

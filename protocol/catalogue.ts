@@ -1,0 +1,22 @@
+import type { MeasurementSpec } from './measurement.js';
+import { agentHealth, collectorRun, serverHealth } from './measurements/agent.js';
+import { host, hostDisk } from './measurements/host.js';
+
+/**
+ * Every measurement hatang knows, keyed by name. The server refuses any other measurement and any
+ * field whose type differs from the one declared here. Adding a measurement is one line here plus
+ * its file under measurements/.
+ */
+export const catalogue = {
+  host,
+  host_disk: hostDisk,
+  agent_health: agentHealth,
+  collector_run: collectorRun,
+  server_health: serverHealth,
+} as const satisfies Record<string, MeasurementSpec>;
+
+export type MeasurementName = keyof typeof catalogue;
+
+export function lookupMeasurement(name: string): MeasurementSpec | undefined {
+  return Object.hasOwn(catalogue, name) ? (catalogue as Record<string, MeasurementSpec>)[name] : undefined;
+}

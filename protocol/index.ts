@@ -1,0 +1,6 @@
+export * from './catalogue.js';
+export * from './check.js';
+export * from './measurement.js';
+export * from './measurements/agent.js';
+export * from './measurements/host.js';
+export * from './point.js';

@@ -1,0 +1,43 @@
+import type { FieldType } from './point.js';
+
+export interface FieldSpec {
+  type: FieldType;
+  description: string;
+}
+
+/** What the catalogue knows about one measurement: its tags and its typed fields. */
+export interface MeasurementSpec<
+  N extends string = string,
+  T extends string = string,
+  F extends Record<string, FieldSpec> = Record<string, FieldSpec>,
+> {
+  name: N;
+  description: string;
+  /** Tags the sender sets. `agent_id` and `site_id` are stamped by the server and never listed here. */
+  tags: readonly T[];
+  fields: F;
+}
+
+/**
+ * Declares a measurement with literal names kept in its type, so dashboards and tests that say
+ * `host.fields.cpu_load_percent` stop compiling when a field is renamed.
+ *
+ * @example
+ * export const host = defineMeasurement({
+ *   name: 'host',
+ *   description: 'load, memory and uptime of the machine running the agent',
+ *   tags: ['hostname'],
+ *   fields: { cpu_load_percent: { type: 'float', description: 'CPU busy, %' } },
+ * });
+ */
+export function defineMeasurement<
+  const N extends string,
+  const T extends string,
+  const F extends Record<string, FieldSpec>,
+>(spec: MeasurementSpec<N, T, F>): MeasurementSpec<N, T, F> {
+  return spec;
+}
+
+/** Tags the server stamps on every point from an agent's credential. */
+export const stampedTags = ['agent_id', 'site_id'] as const;
+export type StampedTag = (typeof stampedTags)[number];

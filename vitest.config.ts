@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['**/*.test.ts'],
+    exclude: ['node_modules/**', 'dist/**', '.data/**'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Tests start real services (influxd, snmpd, namespaces); two cores cannot run many files at once.
+    maxWorkers: 2,
+    fileParallelism: true,
+  },
+});
