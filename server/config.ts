@@ -1,0 +1,107 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { type LoadOptions, loadConfig } from '../lib/config.js';
+import { byteSize, duration } from '../lib/units.js';
+import { wireLimits } from '../protocol/index.js';
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters (hatang token hash)');
+
+const site = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lowercase letters, digits and -'),
+  name: z.string().min(1).describe('human name, e.g. "Sở Thông tin và Truyền thông"'),
+  enrollment_token_sha256: sha256Hex.describe('sha256 of the enrollment token, from `hatang token hash`'),
+});
+
+const influxV1 = z.strictObject({
+  kind: z.literal('influxdb-v1'),
+  url: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8086'),
+  database: z.string().min(1).default('hatang'),
+  retention_policy: z.string().min(1).optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  create_database: z.boolean().default(true).describe('create the database when it is missing'),
+  timeout: duration().default(10_000),
+});
+
+const influxV2 = z.strictObject({
+  kind: z.literal('influxdb-v2'),
+  url: z.url({ protocol: /^https?$/ }),
+  org: z.string().min(1),
+  bucket: z.string().min(1),
+  token: z.string().min(1).describe('API token with write access to the bucket; use ${ENV}'),
+  timeout: duration().default(10_000),
+});
+
+export const serverConfigSchema = z.strictObject({
+  instance: z.string().min(1).default(hostname()).describe('name of this collector in server_health'),
+  log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  listen: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      tls: z
+        .strictObject({ cert_file: z.string().min(1), key_file: z.string().min(1) })
+        .optional()
+        .describe('serve HTTPS with this PEM certificate chain and key'),
+    })
+    .prefault({}),
+  auth: z.strictObject({
+    signing_key: z
+      .string()
+      .min(32, 'must be at least 32 characters (use ${HATANG_SIGNING_KEY} or ${file:...})')
+      .describe('HMAC key signing agent credentials; every collector of a deployment shares it'),
+    sites: z
+      .array(site)
+      .min(1, 'at least one site is required')
+      .superRefine((sites, ctx) => {
+        const ids = new Set<string>();
+        const hashes = new Set<string>();
+        sites.forEach((s, i) => {
+          if (ids.has(s.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate site id "${s.id}"` });
+          if (hashes.has(s.enrollment_token_sha256)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [i, 'enrollment_token_sha256'],
+              message: 'same token as another site: each site needs its own token',
+            });
+          }
+          ids.add(s.id);
+          hashes.add(s.enrollment_token_sha256);
+        });
+      }),
+    revoked_agents: z.array(z.string().min(1)).default([]).describe('agent ids refused from now on'),
+    revocation_file: z
+      .string()
+      .optional()
+      .describe('file with one revoked agent id per line, re-read when it changes'),
+  }),
+  storage: z.discriminatedUnion('kind', [influxV1, influxV2]).prefault({ kind: 'influxdb-v1' }),
+  spool: z.strictObject({
+    dir: z.string().min(1).describe('where accepted points wait while InfluxDB is unreachable'),
+    max_bytes: byteSize().default(2 * 1024 ** 3),
+    segment_bytes: byteSize().default(16 * 1024 ** 2),
+  }),
+  write: z
+    .strictObject({
+      batch_max_points: z.number().int().min(1).max(50_000).default(5000),
+      linger: duration().default(5).describe('how long a write waits for more requests to join it'),
+      concurrency: z.number().int().min(1).max(16).default(2).describe('InfluxDB writes in flight'),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      body_max_bytes: byteSize().default(1024 ** 2).describe('request body as sent (compressed)'),
+      decompressed_max_bytes: byteSize().default(16 * 1024 ** 2),
+      points_per_batch: z.number().int().min(1).max(wireLimits.pointsPerBatch).default(wireLimits.pointsPerBatch),
+    })
+    .prefault({}),
+  shutdown_grace: duration().default(10_000).describe('how long open requests may finish on SIGTERM'),
+  health_interval: duration().default(60_000).describe('how often server_health is written'),
+});
+
+export type ServerConfig = z.output<typeof serverConfigSchema>;
+export type StorageConfig = ServerConfig['storage'];
+
+export function loadServerConfig(file: string, options?: LoadOptions): ServerConfig {
+  return loadConfig(file, serverConfigSchema, options);
+}

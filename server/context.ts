@@ -1,0 +1,23 @@
+import type { Logger } from 'pino';
+import type { ServerConfig } from './config.js';
+import type { Identity } from './credentials.js';
+import type { Metrics } from './metrics.js';
+import type { WritePipeline } from './pipeline.js';
+import type { RevocationList } from './revocation.js';
+import type { Spool } from './spool.js';
+import type { Storage } from './storage/index.js';
+
+/** Everything the routes need, built by `main` (or a test) and passed to `createApp`. */
+export interface AppDeps {
+  config: ServerConfig;
+  log: Logger;
+  metrics: Metrics;
+  storage: Storage;
+  spool: Spool;
+  pipeline: WritePipeline;
+  revocations: RevocationList;
+}
+
+export interface AppEnv {
+  Variables: { requestId: string; identity: Identity };
+}

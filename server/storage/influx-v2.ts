@@ -1,0 +1,63 @@
+import { InfluxDB, Point as LinePoint, HttpError } from '@influxdata/influxdb-client';
+import { lookupMeasurement, type Point } from '../../protocol/index.js';
+import type { StorageConfig } from '../config.js';
+import { type Storage, StorageError } from './storage.js';
+
+/**
+ * InfluxDB 2.x through @influxdata/influxdb-client. Each write uses its own WriteApi with retries off
+ * and is awaited to the end: the client's own retry buffer loses lines when closed mid-retry, and
+ * retrying is the spool's job anyway.
+ */
+export class InfluxV2Storage implements Storage {
+  readonly describe: string;
+  private readonly client: InfluxDB;
+
+  constructor(private readonly cfg: Extract<StorageConfig, { kind: 'influxdb-v2' }>) {
+    this.describe = `influxdb-v2 ${new URL(cfg.url).origin} bucket=${cfg.bucket}`;
+    this.client = new InfluxDB({ url: cfg.url, token: cfg.token, timeout: cfg.timeout });
+  }
+
+  async write(points: readonly Point[]): Promise<void> {
+    const api = this.client.getWriteApi(this.cfg.org, this.cfg.bucket, 'ms', {
+      maxRetries: 0,
+      batchSize: points.length + 1,
+      flushInterval: 0,
+    });
+    api.writePoints(points.map(toLinePoint));
+    try {
+      await api.close();
+    } catch (err) {
+      const status = err instanceof HttpError ? err.statusCode : undefined;
+      throw new StorageError(`influxdb write: ${(err as Error).message}`, status === 400 || status === 422, {
+        cause: err,
+      });
+    }
+  }
+
+  async ping(timeoutMs: number): Promise<boolean> {
+    try {
+      const res = await fetch(new URL('/ping', this.cfg.url), { signal: AbortSignal.timeout(timeoutMs) });
+      return res.status === 204 || res.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  async prepare(): Promise<void> {
+    // Buckets are created by the InfluxDB administrator with their retention; nothing to do.
+  }
+}
+
+function toLinePoint(p: Point): LinePoint {
+  const spec = lookupMeasurement(p.measurement);
+  const line = new LinePoint(p.measurement).timestamp(p.time);
+  for (const [k, v] of Object.entries(p.tags)) line.tag(k, v);
+  for (const [k, v] of Object.entries(p.fields)) {
+    const type = spec?.fields[k]?.type;
+    if (type === 'integer') line.intField(k, v as number);
+    else if (type === 'boolean') line.booleanField(k, v as boolean);
+    else if (type === 'string') line.stringField(k, v as string);
+    else line.floatField(k, v as number);
+  }
+  return line;
+}

@@ -1,0 +1,20 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Influxd } from '../../lib/influxd.js';
+import { freeTcpPort } from './ports.js';
+
+export { rows, type InfluxSeries } from '../../lib/influxd.js';
+
+/** A real influxd in a temp dir on free loopback ports; `dispose()` stops it and deletes its data. */
+export async function startInfluxd(): Promise<Influxd & { dispose(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'hatang-influxd-'));
+  const influxd = new Influxd({ dir, httpPort: await freeTcpPort(), rpcPort: await freeTcpPort() });
+  await influxd.start();
+  return Object.assign(influxd, {
+    async dispose() {
+      await influxd.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+}

@@ -1,0 +1,47 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { type ServerConfig, serverConfigSchema } from '../../server/config.js';
+import { hashToken, issueCredential } from '../../server/credentials.js';
+import { type RunningServer, startServer } from '../../server/main.js';
+
+export const testSigningKey = 'test-signing-key-0123456789abcdef0123456789';
+export const siteTokens = {
+  'so-tttt': 'enroll-so-tttt-0123456789abcdef',
+  'huyen-a': 'enroll-huyen-a-0123456789abcdef',
+} as const;
+
+/** A server config for tests: real influxd URL, a temp spool, two sites, port chosen by the OS. */
+export function testServerConfig(influxUrl: string, overrides: Record<string, unknown> = {}): ServerConfig {
+  const spoolDir = mkdtempSync(join(tmpdir(), 'hatang-spool-'));
+  return serverConfigSchema.parse({
+    instance: 'test',
+    listen: { host: '127.0.0.1', port: 0 },
+    auth: {
+      signing_key: testSigningKey,
+      sites: Object.entries(siteTokens).map(([id, token]) => ({
+        id,
+        name: id,
+        enrollment_token_sha256: hashToken(token),
+      })),
+    },
+    storage: { kind: 'influxdb-v1', url: influxUrl, database: 'hatang', timeout: '3s' },
+    spool: { dir: spoolDir },
+    ...overrides,
+  });
+}
+
+export async function startTestServer(config: ServerConfig): Promise<RunningServer & { dispose(): Promise<void> }> {
+  const server = await startServer(config, pino({ level: process.env.HATANG_TEST_LOG ?? 'silent' }));
+  return Object.assign(server, {
+    async dispose() {
+      await server.close();
+      rmSync(config.spool.dir, { recursive: true, force: true });
+    },
+  });
+}
+
+export function agentCredential(agentId: string, siteId: string): Promise<string> {
+  return issueCredential({ role: 'agent', subject: agentId, siteId }, testSigningKey);
+}
