@@ -165,3 +165,8 @@ export function loadConfig<S extends z.ZodType>(file: string, schema: S, options
   if (problems.length > 0) throw new ConfigError(file, problems);
   return (result as { data: z.output<S> }).data;
 }
+
+/** A command line that cannot be understood; the CLI prints it with the usage text. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

@@ -1,0 +1,151 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { sleep } from '../../lib/sleep.js';
+import { checkAgainstCatalogue, collectorRun, type Point, pointSchema } from '../../protocol/index.js';
+import type { CollectContext, Collector } from '../collector.js';
+import type { CollectorEntry } from '../config.js';
+
+/** The outcome of one run of one collector, as reported in collector_run and the status file. */
+export interface RunResult {
+  collector: string;
+  startedAt: number;
+  success: boolean;
+  durationMs: number;
+  points: Point[];
+  error: string;
+}
+
+export interface SchedulerOptions {
+  entries: readonly CollectorEntry[];
+  registry: Record<string, Collector>;
+  hostname: string;
+  stateDir: string;
+  log: Logger;
+  /** Receives each run's valid points plus its collector_run point. */
+  deliver: (result: RunResult) => Promise<void>;
+}
+
+const MAX_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * Runs each configured collector on its own interval. Runs of one collector never overlap: the next
+ * starts one interval after the previous started, or at once if it ran long. A run that throws or
+ * passes its timeout is logged and reported as collector_run success=false; the others go on.
+ */
+export class Scheduler {
+  private readonly memories = new Map<string, Map<string, unknown>>();
+  private loops: Promise<void>[] = [];
+
+  constructor(private readonly o: SchedulerOptions) {}
+
+  /** Runs every collector once, concurrently, and resolves when all have delivered. */
+  async runOnce(signal: AbortSignal): Promise<RunResult[]> {
+    return Promise.all(this.o.entries.map((e) => this.runAndDeliver(e, signal)));
+  }
+
+  start(signal: AbortSignal): void {
+    this.loops = this.o.entries.map((entry) => this.loop(entry, signal));
+  }
+
+  /** Resolves when every loop has seen the abort and finished its current run. */
+  async stopped(): Promise<void> {
+    await Promise.all(this.loops);
+  }
+
+  private async loop(entry: CollectorEntry, signal: AbortSignal): Promise<void> {
+    // Spread the first runs over a few seconds so collectors don't all start on the same tick.
+    await sleep(Math.random() * Math.min(entry.interval, 3_000), signal);
+    while (!signal.aborted) {
+      const started = Date.now();
+      await this.runAndDeliver(entry, signal);
+      await sleep(Math.max(0, started + entry.interval - Date.now()), signal);
+    }
+  }
+
+  private async runAndDeliver(entry: CollectorEntry, signal: AbortSignal): Promise<RunResult> {
+    const result = await this.run(entry, signal);
+    try {
+      await this.o.deliver(result);
+    } catch (err) {
+      this.o.log.error({ err, collector: result.collector }, 'cannot queue the run\'s points');
+    }
+    return result;
+  }
+
+  /** One run of one collector, bounded by its timeout; never throws. */
+  async run(entry: CollectorEntry, stop: AbortSignal): Promise<RunResult> {
+    const id = entry.name ?? entry.type;
+    const collector = this.o.registry[entry.type] as Collector;
+    const startedAt = Date.now();
+    const timeoutMs = entry.timeout ?? Math.min(entry.interval, MAX_TIMEOUT_MS);
+    const ac = new AbortController();
+    const onStop = () => ac.abort(new Error('agent stopping'));
+    stop.addEventListener('abort', onStop, { once: true });
+    const timer = setTimeout(() => ac.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    const log = this.o.log.child({ collector: id });
+    let memory = this.memories.get(id);
+    if (!memory) this.memories.set(id, (memory = new Map()));
+    const stateDir = join(this.o.stateDir, id);
+    const ctx: CollectContext = {
+      signal: ac.signal,
+      log,
+      now: () => startedAt,
+      hostname: this.o.hostname,
+      stateDir,
+      memory,
+    };
+    let points: Point[] = [];
+    let error = '';
+    try {
+      await mkdir(stateDir, { recursive: true, mode: 0o700 });
+      const aborted = new Promise<never>((_, reject) => {
+        ac.signal.addEventListener('abort', () => reject(ac.signal.reason), { once: true });
+      });
+      // The race makes a collector that ignores its signal still end on time; its late result is dropped.
+      const collected = await Promise.race([collector.collect(entry as never, ctx), aborted]);
+      const checked = validate(collected.map((p) => ({ ...p, time: p.time ?? startedAt })));
+      points = checked.valid;
+      if (checked.problems.length > 0) {
+        error = `dropped ${checked.dropped} invalid point(s): ${checked.problems.slice(0, 3).join('; ')}`;
+        log.error({ problems: checked.problems.slice(0, 20) }, 'collector produced invalid points');
+      }
+    } catch (err) {
+      error = `${(err as Error).message}${(err as Error).cause ? `: ${((err as Error).cause as Error).message ?? ''}` : ''}`;
+      log.error({ err }, 'collector run failed');
+    } finally {
+      clearTimeout(timer);
+      stop.removeEventListener('abort', onStop);
+    }
+    const durationMs = Date.now() - startedAt;
+    const success = error === '';
+    log.debug({ duration_ms: durationMs, points: points.length, success }, 'collector run');
+    points.push({
+      measurement: collectorRun.name,
+      tags: { hostname: this.o.hostname, collector: id },
+      fields: { success, duration_ms: durationMs, points: points.length, error: error.slice(0, 1000) },
+      time: startedAt,
+    });
+    return { collector: id, startedAt, success, durationMs, points, error };
+  }
+}
+
+/** Keeps the points the server would accept, so one bad point cannot get a whole batch refused. */
+function validate(points: unknown[]): { valid: Point[]; problems: string[]; dropped: number } {
+  const valid: Point[] = [];
+  const problems: string[] = [];
+  points.forEach((p, i) => {
+    const parsed = pointSchema.safeParse(p);
+    if (!parsed.success) {
+      problems.push(...parsed.error.issues.map((x) => `points[${i}].${x.path.join('.')}: ${x.message}`));
+      return;
+    }
+    const issues = checkAgainstCatalogue([parsed.data]);
+    if (issues.length > 0) {
+      problems.push(...issues.map((x) => `${x.path.replace('points[0]', `points[${i}]`)}: ${x.message}`));
+      return;
+    }
+    valid.push(parsed.data);
+  });
+  return { valid, problems, dropped: points.length - valid.length };
+}

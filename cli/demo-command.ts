@@ -1,0 +1,165 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Influxd, rows } from '../lib/influxd.js';
+import { sleep } from '../lib/sleep.js';
+import { projectRoot } from '../lib/version.js';
+import { hashToken } from '../server/credentials.js';
+
+const INFLUX_PORT = 8086;
+const SERVER_PORT = 8080;
+
+/**
+ * `hatang demo`: the whole path on one machine, on loopback — a local InfluxDB with its data under
+ * .data/, the collector server and an agent reporting to it — then a summary of what landed.
+ * `--once` runs the agent once, prints the summary and stops everything (for scripts and CI).
+ */
+export async function demoCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { once: { type: 'boolean' } } });
+  const root = projectRoot();
+  const data = join(root, '.data');
+  const demoDir = join(data, 'demo');
+  const logs = join(data, 'logs');
+  mkdirSync(demoDir, { recursive: true, mode: 0o700 });
+  mkdirSync(logs, { recursive: true });
+  const secrets = demoSecrets(join(demoDir, 'secrets.json'));
+  const serverYaml = join(demoDir, 'server.yaml');
+  const agentYaml = join(demoDir, 'agent.yaml');
+  writeFileSync(serverYaml, serverConfig(data, secrets.token));
+  writeFileSync(agentYaml, agentConfig(data));
+  const env = { ...process.env, HATANG_DEMO_SIGNING_KEY: secrets.signing_key, HATANG_DEMO_TOKEN: secrets.token };
+
+  const started: { name: string; stop: () => Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+  };
+  const influxd = new Influxd({ dir: join(data, 'influxdb'), httpPort: INFLUX_PORT, rpcPort: 8088 });
+  try {
+    if (await influxd.ping()) {
+      console.log(`influxdb   already answering on ${influxd.url}; using it`);
+    } else {
+      await influxd.start();
+      started.push({ name: 'influxd', stop: () => influxd.stop() });
+      console.log(`influxdb   ${influxd.url} (pid ${influxd.pid}, data in .data/influxdb)`);
+    }
+    const cli = join(root, 'dist', 'cli', 'hatang.js');
+    const server = startChild('server', [cli, 'server', '--config', serverYaml], env, join(logs, 'server.log'));
+    started.push({ name: 'server', stop: () => stopChild(server) });
+    await waitHttp(`http://127.0.0.1:${SERVER_PORT}/healthz`, server, 20_000);
+    console.log(`server     http://127.0.0.1:${SERVER_PORT} (pid ${server.pid}; /healthz, /metrics; log .data/logs/server.log)`);
+
+    if (values.once) {
+      const agent = startChild('agent', [cli, 'agent', '--config', agentYaml, '--once'], env, join(logs, 'agent.log'));
+      const code = await new Promise<number>((resolve) => agent.once('exit', (c) => resolve(c ?? 1)));
+      console.log(`agent      ran once, exit code ${code} (log .data/logs/agent.log)`);
+      const landed = await summary(influxd);
+      return code === 0 && landed > 0 ? 0 : 1;
+    }
+
+    const agent = startChild('agent', [cli, 'agent', '--config', agentYaml], env, join(logs, 'agent.log'));
+    started.push({ name: 'agent', stop: () => stopChild(agent) });
+    console.log(`agent      pid ${agent.pid}, state in .data/agent, log .data/logs/agent.log`);
+    console.log(`configs    ${serverYaml}\n           ${agentYaml}`);
+    console.log(`look       node dist/cli/hatang.js agent status --config ${agentYaml}`);
+    console.log(`           influx -port ${INFLUX_PORT} -database hatang -execute 'SHOW MEASUREMENTS'`);
+    console.log('stop       Ctrl-C\n');
+    const stop = new AbortController();
+    process.once('SIGINT', () => stop.abort());
+    process.once('SIGTERM', () => stop.abort());
+    for (const child of [server, agent]) child.once('exit', () => stop.abort());
+    await sleep(15_000, stop.signal);
+    while (!stop.signal.aborted) {
+      await summary(influxd).catch((err) => console.error(`summary: ${(err as Error).message}`));
+      await sleep(30_000, stop.signal);
+    }
+    return 0;
+  } finally {
+    await stopAll();
+  }
+}
+
+function demoSecrets(file: string): { signing_key: string; token: string } {
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const secrets = { signing_key: randomBytes(36).toString('base64url'), token: randomBytes(24).toString('base64url') };
+  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  return secrets;
+}
+
+function serverConfig(data: string, token: string): string {
+  return `# Written by \`hatang demo\`; see config/server.example.yaml for every option.
+instance: demo
+listen: { host: 127.0.0.1, port: ${SERVER_PORT} }
+auth:
+  signing_key: \${HATANG_DEMO_SIGNING_KEY}
+  sites:
+    - id: demo
+      name: "Trung tâm tích hợp dữ liệu (demo)"
+      enrollment_token_sha256: ${hashToken(token)}
+storage: { kind: influxdb-v1, url: "http://127.0.0.1:${INFLUX_PORT}", database: hatang }
+spool: { dir: "${join(data, 'server', 'spool')}" }
+health_interval: 30s
+`;
+}
+
+function agentConfig(data: string): string {
+  return `# Written by \`hatang demo\`; see config/agent.example.yaml for every option.
+agent: { state_dir: "${join(data, 'agent')}" }
+server:
+  urls: ["http://127.0.0.1:${SERVER_PORT}"]
+  enrollment_token: \${HATANG_DEMO_TOKEN}
+queue: { send_interval: 5s }
+health_interval: 30s
+collectors:
+  - { type: host, interval: 15s }
+`;
+}
+
+function startChild(name: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
+  const log = openSync(logFile, 'a');
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', log, log] });
+  child.once('exit', (code, signal) => {
+    if (code !== 0 && signal === null && name !== 'agent') console.error(`${name} exited with ${code}; see ${logFile}`);
+  });
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(killer);
+}
+
+async function waitHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode} before answering`);
+    const ok = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.status < 500,
+      () => false,
+    );
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`${url}: no answer within ${timeoutMs} ms`);
+}
+
+/** Prints points per measurement in the last hour; returns the total. */
+async function summary(influxd: Influxd): Promise<number> {
+  const measurements = rows((await influxd.query('SHOW MEASUREMENTS'))[0]).map((r) => String(r.name));
+  let total = 0;
+  const lines: string[] = [];
+  for (const m of measurements) {
+    const series = await influxd.query(`SELECT count(*) FROM "${m.replace(/"/g, '')}" WHERE time > now() - 1h`);
+    const first = rows(series[0])[0] ?? {};
+    const n = Math.max(0, ...Object.entries(first).filter(([k]) => k !== 'time').map(([, v]) => Number(v)));
+    total += n;
+    lines.push(`  ${m.padEnd(20)} ${String(n).padStart(7)} points in the last hour`);
+  }
+  console.log(`${new Date().toISOString()} InfluxDB database hatang:\n${lines.join('\n') || '  (empty so far)'}`);
+  return total;
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+import { ConfigError, UsageError } from '../lib/config.js';
+import { createLogger } from '../lib/log.js';
+import { hatangVersion } from '../lib/version.js';
+
+const usage = `hatang ${hatangVersion()} — infrastructure inventory and monitoring
+
+usage:
+  hatang server [--config config/server.yaml] [--check]
+  hatang agent  [--config config/agent.yaml] [--once] [--check]
+  hatang agent status [--config config/agent.yaml]
+  hatang token new                 print a new enrollment token and the hash for server.yaml
+  hatang token hash <token>        print the sha256 of an existing token
+  hatang token issue --role auditor|admin --subject <name> [--config config/server.yaml]
+  hatang demo                      local InfluxDB, server and agent on loopback (see README)
+
+Configs are YAML, validated at start; every problem is listed with file:line:col.`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+/** Subcommands, a plain map: adding one is one line. Each module is loaded only when used. */
+const commands: Record<string, Command> = {
+  server: async (argv) => (await import('./server-command.js')).serverCommand(argv),
+  agent: async (argv) => (await import('./agent-command.js')).agentCommand(argv),
+  token: async (argv) => (await import('./token-command.js')).tokenCommand(argv),
+  demo: async (argv) => (await import('./demo-command.js')).demoCommand(argv),
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage);
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    console.log(hatangVersion());
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`hatang: unknown command "${name}"\n\n${usage}`);
+    return 2;
+  }
+  return command(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exitCode = 78; // EX_CONFIG
+      return;
+    }
+    if (err instanceof UsageError || (err as NodeJS.ErrnoException | undefined)?.code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`hatang: ${(err as Error).message}\n\n${usage}`);
+      process.exitCode = 2;
+      return;
+    }
+    createLogger('hatang').fatal({ err }, 'hatang failed');
+    console.error(`hatang: ${(err as Error).message}`);
+    process.exitCode = 1;
+  },
+);
+

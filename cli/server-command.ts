@@ -1,0 +1,28 @@
+import { parseArgs } from 'node:util';
+import { createLogger } from '../lib/log.js';
+import { loadServerConfig } from '../server/config.js';
+import { startServer } from '../server/main.js';
+
+export async function serverCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string', short: 'c', default: 'config/server.yaml' }, check: { type: 'boolean' } },
+  });
+  const config = loadServerConfig(values.config as string);
+  if (values.check) {
+    console.log(`${values.config}: ok`);
+    return 0;
+  }
+  const log = createLogger('hatang-server', config.log_level);
+  const server = await startServer(config, log);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      log.info({ signal }, 'signal received');
+      resolve();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  await server.close();
+  return 0;
+}
