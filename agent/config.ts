@@ -51,10 +51,8 @@ export const agentConfigSchema = z.strictObject({
       .min(1)
       .describe('collector base URLs, tried in order; the next is used when one fails'),
     enrollment_token: z
-      .string()
-      .min(16)
-      .optional()
-      .describe('per-site token, needed only until the agent has enrolled; use ${ENV} or ${file:...}'),
+      .preprocess((v) => (v === '' ? undefined : v), z.string().min(16).optional())
+      .describe('per-site token, needed only until the agent has enrolled; use ${ENV:-} or ${file:...}'),
     ca_file: z.string().optional().describe('PEM file of a private CA to trust for HTTPS'),
     request_timeout: duration().default(15_000),
   }),

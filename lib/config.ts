@@ -34,8 +34,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 const secretRef = /\$\{([^}]*)\}/g;
 
 /**
- * Replaces `${NAME}` with the environment variable NAME and `${file:/path}` with that file's text
- * (trimmed) in every string of the document. Values are never put into messages: they may be secrets.
+ * Replaces `${NAME}` with the environment variable NAME (`${NAME:-default}` when it may be unset or
+ * empty) and `${file:/path}` with that file's text (trimmed) in every string of the document. Values are never put into messages: they may be secrets.
  */
 function substitute(
   value: unknown,
@@ -54,13 +54,15 @@ function substitute(
           return '';
         }
       }
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(ref)) {
-        problem(path, `"\${${ref}}" is neither \${ENV_NAME} nor \${file:/path}`);
+      const m = /^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s.exec(ref);
+      if (!m) {
+        problem(path, `"\${${ref}}" is neither \${ENV_NAME}, \${ENV_NAME:-default} nor \${file:/path}`);
         return '';
       }
-      const found = env[ref];
+      const [, name, fallback] = m as unknown as [string, string, string | undefined];
+      const found = env[name] || fallback;
       if (found === undefined) {
-        problem(path, `environment variable ${ref} is not set`);
+        problem(path, `environment variable ${name} is not set`);
         return '';
       }
       return found;
