@@ -100,10 +100,20 @@ export class Influxd {
     }
   }
 
+  /** Freezes influxd (SIGSTOP): it keeps its sockets but answers nothing, like a hung server. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** Stops the influxd this object started (SIGTERM, then SIGKILL after 10 s). */
   async stop(): Promise<void> {
     const child = this.child;
     if (!child) return;
+    child.kill('SIGCONT');
     child.kill('SIGTERM');
     const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await this.exited;

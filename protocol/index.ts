@@ -4,3 +4,4 @@ export * from './measurement.js';
 export * from './measurements/agent.js';
 export * from './measurements/host.js';
 export * from './point.js';
+export * from './validate.js';

@@ -37,6 +37,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     batchMaxPoints: config.write.batch_max_points,
     lingerMs: config.write.linger,
     concurrency: config.write.concurrency,
+    ackTimeoutMs: config.write.ack_timeout,
   });
   const deps: AppDeps = {
     config,

@@ -12,6 +12,8 @@ export interface PipelineOptions {
   batchMaxPoints: number;
   lingerMs: number;
   concurrency: number;
+  /** How long a request waits on InfluxDB before its batch is fsynced to the spool and acknowledged. */
+  ackTimeoutMs: number;
 }
 
 interface Pending {
@@ -37,6 +39,8 @@ export class WritePipeline {
   private stopping = false;
   private idleWaiters: (() => void)[] = [];
   private wakeReplay: () => void = () => {};
+  /** Writes that passed ackTimeoutMs and still run; bounded so a hung InfluxDB cannot pile them up. */
+  private lateWrites = 0;
 
   constructor(private readonly o: PipelineOptions) {
     this.updateSpoolGauges();
@@ -98,13 +102,14 @@ export class WritePipeline {
   private async commit(group: Pending[]): Promise<void> {
     const points = group.length === 1 ? (group[0] as Pending).points : group.flatMap((g) => g.points);
     try {
-      if (this.o.spool.isEmpty && !this.replay) {
-        try {
-          await this.writeToStorage(points);
+      if (this.o.spool.isEmpty && !this.replay && this.lateWrites < this.o.concurrency) {
+        const outcome = await this.writeWithin(points);
+        if (outcome === 'stored') {
           for (const g of group) g.resolve();
           return;
-        } catch (err) {
-          this.o.log.warn({ err, points: points.length }, 'influxdb write failed; spooling');
+        }
+        if (outcome === 'slow') {
+          this.o.log.warn({ points: points.length, ack_timeout_ms: this.o.ackTimeoutMs }, 'influxdb slow; spooling');
         }
       }
       await this.o.spool.append(points);
@@ -115,6 +120,34 @@ export class WritePipeline {
     } catch (err) {
       for (const g of group) g.reject(err);
     }
+  }
+
+  /**
+   * Writes to InfluxDB but stops waiting after ackTimeoutMs: a slow InfluxDB must not hold agents'
+   * requests. A write still running then may land too; the spooled copy replays onto the same series
+   * and timestamps, which InfluxDB stores once.
+   */
+  private async writeWithin(points: readonly Point[]): Promise<'stored' | 'failed' | 'slow'> {
+    let timer: NodeJS.Timeout | undefined;
+    let late = false;
+    const write = this.writeToStorage(points).then(
+      () => 'stored' as const,
+      (err) => {
+        if (!late) this.o.log.warn({ err, points: points.length }, 'influxdb write failed; spooling');
+        return 'failed' as const;
+      },
+    );
+    const slow = new Promise<'slow'>((resolve) => {
+      timer = setTimeout(() => resolve('slow'), this.o.ackTimeoutMs);
+    });
+    const outcome = await Promise.race([write, slow]);
+    clearTimeout(timer);
+    if (outcome === 'slow') {
+      late = true;
+      this.lateWrites++;
+      void write.finally(() => this.lateWrites--);
+    }
+    return outcome;
   }
 
   private async writeToStorage(points: readonly Point[]): Promise<void> {

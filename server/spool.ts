@@ -25,6 +25,14 @@ export interface SpoolSegment {
   points: number;
 }
 
+interface WaitingAppend {
+  line: string;
+  bytes: number;
+  points: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
 interface SegmentInfo {
   file: string;
   bytes: number;
@@ -45,6 +53,7 @@ export class Spool {
   private active: { info: SegmentInfo; handle: FileHandle } | undefined;
   private nextSeq = 1;
   private chain: Promise<unknown> = Promise.resolve();
+  private waiting: WaitingAppend[] = [];
   private queuedAppends = 0;
   private totalBytes = 0;
   private totalPoints = 0;
@@ -96,35 +105,56 @@ export class Spool {
     return this.segments.length === 0 && this.queuedAppends === 0;
   }
 
-  /** Appends points durably. Rejects with SpoolFullError when the size limit would be passed. */
+  /**
+   * Appends points durably. Appends that arrive while a write is under way are written together
+   * with one fsync (group commit). Rejects with SpoolFullError when the size limit would be passed.
+   */
   append(points: readonly Point[]): Promise<void> {
     this.queuedAppends++;
-    return this.serial(async () => {
-      try {
-        const line = `${points.length} ${JSON.stringify(points)}\n`;
-        const size = Buffer.byteLength(line);
-        if (this.totalBytes + size > this.opts.maxBytes) {
-          if (!this.wasFull) {
-            this.opts.log.error(
-              { spool_bytes: this.totalBytes, max_bytes: this.opts.maxBytes },
-              'spool is full: refusing new batches until InfluxDB is back',
-            );
-          }
-          this.wasFull = true;
-          throw new SpoolFullError(this.totalBytes, this.opts.maxBytes);
-        }
-        this.wasFull = false;
-        const active = await this.activeFor(size);
-        await active.handle.write(line);
-        await active.handle.datasync();
-        active.info.bytes += size;
-        active.info.points += points.length;
-        this.totalBytes += size;
-        this.totalPoints += points.length;
-      } finally {
-        this.queuedAppends--;
-      }
+    return new Promise<void>((resolve, reject) => {
+      const line = `${points.length} ${JSON.stringify(points)}\n`;
+      this.waiting.push({ line, bytes: Buffer.byteLength(line), points: points.length, resolve, reject });
+      if (this.waiting.length === 1) void this.serial(() => this.writeWaiting());
     });
+  }
+
+  private async writeWaiting(): Promise<void> {
+    const group = this.waiting.splice(0);
+    const accepted: WaitingAppend[] = [];
+    let bytes = 0;
+    for (const w of group) {
+      if (this.totalBytes + bytes + w.bytes > this.opts.maxBytes) {
+        if (!this.wasFull) {
+          this.opts.log.error(
+            { spool_bytes: this.totalBytes, max_bytes: this.opts.maxBytes },
+            'spool is full: refusing new batches until InfluxDB is back',
+          );
+        }
+        this.wasFull = true;
+        this.queuedAppends--;
+        w.reject(new SpoolFullError(this.totalBytes, this.opts.maxBytes));
+        continue;
+      }
+      accepted.push(w);
+      bytes += w.bytes;
+    }
+    if (accepted.length === 0) return;
+    this.wasFull = false;
+    try {
+      const active = await this.activeFor(bytes);
+      await active.handle.write(accepted.map((w) => w.line).join(''));
+      await active.handle.datasync();
+      const points = accepted.reduce((n, w) => n + w.points, 0);
+      active.info.bytes += bytes;
+      active.info.points += points;
+      this.totalBytes += bytes;
+      this.totalPoints += points;
+      for (const w of accepted) w.resolve();
+    } catch (err) {
+      for (const w of accepted) w.reject(new Error(`spool append: ${(err as Error).message}`, { cause: err }));
+    } finally {
+      this.queuedAppends -= accepted.length;
+    }
   }
 
   /**

@@ -1,25 +1,11 @@
-import { FieldType, InfluxDB, type IPoint, type ISchemaOptions } from 'influx';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { InfluxDB } from 'influx';
 import type { IBackoffStrategy } from 'influx/lib/src/backoff/backoff.js';
-import { catalogue, type MeasurementSpec, type Point, stampedTags } from '../../protocol/index.js';
+import type { Point } from '../../protocol/index.js';
 import type { StorageConfig } from '../config.js';
+import { toLineProtocol } from './line-protocol.js';
 import { type Storage, StorageError } from './storage.js';
-
-const fieldTypes = {
-  float: FieldType.FLOAT,
-  integer: FieldType.INTEGER,
-  string: FieldType.STRING,
-  boolean: FieldType.BOOLEAN,
-} as const;
-
-/** node-influx schemas from the catalogue, so integers are written as integers (`1i`), never floats. */
-export function influxSchemas(database: string): ISchemaOptions[] {
-  return Object.values(catalogue as Record<string, MeasurementSpec>).map((spec) => ({
-    database,
-    measurement: spec.name,
-    tags: [...spec.tags, ...stampedTags],
-    fields: Object.fromEntries(Object.entries(spec.fields).map(([name, f]) => [name, fieldTypes[f.type]])),
-  }));
-}
 
 /**
  * node-influx takes a failing host out of its pool for up to 10 s, failing every write meanwhile with
@@ -30,11 +16,23 @@ const neverDisable: IBackoffStrategy = { getDelay: () => 0, next: () => neverDis
 /** InfluxDB 1.x (and 3.x's v1 compatibility API) through node-influx: `/write` and InfluxQL. */
 export class InfluxV1Storage implements Storage {
   readonly describe: string;
+  /** node-influx, for everything but writes: ping, database management, InfluxQL. */
   readonly client: InfluxDB;
+  private readonly writeUrl: URL;
+  private readonly authHeader: Record<string, string>;
+  private readonly httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 8 });
+  private readonly httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 8 });
 
   constructor(private readonly cfg: Extract<StorageConfig, { kind: 'influxdb-v1' }>) {
     const url = new URL(cfg.url);
     this.describe = `influxdb-v1 ${url.origin} db=${cfg.database}`;
+    this.writeUrl = new URL(`${url.pathname.replace(/\/$/, '')}/write`, url.origin);
+    this.writeUrl.searchParams.set('db', cfg.database);
+    this.writeUrl.searchParams.set('precision', 'ms');
+    if (cfg.retention_policy) this.writeUrl.searchParams.set('rp', cfg.retention_policy);
+    this.authHeader = cfg.username
+      ? { authorization: `Basic ${Buffer.from(`${cfg.username}:${cfg.password ?? ''}`).toString('base64')}` }
+      : {};
     this.client = new InfluxDB({
       host: url.hostname,
       port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
@@ -43,30 +41,44 @@ export class InfluxV1Storage implements Storage {
       database: cfg.database,
       // node-influx sends root:root when none are given; send nothing unless configured.
       ...(cfg.username ? { username: cfg.username, password: cfg.password ?? '' } : {}),
-      schema: influxSchemas(cfg.database),
       // Retries are the spool's job: a failed write must fail fast so the batch is spooled.
       pool: { maxRetries: 0, requestTimeout: cfg.timeout, backoff: neverDisable },
     });
   }
 
-  async write(points: readonly Point[]): Promise<void> {
-    const rows: IPoint[] = points.map((p) => ({
-      measurement: p.measurement,
-      tags: p.tags,
-      fields: p.fields,
-      timestamp: p.time,
-    }));
-    try {
-      await this.client.writePoints(rows, {
-        precision: 'ms',
-        ...(this.cfg.retention_policy ? { retentionPolicy: this.cfg.retention_policy } : {}),
-      });
-    } catch (err) {
-      const status = (err as { res?: { statusCode?: number } }).res?.statusCode;
-      // 400: InfluxDB refused the data (e.g. a field type conflict); 404: database missing, which
-      // prepare() fixes, so it is worth retrying.
-      throw new StorageError(`influxdb write: ${(err as Error).message}`, status === 400, { cause: err });
-    }
+  /** Writes through `/write?precision=ms` on a keep-alive connection; see line-protocol.ts for why. */
+  write(points: readonly Point[]): Promise<void> {
+    const body = Buffer.from(toLineProtocol(points));
+    const secure = this.writeUrl.protocol === 'https:';
+    return new Promise((resolve, reject) => {
+      const req = (secure ? httpsRequest : httpRequest)(
+        this.writeUrl,
+        {
+          method: 'POST',
+          agent: secure ? this.httpsAgent : this.httpAgent,
+          timeout: this.cfg.timeout,
+          headers: { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length, ...this.authHeader },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => {
+            if (text.length < 2000) text += d;
+          });
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            if (status === 204 || status === 200) return resolve();
+            const why = text.trim().slice(0, 300) || res.statusMessage;
+            // 400: InfluxDB refused the data itself (e.g. a field type conflict) — retrying cannot help.
+            // 404 (database missing, which prepare() fixes), 5xx and the rest may pass later.
+            reject(new StorageError(`influxdb write: ${status} ${why}`, status === 400));
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.cfg.timeout} ms`)));
+      req.on('error', (err) => reject(new StorageError(`influxdb write: ${err.message}`, false, { cause: err })));
+      req.end(body);
+    });
   }
 
   async ping(timeoutMs: number): Promise<boolean> {

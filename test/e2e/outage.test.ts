@@ -102,6 +102,31 @@ describe('when InfluxDB goes away', () => {
   });
 });
 
+describe('when InfluxDB hangs', () => {
+  it('answers within its ack timeout from the spool, and stores everything once InfluxDB wakes', async () => {
+    const server = await startTestServer(testServerConfig(influxd.url, { write: { ack_timeout: '100ms' } }));
+    cleanup.push(() => server.dispose());
+    cleanup.push(() => influxd.resume());
+    const agent = await simulatedAgent(server.url, 'hung-a');
+    expect(await agent.post(10)).toBe(202);
+    influxd.pause();
+    const started = performance.now();
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push(await agent.post(10));
+    const perRequest = (performance.now() - started) / 10;
+    expect(statuses).toEqual(Array(10).fill(202));
+    // Each answer waited at most the ack timeout plus an fsync, never the 3 s write timeout.
+    expect(perRequest).toBeLessThan(1_000);
+    expect((await health(server.url)).spool.points).toBeGreaterThanOrEqual(100);
+    influxd.resume();
+    await waitFor('the spool to drain', async () => {
+      const h = await health(server.url);
+      return h.spool.points === 0 && !h.spool.replaying;
+    });
+    expect(await storedSequence('hung-a')).toEqual(range(110));
+  });
+});
+
 describe('a server killed with a full spool', () => {
   it('loses nothing: the restarted server replays every point it had acknowledged', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hatang-restart-'));

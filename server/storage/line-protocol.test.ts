@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { toLineProtocol } from './line-protocol.js';
+
+describe('toLineProtocol', () => {
+  it('writes integers with i, floats plain, booleans and quoted strings, tags sorted', () => {
+    expect(
+      toLineProtocol([
+        {
+          measurement: 'collector_run',
+          tags: { hostname: 'pc-1', collector: 'host' },
+          fields: { points: 3, duration_ms: 12, success: true, error: 'ok' },
+          time: 1_700_000_000_000,
+        },
+      ]),
+    ).toBe('collector_run,collector=host,hostname=pc-1 points=3i,duration_ms=12,success=true,error="ok" 1700000000000');
+  });
+
+  it('escapes what line protocol needs escaped, and only that', () => {
+    expect(
+      toLineProtocol([
+        {
+          measurement: 'collector_run',
+          tags: { hostname: 'a,site_id=b c' },
+          fields: { error: 'say "hi" \\ bye\nnext' },
+          time: 1,
+        },
+      ]),
+    ).toBe('collector_run,hostname=a\\,site_id\\=b\\ c error="say \\"hi\\" \\\\ bye\nnext" 1');
+  });
+});
