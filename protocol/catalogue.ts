@@ -1,5 +1,6 @@
 import type { MeasurementSpec } from './measurement.js';
 import { agentHealth, collectorRun, serverHealth } from './measurements/agent.js';
+import { antivirus } from './measurements/antivirus.js';
 import { host, hostDisk } from './measurements/host.js';
 
 /**
@@ -10,6 +11,7 @@ import { host, hostDisk } from './measurements/host.js';
 export const catalogue = {
   host,
   host_disk: hostDisk,
+  antivirus,
   agent_health: agentHealth,
   collector_run: collectorRun,
   server_health: serverHealth,

@@ -1,4 +1,5 @@
 import type { Collector } from '../collector.js';
+import { antivirusCollector } from './antivirus/index.js';
 import { hostCollector } from './host/index.js';
 
 /**
@@ -7,6 +8,7 @@ import { hostCollector } from './host/index.js';
  */
 export const collectors = {
   host: hostCollector,
+  antivirus: antivirusCollector,
 } as const satisfies Record<string, Collector>;
 
 export type CollectorType = keyof typeof collectors;
