@@ -1,13 +1,19 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInfluxd, rows } from '../test/harness/influxd.js';
+import { waitFor } from '../test/harness/ports.js';
 import { agentCredential, siteTokens, startTestServer, testServerConfig } from '../test/harness/server.js';
 import type { Batch } from '../protocol/index.js';
 
 let influxd: Awaited<ReturnType<typeof startInfluxd>>;
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let token: string;
+let revokedToken: string;
+const revocationFile = join(mkdtempSync(join(tmpdir(), 'hatang-revoked-')), 'revoked.txt');
 let t0 = Date.now() - 60_000;
 
 function hostPoint(overrides: Partial<{ tags: Record<string, string>; fields: Record<string, unknown> }> = {}) {
@@ -56,8 +62,14 @@ const batch = (points: unknown[], id = `b-${t0}`) => ({ batch_id: id, points }) 
 
 beforeAll(async () => {
   influxd = await startInfluxd();
-  server = await startTestServer(testServerConfig(influxd.url));
+  writeFileSync(revocationFile, '# lost machines\n');
+  server = await startTestServer(
+    testServerConfig(influxd.url, {
+      auth: { ...testServerConfig(influxd.url).auth, revoked_agents: ['pc-lost-000000'], revocation_file: revocationFile },
+    }),
+  );
   token = await agentCredential('pc-kt-07-abc123', 'so-tttt');
+  revokedToken = await agentCredential('pc-lost-000000', 'so-tttt');
 });
 
 afterAll(async () => {
@@ -94,6 +106,7 @@ describe('POST /api/v1/ingest', () => {
     ['no credential', () => post(batch([hostPoint()]), { auth: null }), 401, /Bearer credential is required/],
     ['a forged credential', () => post(batch([hostPoint()]), { auth: 'x.y.z' }), 401, /credential is not valid/],
     ['an enrollment token instead of a credential', () => post(batch([hostPoint()]), { auth: siteTokens['so-tttt'] }), 401, /credential is not valid/],
+    ['a revoked agent', () => post(batch([hostPoint()]), { auth: revokedToken }), 403, /agent "pc-lost-000000" is revoked/],
     ['malformed JSON', () => post(null, { raw: '{"batch_id": "x", "points": [' }), 400, /body: malformed JSON/],
     ['invalid UTF-8', () => post(null, { raw: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) }), 400, /body: not valid UTF-8/],
     ['NaN written as a bare word', () => post(null, { raw: '{"batch_id":"n","points":[{"measurement":"host","tags":{},"fields":{"cpu_load_percent":NaN},"time":1700000000000}]}' }), 400, /malformed JSON/],
@@ -122,6 +135,18 @@ describe('POST /api/v1/ingest', () => {
       expect(after).toBe(before);
     });
   }
+
+  it('refuses an agent added to the revocation file while the server runs', async () => {
+    const stolen = await agentCredential('pc-stolen-111111', 'huyen-a');
+    expect((await post(batch([hostPoint()]), { auth: stolen })).status).toBe(202);
+    writeFileSync(revocationFile, '# lost machines\npc-stolen-111111  # reported 2026-11-20\n');
+    await waitFor('the revocation file to be re-read', async () => (await post(batch([hostPoint()]), { auth: stolen })).status === 403, {
+      timeoutMs: 10_000,
+      everyMs: 200,
+    });
+    expect((await post(batch([hostPoint()]), { auth: stolen })).body.message).toBe('agent "pc-stolen-111111" is revoked');
+    expect((await post(batch([hostPoint()]))).status).toBe(202);
+  });
 
   it('stores line-protocol injection attempts literally and never as a tag or point of their own', async () => {
     const nasty = ['a,site_id=other x=1', 'q"uote', 'back\\slash', 'sp ace=eq', "it's"];
