@@ -2,6 +2,7 @@ import type { MeasurementSpec } from './measurement.js';
 import { agentHealth, collectorRun, serverHealth } from './measurements/agent.js';
 import { antivirus } from './measurements/antivirus.js';
 import { host, hostDisk } from './measurements/host.js';
+import { inventory, inventoryChange } from './measurements/inventory.js';
 
 /**
  * Every measurement hatang knows, keyed by name. The server refuses any other measurement and any
@@ -11,6 +12,8 @@ import { host, hostDisk } from './measurements/host.js';
 export const catalogue = {
   host,
   host_disk: hostDisk,
+  inventory,
+  inventory_change: inventoryChange,
   antivirus,
   agent_health: agentHealth,
   collector_run: collectorRun,

@@ -4,5 +4,6 @@ export * from './measurement.js';
 export * from './measurements/agent.js';
 export * from './measurements/antivirus.js';
 export * from './measurements/host.js';
+export * from './measurements/inventory.js';
 export * from './point.js';
 export * from './validate.js';
