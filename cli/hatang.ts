@@ -12,6 +12,9 @@ usage:
   hatang token new                 print a new enrollment token and the hash for server.yaml
   hatang token hash <token>        print the sha256 of an existing token
   hatang token issue --role auditor|admin --subject <name> [--config config/server.yaml]
+  hatang endpoints import <file.csv> [--out config/endpoints.yaml]
+                                   turn an operator's spreadsheet into the endpoint registry
+  hatang endpoints check [config/endpoints.yaml]
   hatang demo                      local InfluxDB, server and agent on loopback (see README)
 
 Configs are YAML, validated at start; every problem is listed with file:line:col.`;
@@ -24,6 +27,7 @@ const commands: Record<string, Command> = {
   agent: async (argv) => (await import('./agent-command.js')).agentCommand(argv),
   token: async (argv) => (await import('./token-command.js')).tokenCommand(argv),
   demo: async (argv) => (await import('./demo-command.js')).demoCommand(argv),
+  endpoints: async (argv) => (await import('../lib/endpoints/cli.js')).endpointsCommand(argv),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,137 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../config.js';
+import { endpointsCommand } from './cli.js';
+import { importEndpointsCsv } from './csv.js';
+import { loadEndpoints } from './index.js';
+
+const exampleCsv = fileURLToPath(new URL('../../config/endpoints.example.csv', import.meta.url));
+
+/** Runs the command as `hatang endpoints ...` would, keeping what it printed. */
+async function run(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await endpointsCommand(argv, {
+    out: (t) => {
+      stdout += t;
+    },
+    err: (t) => {
+      stderr += t;
+    },
+  });
+  return { code, stdout, stderr };
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), `ht-endpoints-${process.pid}-`));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('hatang endpoints import', () => {
+  it('writes --out a registry that loads back equal to the sheet', async () => {
+    const out = join(dir, 'endpoints.yaml');
+    const result = await run('import', exampleCsv, '--out', out);
+    expect(result).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: `${out}: 12 endpoints imported from ${exampleCsv}\n`,
+    });
+    const expected = importEndpointsCsv(await readFile(exampleCsv, 'utf8'), exampleCsv).endpoints;
+    expect(loadEndpoints(out)).toEqual(expected);
+    expect((await readdir(dir)).filter((f) => f.includes('partial'))).toEqual([]);
+  });
+
+  it('prints the YAML on stdout without --out', async () => {
+    const result = await run('import', exampleCsv);
+    expect(result.code).toBe(0);
+    expect(loadEndpoints('stdout.yaml', { text: result.stdout }).map((e) => e.id)).toContain(
+      'van-giang-xuan-quan',
+    );
+  });
+
+  it('exits 1 with every problem on stderr and writes nothing when rows are bad', async () => {
+    const csv = join(dir, 'bad.csv');
+    const out = join(dir, 'never.yaml');
+    await writeFile(
+      csv,
+      'Mã;Tên;Cấp;Huyện;Địa chỉ IP\r\nso-y-te;Sở Y tế;Tỉnh;TP Hưng Yên;10.0.0.300\r\nso-y-te;Sở Tư pháp;Tỉnh;TP Hưng Yên;127.1.0.8\r\n',
+    );
+    const result = await run('import', csv, '--out', out);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      `${csv}:2: address "10.0.0.300" is not an IP address or hostname\n` +
+        `${csv}:3: id "so-y-te" is already used at line 2\n` +
+        `${csv}: 2 problems\n`,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses a sheet saved in a Windows code page instead of garbling the names', async () => {
+    const csv = join(dir, 'cp1258.csv');
+    // "Sở" in Windows-1258 is S, 0xD5 (Ơ) and the hook-above tone mark 0xD2: not UTF-8.
+    await writeFile(csv, Buffer.from([...Buffer.from('id,name\r\nso-y-te,S'), 0xd5, 0xd2, 0x0d, 0x0a]));
+    const result = await run('import', csv);
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `${csv}: not UTF-8 text: save the sheet as "CSV UTF-8 (Comma delimited)" in Excel, or pick UTF-8 in LibreOffice\n${csv}: 1 problem\n`,
+    });
+  });
+
+  it('reports a file that does not exist', async () => {
+    const result = await run('import', join(dir, 'missing.csv'));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('missing.csv: cannot read: ENOENT');
+  });
+
+  it('throws a usage error when the file is not named', async () => {
+    await expect(run('import')).rejects.toThrow(UsageError);
+    await expect(run('frobnicate')).rejects.toThrow('hatang endpoints: expected "import" or "check"');
+  });
+});
+
+describe('hatang endpoints check', () => {
+  it('summarises the demo registry by level and district', async () => {
+    const result = await run('check');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe('config/endpoints.yaml: 166 endpoints, no problems');
+    expect(lines[1]).toBe('by level: province 20, district 10, commune 136');
+    expect(lines).toContain('Ân Thi              0         1       16     17');
+    expect(lines).toContain('TP Hưng Yên        20         1       14     35');
+    expect(lines).toContain('straight to the data center (no parent): 1 (trung-tam-thdl)');
+  });
+
+  it('names what looks unfinished: districts without their office, points without coordinates', async () => {
+    const file = join(dir, 'partial.yaml');
+    await writeFile(
+      file,
+      'endpoints:\n  - { id: core, name: Core, level: province, district: TP Hưng Yên, address: 127.1.0.1 }\n' +
+        '  - { id: xa-a, name: UBND xã A, level: commune, district: Văn Giang, parent: core, address: 127.1.4.2, lat: 20.9, lon: 105.9 }\n',
+    );
+    const result = await run('check', file);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('districts with communes and no district point: Văn Giang\n');
+    expect(result.stdout).toContain('without lat/lon (left off map panels): 1 (core)\n');
+  });
+
+  it('exits 1 listing the problems of a bad registry', async () => {
+    const result = await run('check', 'lib/endpoints/testdata/missing-parent.yaml');
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'lib/endpoints/testdata/missing-parent.yaml:6:13 endpoints[0].parent: "trung-tam-thdl" is not the id of any endpoint\n' +
+        'lib/endpoints/testdata/missing-parent.yaml: 1 problem\n',
+    });
+  });
+});

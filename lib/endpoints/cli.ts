@@ -1,0 +1,128 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { ConfigError, UsageError } from '../config.js';
+import { importEndpointsCsv } from './csv.js';
+import { type Endpoint, endpointLevels, loadEndpoints } from './index.js';
+
+export const endpointsUsage = `usage:
+  hatang endpoints import <file.csv> [--out <file.yaml>]   spreadsheet export → registry YAML (stdout without --out)
+  hatang endpoints check [file]                            validate a registry (default config/endpoints.yaml) and summarise it`;
+
+/** Where the command writes; tests pass their own to read what an operator would see. */
+export interface CommandIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processIo: CommandIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/**
+ * `hatang endpoints import|check`. Returns the exit code: 0, or 1 when the input has problems (each
+ * printed on stderr as `file:line: ...`). A command line it cannot understand throws a UsageError.
+ *
+ * @example
+ * process.exitCode = await endpointsCommand(['import', 'diem.csv', '--out', 'config/endpoints.yaml']);
+ */
+export async function endpointsCommand(argv: string[], io: CommandIo = processIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { out: { type: 'string', short: 'o' } },
+  });
+  const [sub, file, ...extra] = positionals;
+  if (extra.length > 0)
+    throw new UsageError(`hatang endpoints: unexpected "${extra.join(' ')}"\n${endpointsUsage}`);
+  try {
+    if (sub === 'import') {
+      if (!file) throw new UsageError(`hatang endpoints import: which CSV file?\n${endpointsUsage}`);
+      return await importCommand(file, values.out, io);
+    }
+    if (sub === 'check') {
+      if (values.out !== undefined) throw new UsageError('hatang endpoints check: --out is for import');
+      return checkCommand(file ?? 'config/endpoints.yaml', io);
+    }
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.err(
+      `${err.problems.join('\n')}\n${err.file}: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}\n`,
+    );
+    return 1;
+  }
+  throw new UsageError(`hatang endpoints: expected "import" or "check"\n${endpointsUsage}`);
+}
+
+async function importCommand(file: string, out: string | undefined, io: CommandIo): Promise<number> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw new ConfigError(file, [
+      `${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    ]);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // Excel's plain "CSV" is the Windows code page; guessing it would garble names silently.
+    throw new ConfigError(file, [
+      `${file}: not UTF-8 text: save the sheet as "CSV UTF-8 (Comma delimited)" in Excel, or pick UTF-8 in LibreOffice`,
+    ]);
+  }
+  const { endpoints, yaml } = importEndpointsCsv(text, file);
+  if (out === undefined) {
+    io.out(yaml);
+    return 0;
+  }
+  // Written beside and renamed, so a registry the poller reads is never half-written.
+  const partial = `${out}.${process.pid}.partial`;
+  await writeFile(partial, yaml);
+  await rename(partial, out);
+  io.err(`${out}: ${endpoints.length} endpoints imported from ${file}\n`);
+  return 0;
+}
+
+function checkCommand(file: string, io: CommandIo): number {
+  io.out(summary(file, loadEndpoints(file)));
+  return 0;
+}
+
+/** "3 (a, b, c)", at most ten names: a summary line stays one line. */
+function few(ids: readonly string[]): string {
+  const shown = ids.slice(0, 10).join(', ');
+  return `${ids.length} (${shown}${ids.length > 10 ? ', …' : ''})`;
+}
+
+/** What an operator checks after an edit: counts by level and district, and what looks unfinished. */
+export function summary(file: string, endpoints: readonly Endpoint[]): string {
+  const lines = [`${file}: ${endpoints.length} endpoints, no problems`];
+  lines.push(
+    `by level: ${endpointLevels.map((l) => `${l} ${endpoints.filter((e) => e.level === l).length}`).join(', ')}`,
+  );
+  const districts = [...new Set(endpoints.map((e) => e.district.normalize('NFC')))].sort((a, b) =>
+    a.localeCompare(b, 'vi'),
+  );
+  const width = Math.max('district'.length, ...districts.map((d) => d.length));
+  lines.push('', `${'district'.padEnd(width)}  province  district  commune  total`);
+  for (const d of districts) {
+    const here = endpoints.filter((e) => e.district.normalize('NFC') === d);
+    const n = endpointLevels.map((l) => String(here.filter((e) => e.level === l).length));
+    lines.push(
+      `${d.padEnd(width)}  ${n[0]?.padStart(8)}  ${n[1]?.padStart(8)}  ${n[2]?.padStart(7)}  ${String(here.length).padStart(5)}`,
+    );
+  }
+  const roots = endpoints.filter((e) => e.parent === undefined).map((e) => e.id);
+  lines.push('', `straight to the data center (no parent): ${few(roots)}`);
+  const noPoint = districts.filter(
+    (d) =>
+      endpoints.some((e) => e.district.normalize('NFC') === d && e.level === 'commune') &&
+      !endpoints.some((e) => e.district.normalize('NFC') === d && e.level === 'district'),
+  );
+  if (noPoint.length > 0) lines.push(`districts with communes and no district point: ${noPoint.join(', ')}`);
+  const noMap = endpoints.filter((e) => e.lat === undefined).map((e) => e.id);
+  if (noMap.length > 0) lines.push(`without lat/lon (left off map panels): ${few(noMap)}`);
+  return `${lines.join('\n')}\n`;
+}

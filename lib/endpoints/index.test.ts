@@ -1,0 +1,222 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../config.js';
+import { addressProblem, type Endpoint, loadEndpoints, validateEndpoints } from './index.js';
+
+// Paths as an operator types them from the repository root (vitest runs there), as in the messages.
+const fixture = (name: string) => `lib/endpoints/testdata/${name}.yaml`;
+
+function problems(load: () => unknown): string[] {
+  try {
+    load();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError, the file loaded');
+}
+
+/** One fixture per rule, with the exact lines an operator reads. */
+const cases: Record<string, string[]> = {
+  'unknown-key': [
+    'lib/endpoints/testdata/unknown-key.yaml:2:5 endpoints[0].address: required',
+    'lib/endpoints/testdata/unknown-key.yaml:6:5 endpoints[0].adress: unknown key',
+  ],
+  'missing-name': ['lib/endpoints/testdata/missing-name.yaml:2:5 endpoints[0].name: required'],
+  'bad-level': [
+    'lib/endpoints/testdata/bad-level.yaml:4:12 endpoints[0].level: "tinh" is not a level: use province, district or commune (Tỉnh, Huyện, Xã in spreadsheets)',
+  ],
+  'bad-id': [
+    'lib/endpoints/testdata/bad-id.yaml:2:9 endpoints[0].id: "Sở Y tế" is not a slug (lowercase letters, digits and single - between them): try "so-y-te"',
+    'lib/endpoints/testdata/bad-id.yaml:7:9 endpoints[1].id: "so_tai_chinh" is not a slug (lowercase letters, digits and single - between them): try "so-tai-chinh"',
+  ],
+  'bad-address': [
+    'lib/endpoints/testdata/bad-address.yaml:6:14 endpoints[0].address: "10.0.0.300" is not an IP address or hostname',
+    'lib/endpoints/testdata/bad-address.yaml:11:14 endpoints[1].address: "router so tai chinh" is not an IP address or hostname',
+    'lib/endpoints/testdata/bad-address.yaml:16:14 endpoints[2].address: "http://10.0.0.8/" is not an IP address or hostname',
+  ],
+  'bad-district': [
+    'lib/endpoints/testdata/bad-district.yaml:5:15 endpoints[0].district: must not be empty',
+    'lib/endpoints/testdata/bad-district.yaml:10:15 endpoints[1].district: must not contain control characters (line breaks, tabs)',
+  ],
+  'bad-tags': [
+    'lib/endpoints/testdata/bad-tags.yaml:7:37 endpoints[0].tags.circuit: must not be empty',
+    'lib/endpoints/testdata/bad-tags.yaml:7:22 endpoints[0].tags.Carrier: tag name must be snake_case ([a-z][a-z0-9_]*)',
+  ],
+  'lat-lon-range': [
+    'lib/endpoints/testdata/lat-lon-range.yaml:7:10 endpoints[0].lat: must be between -90 and 90 (latitude, decimal degrees)',
+    'lib/endpoints/testdata/lat-lon-range.yaml:15:10 endpoints[1].lon: must be between -180 and 180 (longitude, decimal degrees)',
+  ],
+  'lat-without-lon': [
+    'lib/endpoints/testdata/lat-without-lon.yaml:2:5 endpoints[0].lon: required when lat is set',
+  ],
+  'duplicate-id': [
+    'lib/endpoints/testdata/duplicate-id.yaml:12:9 endpoints[2].id: "so-y-te" is already used at endpoints[0]',
+  ],
+  'duplicate-address': [
+    'lib/endpoints/testdata/duplicate-address.yaml:11:14 endpoints[1].address: "127.1.0.19" is already the address of so-y-te (endpoints[0])',
+    'lib/endpoints/testdata/duplicate-address.yaml:21:14 endpoints[3].address: "fd00:0:0::0:1" is already the address of router-a (endpoints[2])',
+  ],
+  'missing-parent': [
+    'lib/endpoints/testdata/missing-parent.yaml:6:13 endpoints[0].parent: "trung-tam-thdl" is not the id of any endpoint',
+  ],
+  cycle: [
+    'lib/endpoints/testdata/cycle.yaml:6:13 endpoints[0].parent: forms a cycle: trung-tam-thdl → so-tt-tt → so-y-te → trung-tam-thdl',
+    'lib/endpoints/testdata/cycle.yaml:24:13 endpoints[3].parent: forms a cycle: so-tu-phap → so-tu-phap',
+  ],
+  'province-under-district': [
+    'lib/endpoints/testdata/province-under-district.yaml:11:13 endpoints[1].parent: "ubnd-van-giang" is a district point: a province point hangs off another province point',
+  ],
+  'district-under-district': [
+    'lib/endpoints/testdata/district-under-district.yaml:11:13 endpoints[1].parent: "ubnd-van-giang" is a district point: a district point hangs off a province point',
+  ],
+  'commune-under-commune': [
+    'lib/endpoints/testdata/commune-under-commune.yaml:17:13 endpoints[2].parent: "van-giang-xuan-quan" is a commune point: a commune point hangs off its district\'s point or a province point',
+  ],
+  'commune-in-other-district': [
+    'lib/endpoints/testdata/commune-in-other-district.yaml:11:13 endpoints[1].parent: "ubnd-van-lam" is the point of district Văn Lâm, not Văn Giang',
+  ],
+  'empty-list': ['lib/endpoints/testdata/empty-list.yaml:2:12 endpoints: at least one endpoint is required'],
+  'several-problems': [
+    'lib/endpoints/testdata/several-problems.yaml:8:10 endpoints[0].lat: expected number, got string',
+    'lib/endpoints/testdata/several-problems.yaml:18:12 endpoints[2].level: "xa" is not a level: use province, district or commune (Tỉnh, Huyện, Xã in spreadsheets)',
+    'lib/endpoints/testdata/several-problems.yaml:21:14 endpoints[2].address: "127.1.4.1" is already the address of ubnd-van-giang (endpoints[1])',
+    'lib/endpoints/testdata/several-problems.yaml:26:13 endpoints[3].parent: "ubnd-vangiang" is not the id of any endpoint',
+  ],
+};
+
+describe('loadEndpoints on bad registries', () => {
+  it('has a fixture for every case and a case for every fixture', () => {
+    const files = readdirSync(new URL('./testdata', import.meta.url)).filter((f) => f.endsWith('.yaml'));
+    expect(files.map((f) => f.replace(/\.yaml$/, '')).sort()).toEqual(Object.keys(cases).sort());
+  });
+  for (const [name, expected] of Object.entries(cases)) {
+    it(`reports ${name} with file, line, column and path`, () => {
+      expect(problems(() => loadEndpoints(fixture(name)))).toEqual(expected);
+    });
+  }
+  it('reports a missing file as unreadable', () => {
+    expect(problems(() => loadEndpoints('lib/endpoints/testdata/no-such-file.yaml'))).toEqual([
+      'cannot read: ENOENT',
+    ]);
+  });
+});
+
+describe('the demo registry config/endpoints.yaml', () => {
+  const endpoints = loadEndpoints('config/endpoints.yaml');
+
+  it('holds exactly 166 endpoints and passes every rule', () => {
+    expect(endpoints).toHaveLength(166);
+    expect(validateEndpoints(endpoints)).toEqual([]);
+  });
+
+  it('has 20 province points, 10 district offices and 136 commune offices', () => {
+    const count = (level: Endpoint['level']) => endpoints.filter((e) => e.level === level).length;
+    expect([count('province'), count('district'), count('commune')]).toEqual([20, 10, 136]);
+  });
+
+  it('uses unique loopback addresses, so the demo pings answer on any machine', () => {
+    for (const e of endpoints) expect(e.address).toMatch(/^127\.1\.\d{1,3}\.\d{1,3}$/);
+    expect(new Set(endpoints.map((e) => e.address)).size).toBe(166);
+  });
+
+  it('hangs every commune off its own district office and everything else off the provincial core', () => {
+    const byId = new Map(endpoints.map((e) => [e.id, e]));
+    const roots = endpoints.filter((e) => e.parent === undefined);
+    expect(roots.map((e) => e.id)).toEqual(['trung-tam-thdl']);
+    for (const e of endpoints) {
+      if (e.parent === undefined) continue;
+      const parent = byId.get(e.parent);
+      if (e.level === 'commune') expect(parent).toMatchObject({ level: 'district', district: e.district });
+      else expect(parent?.id).toBe('trung-tam-thdl');
+    }
+  });
+
+  it('places every point inside Hưng Yên province and keeps Vietnamese names', () => {
+    for (const e of endpoints) {
+      expect(e.lat).toBeGreaterThan(20.55);
+      expect(e.lat).toBeLessThan(21.05);
+      expect(e.lon).toBeGreaterThan(105.85);
+      expect(e.lon).toBeLessThan(106.3);
+    }
+    expect(endpoints.find((e) => e.id === 'ubnd-an-thi')?.name).toBe('UBND huyện Ân Thi');
+    expect(new Set(endpoints.map((e) => e.district)).size).toBe(10);
+  });
+});
+
+describe('validateEndpoints', () => {
+  const base = { name: 'X', district: 'Văn Giang' };
+  it('lists every problem of a list at once, naming other entries with the given ref', () => {
+    const list = [
+      { ...base, id: 'a', level: 'province', address: '127.1.0.1', parent: 'c' },
+      { ...base, id: 'b', level: 'district', address: '127.1.0.1', parent: 'a' },
+      { ...base, id: 'c', level: 'province', address: 'core.hungyen.gov.vn', parent: 'a' },
+      { ...base, id: 'b', level: 'commune', address: '10.0.0.300', lat: 91 },
+    ];
+    expect(validateEndpoints(list, { ref: (i) => `row ${i + 1}` })).toEqual([
+      { index: 0, path: ['parent'], message: 'forms a cycle: a → c → a' },
+      { index: 1, path: ['address'], message: '"127.1.0.1" is already the address of a (row 1)' },
+      { index: 3, path: ['address'], message: '"10.0.0.300" is not an IP address or hostname' },
+      { index: 3, path: ['lat'], message: 'must be between -90 and 90 (latitude, decimal degrees)' },
+      { index: 3, path: ['lon'], message: 'required when lat is set' },
+      { index: 3, path: ['id'], message: '"b" is already used at row 2' },
+    ]);
+  });
+
+  it('accepts a commune hanging straight off a province point', () => {
+    const list = [
+      { ...base, id: 'core', level: 'province', address: '127.1.0.1' },
+      { ...base, id: 'xa-a', level: 'commune', address: '127.1.4.9', parent: 'core' },
+    ];
+    expect(validateEndpoints(list)).toEqual([]);
+  });
+
+  it('treats one district typed in two Unicode forms (NFC and NFD) as the same district', () => {
+    const list = [
+      {
+        ...base,
+        id: 'ubnd-van-giang',
+        level: 'district',
+        address: '127.1.4.1',
+        district: 'Văn Giang'.normalize('NFC'),
+      },
+      {
+        ...base,
+        id: 'xa-a',
+        level: 'commune',
+        address: '127.1.4.2',
+        parent: 'ubnd-van-giang',
+        district: 'Văn Giang'.normalize('NFD'),
+      },
+    ];
+    expect(validateEndpoints(list)).toEqual([]);
+  });
+});
+
+describe('addressProblem', () => {
+  const good = [
+    '127.1.4.1',
+    '10.0.0.255',
+    '::1',
+    'fd00::1:2',
+    'router-so-y-te',
+    'core.hungyen.gov.vn',
+    'core.hungyen.gov.vn.',
+  ];
+  const bad = [
+    '10.0.0.300',
+    '1.2.3',
+    '10.0.0.1/24',
+    '[::1]',
+    '-core.gov.vn',
+    'core..gov.vn',
+    'sở-y-tế.vn',
+    'a b',
+    '',
+  ];
+  for (const address of good) it(`accepts ${address}`, () => expect(addressProblem(address)).toBeUndefined());
+  for (const address of bad) {
+    it(`refuses ${JSON.stringify(address)}`, () =>
+      expect(addressProblem(address)).toBe(`"${address}" is not an IP address or hostname`));
+  }
+});

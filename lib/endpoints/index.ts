@@ -1,0 +1,391 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { wireLimits } from '../../protocol/point.js';
+import { type LoadOptions, loadConfig } from '../config.js';
+import type { Endpoint, EndpointLevel } from './types.js';
+
+export type { Endpoint, EndpointLevel } from './types.js';
+
+/** The levels, from the top of the network down. */
+export const endpointLevels = ['province', 'district', 'commune'] as const satisfies readonly EndpointLevel[];
+
+/**
+ * Which levels a point may hang off (its `parent`). The dedicated network is a tree: the provincial
+ * core, district nodes, commune offices. A department or a district reaches the data center through a
+ * province point; a commune through its own district's point, or straight through a province point
+ * where the carrier runs its line directly to the provincial core. A point that hangs off one of its
+ * own level below province (a commune behind another commune) would hide a topology mistake, so it is
+ * refused; a point without a parent hangs off the data center directly and is always allowed.
+ */
+export const allowedParentLevels: Record<EndpointLevel, readonly EndpointLevel[]> = {
+  province: ['province'],
+  district: ['province'],
+  commune: ['district', 'province'],
+};
+
+const allowedParentText: Record<EndpointLevel, string> = {
+  province: 'another province point',
+  district: 'a province point',
+  commune: "its district's point or a province point",
+};
+
+const idMaxLength = 64;
+const slugPattern = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** "Sở Y tế" → "so-y-te": ASCII, lowercase, words joined by `-`; how an operator's name becomes an id. */
+export function slugify(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .replace(/đ/g, 'd')
+    .replace(/Đ/g, 'D')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
+function idProblem(id: string): string | undefined {
+  if (id.length > idMaxLength) return `is longer than ${idMaxLength} characters`;
+  if (slugPattern.test(id)) return undefined;
+  const suggestion = slugify(id).slice(0, idMaxLength).replace(/-+$/, '');
+  const hint = suggestion ? `: try "${suggestion}"` : '';
+  return `"${id}" is not a slug (lowercase letters, digits and single - between them)${hint}`;
+}
+
+/** RFC 1123 host names; a numeric last label is a mistyped IPv4 address ("10.0.0.300"), not a name. */
+function isHostname(text: string): boolean {
+  const host = text.endsWith('.') ? text.slice(0, -1) : text;
+  if (host.length === 0 || host.length > 253) return false;
+  const labels = host.split('.');
+  if (!labels.every((l) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(l))) return false;
+  return !/^\d+$/.test(labels[labels.length - 1] ?? '');
+}
+
+/** Why `address` is not an IPv4/IPv6 literal or a host name, or undefined when it is one. */
+export function addressProblem(address: string): string | undefined {
+  if (isIP(address) !== 0 || isHostname(address)) return undefined;
+  return `"${address}" is not an IP address or hostname`;
+}
+
+/** The form two spellings of one address share: `::0:1` and `::1`, `Router.Local` and `router.local.`. */
+function addressKey(address: string): string {
+  if (isIP(address) === 6) {
+    try {
+      return new URL(`http://[${address}]/`).hostname;
+    } catch {
+      return address.toLowerCase();
+    }
+  }
+  return address.toLowerCase().replace(/\.$/, '');
+}
+
+/** Districts compared as an operator reads them: "Văn Giang" typed on a Mac (NFD) is the same district. */
+const districtKey = (district: string) => district.normalize('NFC').trim();
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+const controlChars = /[\u0000-\u001f\u007f]/;
+
+const text = (max: number) =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !controlChars.test(s), 'must not contain control characters (line breaks, tabs)');
+
+/** `district` becomes an InfluxDB tag on ping points, so it follows the wire's tag value rules. */
+const districtSchema = text(wireLimits.tagValueMaxLength).refine(
+  (s) => !s.endsWith('\\'),
+  'must not end with a backslash',
+);
+
+/** A blank `parent:` or `lat:` in YAML is null: read it as "not set", as the operator meant. */
+const unset = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((v) => (v === null ? undefined : v), schema.optional());
+
+const degrees = (name: string, limit: number) =>
+  z
+    .number()
+    .min(-limit, `must be between -${limit} and ${limit} (${name}, decimal degrees)`)
+    .max(limit, `must be between -${limit} and ${limit} (${name}, decimal degrees)`);
+
+const tagNamePattern = /^[a-z][a-z0-9_]*$/;
+
+/** One endpoint, strict: an unknown key is an error naming it. */
+export const endpointSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .superRefine((id, ctx) => {
+        const problem = idProblem(id);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .describe('stable slug naming the point in dashboards and alerts, e.g. "ubnd-van-giang"'),
+    name: text(256).describe('the office as people call it, e.g. "UBND huyện Văn Giang"'),
+    level: z
+      .enum(endpointLevels, {
+        error: (issue) =>
+          issue.input === undefined
+            ? 'required'
+            : `"${String(issue.input)}" is not a level: use province, district or commune (Tỉnh, Huyện, Xã in spreadsheets)`,
+      })
+      .describe('province (departments, provincial core), district (district offices) or commune'),
+    district: districtSchema.describe(
+      'the district the point stands in, as shown in dashboards, e.g. "Văn Giang"; province points give the district of their building',
+    ),
+    parent: unset(z.string().min(1, 'must not be empty: leave parent out when there is none')).describe(
+      'id of the point this one reaches the data center through; none: straight to the data center',
+    ),
+    address: z
+      .string()
+      .superRefine((address, ctx) => {
+        const problem = addressProblem(address);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .describe('IPv4/IPv6 literal or host name the poller pings'),
+    lat: unset(degrees('latitude', 90)).describe('latitude, decimal degrees (WGS84), for map panels'),
+    lon: unset(degrees('longitude', 180)).describe('longitude, decimal degrees (WGS84), for map panels'),
+    tags: z
+      .record(z.string(), districtSchema)
+      .superRefine((tags, ctx) => {
+        for (const key of Object.keys(tags)) {
+          if (!tagNamePattern.test(key) || key.length > wireLimits.nameMaxLength) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [key],
+              message: 'tag name must be snake_case ([a-z][a-z0-9_]*)',
+            });
+          }
+        }
+      })
+      .optional()
+      .describe('free labels for operators, e.g. { carrier: vnpt, circuit: "HY-0123" }'),
+  })
+  .superRefine(
+    (e, ctx) => {
+      const unsetLat = e.lat === undefined || e.lat === null;
+      if (unsetLat !== (e.lon === undefined || e.lon === null)) {
+        const [missing, set] = unsetLat ? ['lat', 'lon'] : ['lon', 'lat'];
+        ctx.addIssue({ code: 'custom', path: [missing], message: `required when ${set} is set` });
+      }
+    },
+    // Checked even when another key is wrong (then `e` is the raw input), so all problems show at once.
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  ) satisfies z.ZodType<Endpoint>;
+
+/** One problem of one entry: `path` is inside the entry (`['parent']`, `['tags', 'Carrier']`). */
+export interface EndpointProblem {
+  index: number;
+  path: PropertyKey[];
+  message: string;
+}
+
+export interface ValidateOptions {
+  /** How a message names another entry; `endpoints[3]` by default, `line 5` for a spreadsheet. */
+  ref?: (index: number) => string;
+}
+
+const defaultRef = (index: number) => `endpoints[${index}]`;
+
+/** What cross-entry rules need of an entry, taken even from an entry that fails its own rules. */
+interface Facts {
+  index: number;
+  id?: string | undefined;
+  level?: EndpointLevel | undefined;
+  district?: string | undefined;
+  parent?: string | undefined;
+  address?: string | undefined;
+}
+
+function factsOf(raw: unknown, index: number): Facts {
+  const r = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const level = endpointLevels.find((l) => l === r.level);
+  return {
+    index,
+    id: str(r.id),
+    level,
+    district: str(r.district),
+    parent: str(r.parent),
+    address: str(r.address),
+  };
+}
+
+/**
+ * The rules that look across entries: unique ids and addresses, parents that exist, the level rules of
+ * {@link allowedParentLevels} (and a commune's district point in its own district), no cycles. Entries
+ * that fail their own rules still take part with whatever they have, so one broken entry does not
+ * hide, or fake, a problem of another.
+ */
+export function crossEntryProblems(
+  list: readonly unknown[],
+  options: ValidateOptions = {},
+): EndpointProblem[] {
+  const ref = options.ref ?? defaultRef;
+  const problems: EndpointProblem[] = [];
+  const facts = list.map(factsOf);
+  const byId = new Map<string, Facts>();
+  const byAddress = new Map<string, Facts>();
+  for (const f of facts) {
+    if (f.id !== undefined) {
+      const first = byId.get(f.id);
+      if (first)
+        problems.push({
+          index: f.index,
+          path: ['id'],
+          message: `"${f.id}" is already used at ${ref(first.index)}`,
+        });
+      else byId.set(f.id, f);
+    }
+    if (f.address !== undefined && addressProblem(f.address) === undefined) {
+      const key = addressKey(f.address);
+      const first = byAddress.get(key);
+      if (first) {
+        const owner = first.id ? `${first.id} (${ref(first.index)})` : ref(first.index);
+        problems.push({
+          index: f.index,
+          path: ['address'],
+          message: `"${f.address}" is already the address of ${owner}`,
+        });
+      } else byAddress.set(key, f);
+    }
+  }
+  for (const f of facts) {
+    if (f.parent === undefined) continue;
+    const parent = byId.get(f.parent);
+    if (!parent) {
+      problems.push({
+        index: f.index,
+        path: ['parent'],
+        message: `"${f.parent}" is not the id of any endpoint`,
+      });
+      continue;
+    }
+    if (parent === f || f.level === undefined || parent.level === undefined) continue;
+    if (!allowedParentLevels[f.level].includes(parent.level)) {
+      problems.push({
+        index: f.index,
+        path: ['parent'],
+        message: `"${f.parent}" is a ${parent.level} point: a ${f.level} point hangs off ${allowedParentText[f.level]}`,
+      });
+    } else if (
+      f.level === 'commune' &&
+      parent.level === 'district' &&
+      f.district !== undefined &&
+      parent.district !== undefined &&
+      districtKey(f.district) !== districtKey(parent.district)
+    ) {
+      problems.push({
+        index: f.index,
+        path: ['parent'],
+        message: `"${f.parent}" is the point of district ${parent.district}, not ${f.district}`,
+      });
+    }
+  }
+  problems.push(...cycleProblems(byId));
+  return problems.sort((a, b) => a.index - b.index);
+}
+
+/** Each cycle once, at its first entry, named the way it reads: `a → b → a`. */
+function cycleProblems(byId: Map<string, Facts>): EndpointProblem[] {
+  const problems: EndpointProblem[] = [];
+  const state = new Map<string, 'walking' | 'done'>();
+  for (const start of byId.values()) {
+    const walked: string[] = [];
+    let current: string | undefined = start.id;
+    while (current !== undefined && !state.has(current)) {
+      state.set(current, 'walking');
+      walked.push(current);
+      const parent: string | undefined = byId.get(current)?.parent;
+      current = parent !== undefined && byId.has(parent) ? parent : undefined;
+    }
+    if (current !== undefined && state.get(current) === 'walking') {
+      const cycle = walked.slice(walked.indexOf(current));
+      const members = cycle.map((id) => byId.get(id) as Facts);
+      const first = members.reduce((a, b) => (b.index < a.index ? b : a));
+      const at = cycle.indexOf(first.id as string);
+      const ordered = [...cycle.slice(at), ...cycle.slice(0, at), first.id as string];
+      problems.push({
+        index: first.index,
+        path: ['parent'],
+        message: `forms a cycle: ${ordered.join(' → ')}`,
+      });
+    }
+    for (const id of walked) state.set(id, 'done');
+  }
+  return problems;
+}
+
+function issueMessage(issue: z.core.$ZodIssue, entry: unknown): string {
+  const at = issue.path.reduce<unknown>(
+    (v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined),
+    entry,
+  );
+  if (issue.code === 'invalid_type' && at === undefined) return 'required';
+  if (issue.code === 'invalid_type') {
+    const got = at === null ? 'null' : Array.isArray(at) ? 'list' : typeof at;
+    return `expected ${issue.expected === 'object' ? 'a mapping' : issue.expected}, got ${got}`;
+  }
+  return issue.message.charAt(0).toLowerCase() + issue.message.slice(1);
+}
+
+/** Every problem of one entry on its own (types, unknown keys, id, address, lat/lon...). */
+export function entryProblems(entry: unknown, index: number): EndpointProblem[] {
+  const result = endpointSchema.safeParse(entry);
+  if (result.success) return [];
+  return result.error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ index, path: [...issue.path, key], message: 'unknown key' }))
+      : [{ index, path: issue.path, message: issueMessage(issue, entry) }],
+  );
+}
+
+/**
+ * Every problem of a list of endpoints, at once, ordered by entry: each entry's own rules, then the
+ * rules across entries (see {@link crossEntryProblems}). An empty result means the list is a valid
+ * registry.
+ *
+ * @example
+ * const problems = validateEndpoints([
+ *   { id: 'a', name: 'A', level: 'district', district: 'X', parent: 'b', address: '127.1.0.1' },
+ *   { id: 'b', name: 'B', level: 'province', district: 'X', parent: 'a', address: '127.1.0.2' },
+ * ]);
+ * // [{ index: 0, path: ['parent'], message: 'forms a cycle: a → b → a' }, { index: 1, path: ['parent'], ... }]
+ */
+export function validateEndpoints(
+  list: readonly unknown[],
+  options: ValidateOptions = {},
+): EndpointProblem[] {
+  const own = list.flatMap((entry, index) => entryProblems(entry, index));
+  return [...own, ...crossEntryProblems(list, options)].sort((a, b) => a.index - b.index);
+}
+
+/** config/endpoints.yaml: `endpoints: [{id, name, level, district, parent?, address, lat?, lon?, tags?}]`. */
+export const endpointsFileSchema = z.strictObject({
+  endpoints: z
+    .array(endpointSchema)
+    .min(1, 'at least one endpoint is required')
+    .superRefine(
+      (list, ctx) => {
+        for (const p of crossEntryProblems(list)) {
+          ctx.addIssue({ code: 'custom', path: [p.index, ...p.path], message: p.message });
+        }
+      },
+      // Run even when some entry failed its own rules, so every problem is listed at once.
+      { when: (payload) => Array.isArray(payload.value) },
+    )
+    .describe('the points of the dedicated network the poller pings'),
+});
+
+export type EndpointsFile = z.output<typeof endpointsFileSchema>;
+
+/**
+ * Reads and validates an endpoints registry. Throws a ConfigError listing every problem as
+ * `file:line:col endpoints[3].parent: "ubnd-x" is not the id of any endpoint`.
+ *
+ * @example
+ * const endpoints = loadEndpoints('config/endpoints.yaml');
+ * endpoints.filter((e) => e.level === 'commune').length; // 136
+ */
+export function loadEndpoints(file: string, options?: LoadOptions): Endpoint[] {
+  return loadConfig(file, endpointsFileSchema, options).endpoints;
+}
