@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError, errorResponse } from './errors.js';
+import { endpointRoutes } from './routes/endpoints.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -17,6 +18,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', enrollRoutes(deps));
   app.route('/', ingestRoutes(deps));
   app.route('/', healthRoutes(deps));
+  app.route('/', endpointRoutes(deps));
   app.notFound((c) => errorResponse(new ApiError(404, 'not_found', `no route ${c.req.method} ${c.req.path}`), c));
   app.onError((err, c) => {
     if (!(err instanceof ApiError) || err.status >= 500) {

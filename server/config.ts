@@ -98,6 +98,11 @@ export const serverConfigSchema = z.strictObject({
       points_per_batch: z.number().int().min(1).max(wireLimits.pointsPerBatch).default(wireLimits.pointsPerBatch),
     })
     .prefault({}),
+  endpoints_file: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('the endpoint registry (config/endpoints.yaml) behind /api/v1/endpoints and /api/v1/availability'),
   shutdown_grace: duration().default(10_000).describe('how long open requests may finish on SIGTERM'),
   health_interval: duration().default(60_000).describe('how often server_health is written'),
 });

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Endpoint } from '../lib/endpoints/types.js';
 import type { ServerConfig } from './config.js';
 import type { Identity } from './credentials.js';
 import type { Metrics } from './metrics.js';
@@ -16,6 +17,8 @@ export interface AppDeps {
   spool: Spool;
   pipeline: WritePipeline;
   revocations: RevocationList;
+  /** The endpoint registry (config/endpoints.yaml), empty when none is configured. */
+  endpoints: readonly Endpoint[];
 }
 
 export interface AppEnv {

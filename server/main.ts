@@ -3,6 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Logger } from 'pino';
+import { loadEndpoints } from '../lib/endpoints/index.js';
 import { serverHealth } from '../protocol/index.js';
 import { createApp } from './app.js';
 import type { ServerConfig } from './config.js';
@@ -47,6 +48,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     spool,
     pipeline,
     revocations: new RevocationList(config.auth.revoked_agents, config.auth.revocation_file, log),
+    endpoints: config.endpoints_file ? loadEndpoints(config.endpoints_file) : [],
   };
   try {
     await storage.prepare();

@@ -5,7 +5,7 @@ import type { IBackoffStrategy } from 'influx/lib/src/backoff/backoff.js';
 import type { Point } from '../../protocol/index.js';
 import type { StorageConfig } from '../config.js';
 import { toLineProtocol } from './line-protocol.js';
-import { type Storage, StorageError } from './storage.js';
+import { influxQuery, type QuerySeries, type Storage, StorageError } from './storage.js';
 
 /**
  * node-influx takes a failing host out of its pool for up to 10 s, failing every write meanwhile with
@@ -79,6 +79,10 @@ export class InfluxV1Storage implements Storage {
       req.on('error', (err) => reject(new StorageError(`influxdb write: ${err.message}`, false, { cause: err })));
       req.end(body);
     });
+  }
+
+  query(influxql: string, signal?: AbortSignal): Promise<QuerySeries[]> {
+    return influxQuery(this.cfg.url, this.cfg.database, this.authHeader, influxql, this.cfg.timeout, signal);
   }
 
   async ping(timeoutMs: number): Promise<boolean> {

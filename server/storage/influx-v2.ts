@@ -1,7 +1,7 @@
 import { InfluxDB, Point as LinePoint, HttpError } from '@influxdata/influxdb-client';
 import { lookupMeasurement, type Point } from '../../protocol/index.js';
 import type { StorageConfig } from '../config.js';
-import { type Storage, StorageError } from './storage.js';
+import { influxQuery, type QuerySeries, type Storage, StorageError } from './storage.js';
 
 /**
  * InfluxDB 2.x through @influxdata/influxdb-client. Each write uses its own WriteApi with retries off
@@ -32,6 +32,11 @@ export class InfluxV2Storage implements Storage {
         cause: err,
       });
     }
+  }
+
+  /** InfluxQL through the v1 compatibility API: needs a DBRP mapping from the bucket to its name. */
+  query(influxql: string, signal?: AbortSignal): Promise<QuerySeries[]> {
+    return influxQuery(this.cfg.url, this.cfg.bucket, { authorization: `Token ${this.cfg.token}` }, influxql, this.cfg.timeout, signal);
   }
 
   async ping(timeoutMs: number): Promise<boolean> {
