@@ -171,6 +171,43 @@ spool: { dir: "${join(dir, 'spool')}", segment_bytes: 64KiB }
   });
 });
 
+describe('a server stopped with SIGTERM while batches are arriving', () => {
+  it('finishes the requests it took: every batch it answered 202 is stored, and it exits 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hatang-drain-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const port = await freeTcpPort();
+    const config = join(dir, 'server.yaml');
+    writeFileSync(
+      config,
+      `listen: { host: 127.0.0.1, port: ${port} }
+auth:
+  signing_key: \${SIGNING_KEY}
+  sites: [{ id: so-tttt, name: test, enrollment_token_sha256: ${hashToken(siteTokens['so-tttt'])} }]
+storage: { kind: influxdb-v1, url: "${influxd.url}" }
+spool: { dir: "${join(dir, 'spool')}" }
+`,
+    );
+    const url = `http://127.0.0.1:${port}`;
+    const server = spawnHatang(['server', '--config', config], { SIGNING_KEY: testSigningKey });
+    cleanup.push(() => void server.stop('SIGKILL'));
+    await waitFor('the server to listen', () => health(url).then(() => true));
+    const agents = await Promise.all(Array.from({ length: 20 }, (_, i) => simulatedAgent(url, `drain-${i}`)));
+    const posts = agents.map((a) => a.post(500).catch(() => 0));
+    await new Promise((r) => setTimeout(r, 20));
+    server.child.kill('SIGTERM');
+    const statuses = await Promise.all(posts);
+    expect(await server.exited).toBe(0);
+    const answered = statuses.map((s, i) => [s, `drain-${i}`] as const).filter(([s]) => s === 202);
+    expect(answered.length).toBeGreaterThan(0);
+    // Whatever the server spooled on its way out is replayed by the next start.
+    const again = spawnHatang(['server', '--config', config], { SIGNING_KEY: testSigningKey });
+    cleanup.push(() => void again.stop('SIGKILL'));
+    await waitFor('the spool to drain', async () => (await health(url)).spool.points === 0);
+    for (const [, name] of answered) expect(await storedSequence(name)).toEqual(range(500));
+    expect(await again.stop()).toBe(0);
+  });
+});
+
 describe('an agent whose collector is down', () => {
   it('queues every run on disk and delivers all of it once the collector is back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hatang-agent-down-'));
