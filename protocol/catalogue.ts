@@ -3,6 +3,7 @@ import { agentHealth, collectorRun, serverHealth } from './measurements/agent.js
 import { antivirus } from './measurements/antivirus.js';
 import { host, hostDisk } from './measurements/host.js';
 import { inventory, inventoryChange } from './measurements/inventory.js';
+import { connectivityDns, ping } from './measurements/ping.js';
 
 /**
  * Every measurement hatang knows, keyed by name. The server refuses any other measurement and any
@@ -15,6 +16,8 @@ export const catalogue = {
   inventory,
   inventory_change: inventoryChange,
   antivirus,
+  ping,
+  connectivity_dns: connectivityDns,
   agent_health: agentHealth,
   collector_run: collectorRun,
   server_health: serverHealth,

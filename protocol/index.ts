@@ -5,5 +5,6 @@ export * from './measurements/agent.js';
 export * from './measurements/antivirus.js';
 export * from './measurements/host.js';
 export * from './measurements/inventory.js';
+export * from './measurements/ping.js';
 export * from './point.js';
 export * from './validate.js';

@@ -1,7 +1,9 @@
 import type { Collector } from '../collector.js';
 import { antivirusCollector } from './antivirus/index.js';
+import { connectivityCollector } from './connectivity/index.js';
 import { hostCollector } from './host/index.js';
 import { inventoryCollector } from './inventory/index.js';
+import { pingCollector } from './ping/index.js';
 
 /**
  * Every collector the agent can run, keyed by its config `type:`. Adding a collector is its folder
@@ -10,6 +12,8 @@ import { inventoryCollector } from './inventory/index.js';
 export const collectors = {
   host: hostCollector,
   inventory: inventoryCollector,
+  ping: pingCollector,
+  connectivity: connectivityCollector,
   antivirus: antivirusCollector,
 } as const satisfies Record<string, Collector>;
 

@@ -1,0 +1,49 @@
+import { defineMeasurement } from '../measurement.js';
+
+/**
+ * Reachability of one target from one source, over one cycle of several echoes. A down target is a
+ * point like any other (loss_percent=100, up=false, no rtt_* fields), never a missing point.
+ */
+export const ping = defineMeasurement({
+  name: 'ping',
+  description: 'ICMP echo reachability, loss, latency and jitter of one target over one cycle.',
+  tags: ['source', 'target_id', 'level', 'district'],
+  fields: {
+    sent: { type: 'integer', description: 'echo requests sent this cycle' },
+    received: { type: 'integer', description: 'echo replies received (error replies do not count)' },
+    loss_percent: { type: 'float', description: 'echo requests without a reply, %' },
+    rtt_min_ms: { type: 'float', description: 'fastest round trip, ms (absent when nothing came back)' },
+    rtt_avg_ms: { type: 'float', description: 'mean round trip, ms (absent when nothing came back)' },
+    rtt_max_ms: { type: 'float', description: 'slowest round trip, ms (absent when nothing came back)' },
+    rtt_stddev_ms: { type: 'float', description: 'population standard deviation of the round trips, ms' },
+    jitter_ms: {
+      type: 'float',
+      description: 'mean absolute difference of consecutive round trips, ms (needs two replies)',
+    },
+    up: { type: 'boolean', description: 'at least one echo reply came back' },
+    cause: {
+      type: 'string',
+      description:
+        '"" when up, "down" when the target itself is unreachable, "parent_down" when an upstream endpoint is down',
+    },
+    parent_id: { type: 'string', description: 'with cause=parent_down: the down upstream endpoint, else ""' },
+    address: { type: 'string', description: 'the address or name that was pinged' },
+    error: {
+      type: 'string',
+      description: 'why the probe itself failed (unresolvable name, unreadable output), else ""',
+    },
+  },
+});
+
+/** Whether the names an agency PC depends on resolve, as seen from that PC. */
+export const connectivityDns = defineMeasurement({
+  name: 'connectivity_dns',
+  description: 'Resolution of one configured DNS name from the machine running the agent.',
+  tags: ['hostname', 'name'],
+  fields: {
+    resolved: { type: 'boolean', description: 'the name resolved to at least one address' },
+    duration_ms: { type: 'float', description: 'time the resolution took (or until it failed or timed out)' },
+    addresses: { type: 'string', description: 'the addresses, comma-separated, sorted ("" when unresolved)' },
+    error: { type: 'string', description: 'resolver error code or "timeout" ("" when resolved)' },
+  },
+});
