@@ -28,7 +28,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const serverYaml = join(demoDir, 'server.yaml');
   const agentYaml = join(demoDir, 'agent.yaml');
   writeFileSync(serverYaml, serverConfig(data, secrets.token));
-  writeFileSync(agentYaml, agentConfig(data));
+  writeFileSync(agentYaml, agentConfig(data, root));
   const env = { ...process.env, HATANG_DEMO_SIGNING_KEY: secrets.signing_key, HATANG_DEMO_TOKEN: secrets.token };
 
   const started: { name: string; stop: () => Promise<void> }[] = [];
@@ -103,8 +103,9 @@ health_interval: 30s
 `;
 }
 
-function agentConfig(data: string): string {
-  return `# Written by \`hatang demo\`; see config/agent.example.yaml for every option.
+function agentConfig(data: string, root: string): string {
+  // Everything the demo pings or resolves is on loopback: the 166 endpoints have 127.1.x.y addresses.
+  return `# Written by \`hatang demo\`; see config/agent.example.yaml and each collector's example.yaml.
 agent: { state_dir: "${join(data, 'agent')}" }
 server:
   urls: ["http://127.0.0.1:${SERVER_PORT}"]
@@ -113,11 +114,25 @@ queue: { send_interval: 5s }
 health_interval: 30s
 collectors:
   - { type: host, interval: 15s }
+  - { type: inventory, interval: 5m }
+  - { type: antivirus, interval: 5m }
+  - type: connectivity
+    interval: 30s
+    gateway: "off"
+    datacenter: 127.0.0.1
+    dns: { names: [localhost] }
+  - type: ping
+    interval: 30s
+    timeout: 25s
+    endpoints_file: "${join(root, 'config', 'endpoints.yaml')}"
+    count: 3
+    period: 200ms
+    packet_interval: 1ms
 `;
 }
 
 function startChild(name: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
-  const log = openSync(logFile, 'a');
+  const log = openSync(logFile, 'w');
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', log, log] });
   child.once('exit', (code, signal) => {
     if (code !== 0 && signal === null && name !== 'agent') console.error(`${name} exited with ${code}; see ${logFile}`);

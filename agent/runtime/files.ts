@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { open, rename } from 'node:fs/promises';
 
 /**
@@ -5,7 +6,8 @@ import { open, rename } from 'node:fs/promises';
  * file, fsync, rename. `mode` 0600 keeps credentials and queued data private to the agent's user.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
+  // A name of its own per call: two writers of the same file must not share (and steal) a temp file.
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const handle = await open(tmp, 'w', mode);
   try {
     await handle.writeFile(data);
