@@ -36,7 +36,7 @@ const agentCases: Record<string, string[]> = {
     'config/testdata/agent/wrong-type.yaml:1:40 agent.log_level: invalid option: expected one of "debug"|"info"|"warn"|"error"',
     'config/testdata/agent/wrong-type.yaml:2:17 server.urls: expected array, got string',
   ],
-  'yaml-syntax': ['config/testdata/agent/yaml-syntax.yaml:1:1 yaml: Flow map in block collection must be sufficiently indented and end with a }'],
+  'yaml-syntax': ['config/testdata/agent/yaml-syntax.yaml:2:1 yaml: Flow map in block collection must be sufficiently indented and end with a }'],
   'several-problems': [
     'config/testdata/agent/several-problems.yaml:1:8 agent.state_dir: required',
     'config/testdata/agent/several-problems.yaml:3:9 server.urls: too small: expected array to have >=1 items',

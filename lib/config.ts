@@ -138,11 +138,12 @@ export function loadConfig<S extends z.ZodType>(file: string, schema: S, options
     return `${file}:${line}:${col}`;
   };
   if (doc.errors.length > 0) {
+    // After the first syntax error the parser's further complaints are mostly echoes of it.
     throw new ConfigError(
       file,
-      doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        return `${file}:${pos?.line ?? 1}:${pos?.col ?? 1} yaml: ${e.message.split('\n')[0]}`;
+      doc.errors.slice(0, 3).map((e) => {
+        const { line, col } = lines.linePos(e.pos[0]);
+        return `${file}:${line}:${col} yaml: ${e.message.split('\n')[0]}`;
       }),
     );
   }
