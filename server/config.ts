@@ -87,7 +87,7 @@ export const serverConfigSchema = z.strictObject({
       linger: duration().default(5).describe('how long a write waits for more requests to join it'),
       concurrency: z.number().int().min(1).max(16).default(2).describe('InfluxDB writes in flight'),
       ack_timeout: duration()
-        .default(1_000)
+        .default(150)
         .describe('how long a request waits on InfluxDB before its batch goes to the spool instead'),
     })
     .prefault({}),
