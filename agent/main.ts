@@ -164,6 +164,8 @@ export async function runAgent(config: AgentConfig, log: Logger, opts: AgentRunO
     } finally {
       clearInterval(health);
       await scheduler.stopped();
+      // Runs cut short by the stop were queued: give them one bounded chance to leave now.
+      if (enrollment) await sender.flush(AbortSignal.timeout(5_000)).catch(() => false);
       await saveStatus();
     }
     log.info({ queued_batches: queue.batches }, 'hatang agent stopped');
