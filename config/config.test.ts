@@ -25,7 +25,7 @@ const env = { HATANG_SIGNING_KEY: 'k'.repeat(40), INFLUX_USER: 'u', INFLUX_PASSW
 const agentCases: Record<string, string[]> = {
   'unknown-key': ['config/testdata/agent/unknown-key.yaml:1:1 collectors: required', 'config/testdata/agent/unknown-key.yaml:3:1 colectors: unknown key'],
   'missing-collectors': ['config/testdata/agent/missing-collectors.yaml:1:1 collectors: required'],
-  'unknown-collector': ['config/testdata/agent/unknown-collector.yaml:5:11 collectors[1].type: unknown collector type (known: host)'],
+  'unknown-collector': ['config/testdata/agent/unknown-collector.yaml:5:11 collectors[1].type: unknown collector type (known: host, inventory, ping, connectivity, antivirus, snmp)'],
   'bad-duration': ['config/testdata/agent/bad-duration.yaml:5:15 collectors[0].interval: "30 seconds" is not a duration (examples: 500ms, 30s, 5m, 1h, 7d)'],
   'bad-size': ['config/testdata/agent/bad-size.yaml:3:21 queue.max_bytes: "64 megs" is not a size (examples: 512KiB, 64MiB, 1GiB)'],
   'bad-url': ['config/testdata/agent/bad-url.yaml:3:10 server.urls[0]: invalid URL'],

@@ -4,6 +4,7 @@ import { antivirus } from './measurements/antivirus.js';
 import { host, hostDisk } from './measurements/host.js';
 import { inventory, inventoryChange } from './measurements/inventory.js';
 import { connectivityDns, ping } from './measurements/ping.js';
+import { environment, snmpDevice, snmpEntity, snmpInterface, snmpPoll, ups } from './measurements/snmp.js';
 
 /**
  * Every measurement hatang knows, keyed by name. The server refuses any other measurement and any
@@ -18,6 +19,12 @@ export const catalogue = {
   antivirus,
   ping,
   connectivity_dns: connectivityDns,
+  snmp_device: snmpDevice,
+  snmp_interface: snmpInterface,
+  snmp_entity: snmpEntity,
+  snmp_poll: snmpPoll,
+  ups,
+  environment,
   agent_health: agentHealth,
   collector_run: collectorRun,
   server_health: serverHealth,

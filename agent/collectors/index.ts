@@ -4,6 +4,7 @@ import { connectivityCollector } from './connectivity/index.js';
 import { hostCollector } from './host/index.js';
 import { inventoryCollector } from './inventory/index.js';
 import { pingCollector } from './ping/index.js';
+import { snmpCollector } from './snmp/index.js';
 
 /**
  * Every collector the agent can run, keyed by its config `type:`. Adding a collector is its folder
@@ -15,6 +16,7 @@ export const collectors = {
   ping: pingCollector,
   connectivity: connectivityCollector,
   antivirus: antivirusCollector,
+  snmp: snmpCollector,
 } as const satisfies Record<string, Collector>;
 
 export type CollectorType = keyof typeof collectors;
