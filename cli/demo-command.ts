@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Influxd, rows } from '../lib/influxd.js';
+import { Influxd, rows } from '../lib/services/influxd.js';
+import { startSnmpd } from '../lib/services/snmpd.js';
+import { snmpsimExamples, startSnmpsim } from '../lib/services/snmpsim.js';
 import { sleep } from '../lib/sleep.js';
 import { projectRoot } from '../lib/version.js';
 import { hashToken } from '../server/credentials.js';
@@ -28,7 +30,6 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const serverYaml = join(demoDir, 'server.yaml');
   const agentYaml = join(demoDir, 'agent.yaml');
   writeFileSync(serverYaml, serverConfig(data, secrets.token));
-  writeFileSync(agentYaml, agentConfig(data, root));
   const env = { ...process.env, HATANG_DEMO_SIGNING_KEY: secrets.signing_key, HATANG_DEMO_TOKEN: secrets.token };
 
   const started: { name: string; stop: () => Promise<void> }[] = [];
@@ -44,6 +45,24 @@ export async function demoCommand(argv: string[]): Promise<number> {
       started.push({ name: 'influxd', stop: () => influxd.stop() });
       console.log(`influxdb   ${influxd.url} (pid ${influxd.pid}, data in .data/influxdb)`);
     }
+    // Network devices for the poller, on loopback: a real snmpd (this machine's interfaces, SNMPv3)
+    // and recorded devices replayed by snmpsimd — a Cisco switch, an HP device, two UPSes (one on
+    // battery) and a temperature/humidity sensor.
+    const snmpd = await startSnmpd();
+    started.push({ name: 'snmpd', stop: () => snmpd.stop() });
+    const testdata = join(root, 'agent', 'collectors', 'snmp', 'testdata');
+    const devices = {
+      'core-sw-1': `${snmpsimExamples}/cisco_16_switch.snmprec.gz`,
+      'dist-sw-hp': `${snmpsimExamples}/hp_perf.snmprec.gz`,
+      'ups-dc-a': join(testdata, 'ups-mains.snmprec'),
+      'ups-dc-b': join(testdata, 'ups-battery.snmprec'),
+      'env-dc-1': join(testdata, 'sensor-th.snmprec'),
+    };
+    const snmpsim = await startSnmpsim({ recordings: devices });
+    started.push({ name: 'snmpsimd', stop: () => snmpsim.stop() });
+    console.log(`snmp       snmpd on udp 127.0.0.1:${snmpd.port} (v3), snmpsimd on udp 127.0.0.1:${snmpsim.port}: ${Object.keys(devices).join(', ')}`);
+    writeFileSync(agentYaml, agentConfig(data, root, snmpConfig(snmpd, snmpsim.port, Object.keys(devices))));
+
     const cli = join(root, 'dist', 'cli', 'hatang.js');
     const server = startChild('server', [cli, 'server', '--config', serverYaml], env, join(logs, 'server.log'));
     started.push({ name: 'server', stop: () => stopChild(server) });
@@ -103,7 +122,34 @@ health_interval: 30s
 `;
 }
 
-function agentConfig(data: string, root: string): string {
+function snmpConfig(snmpd: Awaited<ReturnType<typeof startSnmpd>>, simPort: number, simulated: string[]): string {
+  // The sensor's recorded sysObjectID matches no profile, so it is named, as an operator would.
+  const profile = (name: string) => (name.startsWith('env-') ? ', profile: environment-sensor, zone: server-room-1' : '');
+  const sim = simulated.map(
+    (name) => `      - { name: ${name}, address: 127.0.0.1, port: ${simPort}, credentials: ${name}${profile(name)} }`,
+  );
+  const creds = simulated.map((name) => `      ${name}: { version: 2c, community: ${name} }`);
+  return `  - type: snmp
+    interval: 30s
+    timeout: 25s
+    request_timeout: 2s
+    credentials:
+      dc-v3:
+        version: "3"
+        user: ${snmpd.v3.user}
+        level: authPriv
+        auth_protocol: sha
+        auth_key: "${snmpd.v3.authKey}"
+        priv_protocol: aes
+        priv_key: "${snmpd.v3.privKey}"
+${creds.join('\n')}
+    devices:
+      - { name: dc-linux-1, address: 127.0.0.1, port: ${snmpd.port}, credentials: dc-v3 }
+${sim.join('\n')}
+`;
+}
+
+function agentConfig(data: string, root: string, snmp: string): string {
   // Everything the demo pings or resolves is on loopback: the 166 endpoints have 127.1.x.y addresses.
   return `# Written by \`hatang demo\`; see config/agent.example.yaml and each collector's example.yaml.
 agent: { state_dir: "${join(data, 'agent')}" }
@@ -128,7 +174,7 @@ collectors:
     count: 3
     period: 200ms
     packet_interval: 1ms
-`;
+${snmp}`;
 }
 
 function startChild(name: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {

@@ -17,10 +17,10 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Influxd } from '../../lib/influxd.js';
+import { Influxd } from '../../lib/services/influxd.js';
 import { projectRoot } from '../../lib/version.js';
 import { hashToken, issueCredential } from '../../server/credentials.js';
-import { freeTcpPort, waitFor } from '../../test/harness/ports.js';
+import { freeTcpPort, waitFor } from '../../lib/services/ports.js';
 import { cpuSeconds, fmt, percentile, rssBytes } from '../proc.js';
 
 const POINTS = Number(process.env.POINTS ?? 400_000);

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Influxd } from '../../lib/influxd.js';
+import { Influxd } from '../../lib/services/influxd.js';
 import { freeTcpPort } from './ports.js';
 
-export { rows, type InfluxSeries } from '../../lib/influxd.js';
+export { rows, type InfluxSeries } from '../../lib/services/influxd.js';
 
 /** A real influxd in a temp dir on free loopback ports; `dispose()` stops it and deletes its data. */
 export async function startInfluxd(): Promise<Influxd & { dispose(): Promise<void> }> {
