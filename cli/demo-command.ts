@@ -10,8 +10,10 @@ import { sleep } from '../lib/sleep.js';
 import { projectRoot } from '../lib/version.js';
 import { hashToken } from '../server/credentials.js';
 
-const INFLUX_PORT = 8086;
-const SERVER_PORT = 8080;
+// Fixed, documented ports; the environment may move them (the demo's own test runs it on free ports).
+const INFLUX_PORT = Number(process.env.HATANG_DEMO_INFLUX_PORT ?? 8086);
+const INFLUX_RPC_PORT = Number(process.env.HATANG_DEMO_INFLUX_RPC_PORT ?? 8088);
+const SERVER_PORT = Number(process.env.HATANG_DEMO_SERVER_PORT ?? 8080);
 
 /**
  * `hatang demo`: the whole path on one machine, on loopback — a local InfluxDB with its data under
@@ -21,7 +23,7 @@ const SERVER_PORT = 8080;
 export async function demoCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { once: { type: 'boolean' } } });
   const root = projectRoot();
-  const data = join(root, '.data');
+  const data = process.env.HATANG_DEMO_DIR ?? join(root, '.data');
   const demoDir = join(data, 'demo');
   const logs = join(data, 'logs');
   mkdirSync(demoDir, { recursive: true, mode: 0o700 });
@@ -36,7 +38,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const stopAll = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
   };
-  const influxd = new Influxd({ dir: join(data, 'influxdb'), httpPort: INFLUX_PORT, rpcPort: 8088 });
+  const influxd = new Influxd({ dir: join(data, 'influxdb'), httpPort: INFLUX_PORT, rpcPort: INFLUX_RPC_PORT });
   try {
     if (await influxd.ping()) {
       console.log(`influxdb   already answering on ${influxd.url}; using it`);

@@ -1,0 +1,39 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runHatang } from '../harness/hatang.js';
+import { freeTcpPort } from '../harness/ports.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hatang-demo-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Points per measurement from the demo's printed summary. */
+function summary(output: string): Record<string, number> {
+  return Object.fromEntries(
+    [...output.matchAll(/^ {2}([a-z_]+) +(\d+) points in the last hour$/gm)].map((m) => [m[1] as string, Number(m[2])]),
+  );
+}
+
+describe('hatang demo --once (the README\'s first command, on free ports)', () => {
+  it('runs InfluxDB, server, SNMP devices and an agent, and every measurement lands', async () => {
+    const env = {
+      HATANG_DEMO_DIR: dir,
+      HATANG_DEMO_INFLUX_PORT: String(await freeTcpPort()),
+      HATANG_DEMO_INFLUX_RPC_PORT: String(await freeTcpPort()),
+      HATANG_DEMO_SERVER_PORT: String(await freeTcpPort()),
+    };
+    const { code, output } = await runHatang(['demo', '--once'], env, 120_000);
+    expect(code, output).toBe(0);
+    const counts = summary(output);
+    // The 166 endpoints of config/endpoints.yaml, plus the agent's own connectivity probe.
+    expect(counts.ping).toBe(167);
+    expect(counts.snmp_device).toBe(6);
+    expect(counts.snmp_interface).toBeGreaterThan(10);
+    expect(counts.ups).toBe(2);
+    expect(counts.environment).toBeGreaterThanOrEqual(1);
+    for (const m of ['host', 'host_disk', 'inventory', 'antivirus', 'connectivity_dns', 'collector_run', 'agent_health']) {
+      expect(counts[m], m).toBeGreaterThan(0);
+    }
+  });
+});
