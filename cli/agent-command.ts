@@ -12,6 +12,7 @@ const options = {
 } as const;
 
 export async function agentCommand(argv: string[]): Promise<number> {
+  if (argv[0] === 'install') return (await import('../agent/install/index.js')).installCommand(argv.slice(1));
   const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
   const [sub] = positionals;
   const config = loadAgentConfig(values.config);

@@ -9,6 +9,8 @@ usage:
   hatang server [--config config/server.yaml] [--check]
   hatang agent  [--config config/agent.yaml] [--once] [--check]
   hatang agent status [--config config/agent.yaml]
+  hatang agent install --server <url> --token-file <file> [--config /etc/hatang/agent.yaml] [--user hatang]
+                                   systemd unit, config and token file in one step (agent/install/README.md)
   hatang token new                 print a new enrollment token and the hash for server.yaml
   hatang token hash <token>        print the sha256 of an existing token
   hatang token issue --role auditor|admin --subject <name> [--config config/server.yaml]
@@ -16,6 +18,7 @@ usage:
                                    turn an operator's spreadsheet into the endpoint registry
   hatang endpoints check [config/endpoints.yaml]
   hatang demo                      local InfluxDB, server and agent on loopback (see README)
+  hatang dashboards build|check [--lang vi|en|all] [--out dashboards/build]   Grafana dashboards, alerts, provisioning
 
 Configs are YAML, validated at start; every problem is listed with file:line:col.`;
 
@@ -27,6 +30,7 @@ const commands: Record<string, Command> = {
   agent: async (argv) => (await import('./agent-command.js')).agentCommand(argv),
   token: async (argv) => (await import('./token-command.js')).tokenCommand(argv),
   demo: async (argv) => (await import('./demo-command.js')).demoCommand(argv),
+  dashboards: async (argv) => (await import('../dashboards/cli.js')).dashboardsCommand(argv),
   endpoints: async (argv) => (await import('../lib/endpoints/cli.js')).endpointsCommand(argv),
 };
 

@@ -1,6 +1,5 @@
 import { type CollectedPoint, defineCollector } from '../../collector.js';
 import { devicesOfShard, snmpConfigSchema } from './config.js';
-import { pollDevice } from './poll.js';
 import { defaultProfilesDir, loadProfiles, matchProfile, type Profile } from './profile.js';
 
 export { snmpConfigSchema } from './config.js';
@@ -25,6 +24,8 @@ export const snmpCollector = defineCollector({
   defaultTimeout: '50s',
   config: snmpConfigSchema,
   async collect(cfg, ctx) {
+    // net-snmp (~16 MiB resident) is loaded only by agents that poll SNMP, not by every agency PC.
+    const { pollDevice } = await import('./poll.js');
     const dir = cfg.profiles_dir ?? defaultProfilesDir();
     // Profiles are read once per collector instance (restart the agent to reload them).
     const cacheKey = `profiles:${dir}`;
