@@ -40,9 +40,11 @@ if ((${#missing[@]})); then
   ((created_policy)) && rm -f /usr/sbin/policy-rc.d
 fi
 
-# npm packages, exactly as locked; skipped when node_modules already matches the lock file.
+# npm packages at the locked versions; skipped when node_modules already matches the lock file.
+# `npm install --no-save` rather than `npm ci`: this workplace's npm writes lock files without other
+# platforms' optional packages (biome's binaries), which `npm ci` then refuses as out of sync.
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  npm install --no-save --no-audit --no-fund --loglevel=error
 fi
 npm run --silent build
 echo "setup: ready"
