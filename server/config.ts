@@ -84,7 +84,9 @@ export const serverConfigSchema = z.strictObject({
   write: z
     .strictObject({
       batch_max_points: z.number().int().min(1).max(50_000).default(5000),
-      linger: duration().default(5).describe('how long a write waits for more requests to join it'),
+      linger: duration()
+        .default(1)
+        .describe('how long a write waits for more requests to join it when a write slot is free'),
       concurrency: z.number().int().min(1).max(16).default(2).describe('InfluxDB writes in flight'),
       ack_timeout: duration()
         .default(150)

@@ -61,7 +61,9 @@ export class WritePipeline {
       this.pending.push({ points, resolve, reject });
       this.pendingPoints += points.length;
       if (this.pendingPoints >= this.o.batchMaxPoints) this.pump();
-      else this.timer ??= setTimeout(() => this.pump(), this.o.lingerMs);
+      // With every write slot busy, the batch waits for one to free up (commit() pumps then), and
+      // whatever arrived meanwhile goes in the same write: batching grows with load on its own.
+      else if (this.inFlight < this.o.concurrency) this.timer ??= setTimeout(() => this.pump(), this.o.lingerMs);
     });
   }
 

@@ -30,6 +30,8 @@ const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 const DURATION_S = Number(process.env.DURATION_S ?? 20);
 const RATE = Number(process.env.RATE ?? 20_000 / 60);
 const SIGNING_KEY = 'bench-signing-key-0123456789abcdef0123456789';
+/** Distinct agents (hence series): the load scenario is a fleet of 20,000. */
+const AGENTS = Number(process.env.AGENTS ?? 20_000);
 
 interface P {
   host: string;
@@ -38,14 +40,14 @@ interface P {
   fields: { cpu_load_percent: number; load1: number; mem_used_percent: number; mem_total_bytes: number; mem_used_bytes: number; uptime_s: number };
 }
 
-/** Realistic host points: 1,000 agents, 6 fields, distinct timestamps so nothing overwrites. */
+/** Realistic host points from AGENTS agents, 6 fields, distinct timestamps so nothing overwrites. */
 function makePoints(n: number, offset: number): P[] {
   const base = Date.now() - 24 * 3_600_000;
   return Array.from({ length: n }, (_, i) => {
     const k = i + offset;
     return {
-      host: `pc-${k % 1000}`,
-      agent: `pc-${k % 1000}-a1b2c3`,
+      host: `pc-${k % AGENTS}`,
+      agent: `pc-${k % AGENTS}-a1b2c3`,
       time: base + k,
       fields: {
         cpu_load_percent: (k * 7) % 100 + 0.5,
@@ -102,7 +104,7 @@ async function main() {
   let server: ReturnType<typeof spawn> | undefined;
   try {
     await fetch(`${influxd.url}/query?q=${encodeURIComponent('CREATE DATABASE direct; CREATE DATABASE hatang')}`, { method: 'POST' });
-    console.log(`bench/ingest: ${fmt(POINTS)} points per phase, host measurement (6 fields, 3 tags, 1,000 agents)\n`);
+    console.log(`bench/ingest: ${fmt(POINTS)} points per phase, host measurement (6 fields, 3 tags, ${fmt(AGENTS)} agents)\n`);
 
     // 1. direct /write
     const direct = makePoints(POINTS, 0);
