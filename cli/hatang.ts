@@ -18,6 +18,7 @@ usage:
                                    turn an operator's spreadsheet into the endpoint registry
   hatang endpoints check [config/endpoints.yaml]
   hatang demo                      local InfluxDB, server and agent on loopback (see README)
+  hatang dashboards build|check [--lang vi|en|all] [--out dashboards/build]   Grafana dashboards, alerts, provisioning
 
 Configs are YAML, validated at start; every problem is listed with file:line:col.`;
 
@@ -29,6 +30,7 @@ const commands: Record<string, Command> = {
   agent: async (argv) => (await import('./agent-command.js')).agentCommand(argv),
   token: async (argv) => (await import('./token-command.js')).tokenCommand(argv),
   demo: async (argv) => (await import('./demo-command.js')).demoCommand(argv),
+  dashboards: async (argv) => (await import('../dashboards/cli.js')).dashboardsCommand(argv),
   endpoints: async (argv) => (await import('../lib/endpoints/cli.js')).endpointsCommand(argv),
 };
 

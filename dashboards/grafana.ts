@@ -1,0 +1,219 @@
+import type * as cog from '@grafana/grafana-foundation-sdk/cog';
+import * as common from '@grafana/grafana-foundation-sdk/common';
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import type { Query, Shape } from './influxql.js';
+
+/**
+ * Grafana glue: the InfluxQL dataquery the foundation SDK does not ship, the fixed datasource uids the
+ * provisioning files declare (file provisioning does not substitute `__inputs`), and small helpers for
+ * thresholds, value mappings and variables.
+ */
+
+/** The InfluxDB datasource, as provisioned by provisioning/datasources/hatang.yaml. */
+export const influxDatasource = { type: 'influxdb', uid: 'hatang-influxdb' } as const;
+/**
+ * A TestData datasource holding the endpoint registry (id, name, lat, lon) as CSV baked in at build time:
+ * ping points carry no coordinates, so the geomap joins the registry to the latest ping by target_id.
+ */
+export const registryDatasource = { type: 'grafana-testdata-datasource', uid: 'hatang-registry' } as const;
+
+/** What tests need to know about a panel query, kept on the built target under a symbol (not in JSON). */
+export interface QueryInfo {
+  /** Columns InfluxDB returns for each series. */
+  columns: string[];
+  /** Tags the series are grouped by. */
+  groupedTags: string[];
+}
+export const queryInfo: unique symbol = Symbol('hatang.queryInfo');
+
+export type ResultFormat = 'time_series' | 'table';
+
+export interface InfluxQLDataquery {
+  refId: string;
+  datasource: { type: string; uid: string };
+  query: string;
+  rawQuery: true;
+  resultFormat: ResultFormat;
+  alias?: string;
+  hide?: boolean;
+  [queryInfo]?: QueryInfo;
+}
+
+/** The InfluxQL target the SDK lacks: a raw query (Grafana does not rewrite it) against the provisioned uid. */
+export class InfluxQLTarget implements cog.Builder<cog.Dataquery> {
+  private readonly internal: InfluxQLDataquery;
+
+  constructor(query: Query<Shape, string>, refId = 'A') {
+    this.internal = {
+      refId,
+      datasource: { ...influxDatasource },
+      query: query.toString(),
+      rawQuery: true,
+      resultFormat: 'time_series',
+    };
+    Object.defineProperty(this.internal, queryInfo, {
+      value: { columns: query.columns(), groupedTags: query.groupedTags() } satisfies QueryInfo,
+      enumerable: false,
+    });
+  }
+
+  format(format: ResultFormat): this {
+    this.internal.resultFormat = format;
+    return this;
+  }
+
+  /** Legend: `$tag_<name>` and `$col` as Grafana's InfluxDB datasource expands them. */
+  alias(alias: string): this {
+    this.internal.alias = alias;
+    return this;
+  }
+
+  build(): cog.Dataquery {
+    return this.internal as unknown as cog.Dataquery;
+  }
+}
+
+/** `influx(query)`: a time-series target; `.format('table')` for tables. */
+export function influx<S extends Shape, O extends string>(query: Query<S, O>, refId = 'A'): InfluxQLTarget {
+  return new InfluxQLTarget(query as unknown as Query<Shape, string>, refId);
+}
+
+/** A TestData CSV target (the registry baked into the dashboard). */
+export class CsvTarget implements cog.Builder<cog.Dataquery> {
+  constructor(
+    private readonly csv: string,
+    private readonly refId = 'R',
+  ) {}
+  build(): cog.Dataquery {
+    return {
+      refId: this.refId,
+      datasource: { ...registryDatasource },
+      scenarioId: 'csv_content',
+      csvContent: this.csv,
+    } as unknown as cog.Dataquery;
+  }
+}
+
+export const colors = {
+  ok: 'green',
+  warn: 'orange',
+  bad: 'red',
+  parent: 'purple',
+  unknown: 'text',
+  info: 'blue',
+} as const;
+
+/** Absolute thresholds from `[color, from]` steps; the first step starts at -∞. */
+export function thresholds(...steps: [string, number][]): dashboard.ThresholdsConfigBuilder {
+  return new dashboard.ThresholdsConfigBuilder()
+    .mode(dashboard.ThresholdsMode.Absolute)
+    .steps(steps.map(([color, value], i) => ({ color, value: i === 0 ? null : value })));
+}
+
+export function thresholdColors(): dashboard.FieldColorBuilder {
+  return new dashboard.FieldColorBuilder().mode(dashboard.FieldColorModeId.Thresholds);
+}
+
+export function paletteColors(): dashboard.FieldColorBuilder {
+  return new dashboard.FieldColorBuilder().mode(dashboard.FieldColorModeId.PaletteClassic);
+}
+
+/** Value → text and colour. */
+export function valueMap(options: Record<string, { text: string; color: string }>): dashboard.ValueMapping {
+  return {
+    type: dashboard.MappingType.ValueToText,
+    options: Object.fromEntries(
+      Object.entries(options).map(([value, r], index) => [value, { text: r.text, color: r.color, index }]),
+    ),
+  };
+}
+
+/** [from, to] → text and colour. */
+export function rangeMap(
+  from: number | null,
+  to: number | null,
+  text: string,
+  color: string,
+): dashboard.ValueMapping {
+  return { type: dashboard.MappingType.RangeToText, options: { from, to, result: { text, color } } };
+}
+
+/** Stat/piechart/bargauge reduce: last non-null value of every numeric field (the SDK leaves calcs empty). */
+export function lastNotNull(fields?: string): common.ReduceDataOptionsBuilder {
+  const b = new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false);
+  return fields ? b.fields(fields) : b;
+}
+
+/** Every row, not reduced (stat grids over string/number rows). */
+export function allValues(fields?: string): common.ReduceDataOptionsBuilder {
+  const b = new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(true).limit(500);
+  return fields ? b.fields(fields) : b;
+}
+
+export function tableLegend(): common.VizLegendOptionsBuilder {
+  return new common.VizLegendOptionsBuilder()
+    .displayMode(common.LegendDisplayMode.Table)
+    .placement(common.LegendPlacement.Bottom)
+    .showLegend(true)
+    .calcs(['mean', 'max', 'lastNotNull']);
+}
+
+/** Column rename/order for table panels (Grafana's "organize" transformation). */
+export function organize(
+  renameByName: Record<string, string>,
+  excludeByName: string[] = [],
+): dashboard.DataTransformerConfig {
+  return {
+    id: 'organize',
+    options: {
+      renameByName,
+      excludeByName: Object.fromEntries(excludeByName.map((n) => [n, true])),
+      indexByName: Object.fromEntries(Object.keys(renameByName).map((n, i) => [n, i])),
+    },
+  };
+}
+
+/** Merges the tables of several queries into one (rows joined on equal tag columns). */
+export const merge: dashboard.DataTransformerConfig = { id: 'merge', options: {} };
+
+/**
+ * A tag variable: `SHOW TAG VALUES …`, multi-select with All = `.*`, so queries match it with
+ * `=~ /^$name$/` (Grafana regex-escapes each value and joins several as `(a|b)`).
+ */
+export function tagVariable(name: string, label: string, query: string): dashboard.QueryVariableBuilder {
+  return new dashboard.QueryVariableBuilder(name)
+    .label(label)
+    .datasource({ ...influxDatasource })
+    .query(query)
+    .definition(query)
+    .multi(true)
+    .includeAll(true)
+    .allValue('.*')
+    .current({ selected: true, text: ['All'], value: ['$__all'] })
+    .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+    .sort(dashboard.VariableSort.AlphabeticalCaseInsensitiveAsc);
+}
+
+/** A fixed list of choices (`N hours`, `top N`), substituted as is. */
+export function customVariable(
+  name: string,
+  label: string,
+  values: string[],
+  current: string,
+): dashboard.CustomVariableBuilder {
+  return new dashboard.CustomVariableBuilder(name)
+    .label(label)
+    .values(values.join(','))
+    .current({ selected: true, text: current, value: current })
+    .options(values.map((v) => ({ selected: v === current, text: v, value: v })));
+}
+
+/** Numbers panels across every dashboard from 1, rows and their children included. */
+export function numberPanels(built: dashboard.Dashboard): dashboard.Dashboard {
+  let id = 0;
+  for (const p of built.panels ?? []) {
+    (p as { id?: number }).id = ++id;
+    for (const child of (p as dashboard.RowPanel).panels ?? []) child.id = ++id;
+  }
+  return built;
+}

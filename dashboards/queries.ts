@@ -1,0 +1,94 @@
+import { from, fromSubqueries, stringLiteral } from './influxql.js';
+
+/**
+ * Queries shared by panels and alert rules. InfluxQL cannot average a boolean or branch on a string, so
+ * the numbers below are built from subqueries that each select a constant for one value of the field
+ * and alias it to the same column (InfluxDB merges them into one series).
+ */
+
+/**
+ * The status code of each ping cycle: `loss_percent` (0–100) for the endpoint's own state, 1000 +
+ * `loss_percent` when it is down because an upstream endpoint is (`cause = 'parent_down'`). Panels map
+ * [0,5) up, [5,100) degraded, 100 down, ≥1000 parent down.
+ */
+export const statusCode = { degradedFrom: 5, down: 100, parentDownFrom: 1000 } as const;
+
+/** `pingFilter` adds the dashboard's tag filters to every subquery (they must filter before merging). */
+type PingFilter = 'dashboard' | 'none';
+
+function pingBase(filter: PingFilter) {
+  const q = from('ping');
+  return filter === 'dashboard'
+    ? q.whereTagVar('level', 'level').whereTagVar('district', 'district').whereTagVar('target_id', 'endpoint')
+    : q;
+}
+
+/** Every cycle's status code (see statusCode), grouped by every tag so outer queries can group. */
+export function pingStatus(filter: PingFilter = 'dashboard') {
+  return fromSubqueries(
+    pingBase(filter)
+      .selectField('loss_percent', 'status')
+      .whereField('cause', '!=', 'parent_down')
+      .groupBy('*'),
+    pingBase(filter)
+      .selectExpr('status', (f) => `${f('loss_percent')} + ${statusCode.parentDownFrom}`)
+      .whereField('cause', '=', 'parent_down')
+      .groupBy('*'),
+  );
+}
+
+/** The latest status code of each endpoint in the range. */
+export function latestStatus(filter: PingFilter = 'dashboard') {
+  return pingStatus(filter).select('last', 'status', 'status').groupBy('target_id', 'level', 'district');
+}
+
+/**
+ * `up` as a number (1 up, 0 down) per cycle, so `100 * mean("u")` is availability %. With
+ * `parentDownCountsAsUp`, cycles down only because of a parent count as up (the link's own availability).
+ */
+export function upAsNumber(parentDownCountsAsUp = false, filter: PingFilter = 'dashboard') {
+  const up = pingBase(filter).selectExpr('u', (f) => `${f('loss_percent')} * 0 + 1`);
+  const down = pingBase(filter).selectExpr('u', (f) => `${f('loss_percent')} * 0`);
+  return parentDownCountsAsUp
+    ? fromSubqueries(
+        up.whereExpr((f) => `${f('up')} = true OR ${f('cause')} = 'parent_down'`).groupBy('*'),
+        down.whereField('up', '=', false).whereField('cause', '!=', 'parent_down').groupBy('*'),
+      )
+    : fromSubqueries(
+        up.whereField('up', '=', true).groupBy('*'),
+        down.whereField('up', '=', false).groupBy('*'),
+      );
+}
+
+/**
+ * Per machine (agent_id), the last `host_state` of the antivirus collector in the range and how many
+ * points said so; `n` is only there to give outer queries a number to turn into a constant.
+ */
+export function machineAvState() {
+  return from('antivirus')
+    .whereTagVar('site_id', 'site')
+    .select('last', 'host_state', 'state')
+    .select('count', 'host_state', 'n')
+    .groupBy('agent_id', 'hostname', 'site_id');
+}
+
+/** Machines per antivirus state in the range: `state` is protected | unprotected | unknown. */
+export function machinesInAvState(state: 'protected' | 'unprotected' | 'unknown') {
+  return fromSubqueries(machineAvState())
+    .select('count', 'n', 'machines')
+    .whereExpr((f) => `"state" = ${stringLiteral(state)} AND ${f('n')} > 0`);
+}
+
+/** Antivirus coverage %: machines whose last host_state is protected, over machines reporting one. */
+export function avCoverage() {
+  return fromSubqueries(
+    fromSubqueries(machineAvState())
+      .selectExpr('p', (f) => `${f('n')} * 0 + 1`)
+      .whereExpr(() => `"state" = 'protected'`)
+      .groupBy('*'),
+    fromSubqueries(machineAvState())
+      .selectExpr('p', (f) => `${f('n')} * 0`)
+      .whereExpr(() => `"state" != 'protected'`)
+      .groupBy('*'),
+  ).selectExpr('coverage_percent', (f) => `100 * mean(${f('p')})`);
+}

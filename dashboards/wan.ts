@@ -1,0 +1,474 @@
+import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
+import * as common from '@grafana/grafana-foundation-sdk/common';
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import * as geomap from '@grafana/grafana-foundation-sdk/geomap';
+import * as stat from '@grafana/grafana-foundation-sdk/stat';
+import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
+import * as table from '@grafana/grafana-foundation-sdk/table';
+import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import type { Endpoint } from '../lib/endpoints/types.js';
+import {
+  CsvTarget,
+  colors,
+  influx,
+  lastNotNull,
+  merge,
+  organize,
+  rangeMap,
+  tableLegend,
+  tagVariable,
+  thresholdColors,
+  thresholds,
+} from './grafana.js';
+import { from, fromSubqueries, showTagValues } from './influxql.js';
+import type { Messages } from './messages.js';
+import { latestStatus, pingStatus, statusCode, upAsNumber } from './queries.js';
+
+/** The status mapping shared by the grid, the timeline and the map. */
+function statusMappings(m: Messages): dashboard.ValueMapping[] {
+  return [
+    rangeMap(0, statusCode.degradedFrom - 0.001, m.status.up, colors.ok),
+    rangeMap(statusCode.degradedFrom, statusCode.down - 0.001, m.status.degraded, colors.warn),
+    rangeMap(statusCode.down, statusCode.down, m.status.down, colors.bad),
+    rangeMap(statusCode.parentDownFrom, null, m.status.parentDown, colors.parent),
+  ];
+}
+
+const statusThresholds = () =>
+  thresholds(
+    [colors.ok, 0],
+    [colors.warn, statusCode.degradedFrom],
+    [colors.bad, statusCode.down],
+    [colors.parent, statusCode.parentDownFrom],
+  );
+
+const availabilityThresholds = () => thresholds([colors.bad, 0], [colors.warn, 95], [colors.ok, 99]);
+
+/** Endpoints per status (columns up, degraded, down, parent_down), counted over each endpoint's latest status. */
+function countByStatus(by: 'level' | 'district') {
+  const latest = fromSubqueries(latestStatus());
+  const { degradedFrom, down, parentDownFrom } = statusCode;
+  return [
+    influx(
+      latest
+        .select('count', 'status', 'up')
+        .whereExpr((f) => `${f('status')} < ${degradedFrom}`)
+        .groupBy(by),
+      'A',
+    ),
+    influx(
+      latest
+        .select('count', 'status', 'degraded')
+        .whereExpr((f) => `${f('status')} >= ${degradedFrom} AND ${f('status')} < ${down}`)
+        .groupBy(by),
+      'B',
+    ),
+    influx(
+      latest
+        .select('count', 'status', 'down')
+        .whereExpr((f) => `${f('status')} = ${down}`)
+        .groupBy(by),
+      'C',
+    ),
+    influx(
+      latest
+        .select('count', 'status', 'parent_down')
+        .whereExpr((f) => `${f('status')} >= ${parentDownFrom}`)
+        .groupBy(by),
+      'D',
+    ),
+  ].map((t) => t.format('table'));
+}
+
+function statusColumns(m: Messages): Record<string, string> {
+  return {
+    up: m.status.up,
+    degraded: m.status.degraded,
+    down: m.status.down,
+    parent_down: m.status.parentDown,
+  };
+}
+
+/** Registry rows for the map: id, name, level, district, lat, lon (only endpoints with coordinates). */
+export function registryCsv(endpoints: readonly Endpoint[]): string {
+  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const rows = endpoints
+    .filter((e) => e.lat !== undefined && e.lon !== undefined)
+    .map((e) => [e.id, e.name, e.level, e.district, String(e.lat), String(e.lon)].map(quote).join(','));
+  return ['target_id,name,level,district,lat,lon', ...rows].join('\n');
+}
+
+export function wanDashboard(
+  m: Messages,
+  lang: string,
+  endpoints: readonly Endpoint[],
+): dashboard.DashboardBuilder {
+  const w = m.wan;
+  const latest = latestStatus();
+  const located = endpoints.filter((e) => e.lat !== undefined && e.lon !== undefined);
+  const center = located.length
+    ? {
+        lat: located.reduce((n, e) => n + (e.lat ?? 0), 0) / located.length,
+        lon: located.reduce((n, e) => n + (e.lon ?? 0), 0) / located.length,
+      }
+    : { lat: 16, lon: 106 };
+
+  return new dashboard.DashboardBuilder(w.title)
+    .uid(`hatang-wan-${lang}`)
+    .description(w.description)
+    .tags(['hatang', 'wan', lang])
+    .time({ from: 'now-6h', to: 'now' })
+    .refresh('1m')
+    .tooltip(dashboard.DashboardCursorSync.Crosshair)
+    .withVariable(tagVariable('level', m.vars.level, showTagValues('ping', 'level')))
+    .withVariable(
+      tagVariable('district', m.vars.district, showTagValues('ping', 'district', { level: 'level' })),
+    )
+    .withVariable(
+      tagVariable(
+        'endpoint',
+        m.vars.endpoint,
+        showTagValues('ping', 'target_id', { level: 'level', district: 'district' }),
+      ),
+    )
+    .withRow(new dashboard.RowBuilder(w.rowNow))
+    .withPanel(
+      new stat.PanelBuilder()
+        .title(w.statusGrid)
+        .description(w.statusGridDesc)
+        .withTarget(influx(latest).alias('$tag_target_id'))
+        .reduceOptions(lastNotNull())
+        .textMode(common.BigValueTextMode.ValueAndName)
+        .colorMode(common.BigValueColorMode.Background)
+        .graphMode(common.BigValueGraphMode.None)
+        .justifyMode(common.BigValueJustifyMode.Center)
+        .mappings(statusMappings(m))
+        .thresholds(statusThresholds())
+        .colorScheme(thresholdColors())
+        .height(12)
+        .span(16),
+    )
+    .withPanel(
+      new geomap.PanelBuilder()
+        .title(w.map)
+        .description(w.mapDesc)
+        .withTarget(influx(latest).format('table'))
+        .withTarget(new CsvTarget(registryCsv(endpoints)))
+        .withTransformation({ id: 'joinByField', options: { byField: 'target_id', mode: 'inner' } })
+        .view(new geomap.MapViewConfigBuilder().id('coords').lat(center.lat).lon(center.lon).zoom(10))
+        .basemap(new common.MapLayerOptionsBuilder().type('osm-standard').name('OpenStreetMap'))
+        .layers([
+          new common.MapLayerOptionsBuilder()
+            .type('markers')
+            .name(w.mapLayer)
+            .location(
+              new common.FrameGeometrySourceBuilder()
+                .mode(common.FrameGeometrySourceMode.Coords)
+                .latitude('lat')
+                .longitude('lon'),
+            )
+            .config({
+              showLegend: true,
+              style: {
+                size: { fixed: 6 },
+                color: { field: 'status', fixed: colors.info },
+                text: { field: 'name', mode: 'field' },
+              },
+            })
+            .tooltip(true),
+        ])
+        .mappings(statusMappings(m))
+        .thresholds(statusThresholds())
+        .colorScheme(thresholdColors())
+        .height(12)
+        .span(8),
+    )
+    .withPanel(
+      new table.PanelBuilder()
+        .title(w.byLevel)
+        .description(w.byLevelDesc)
+        .targets(countByStatus('level'))
+        .withTransformation(merge)
+        .withTransformation(organize({ level: m.vars.level, ...statusColumns(m) }, ['Time']))
+        .height(7)
+        .span(8),
+    )
+    .withPanel(
+      new table.PanelBuilder()
+        .title(w.byDistrict)
+        .description(w.byDistrictDesc)
+        .targets(countByStatus('district'))
+        .withTransformation(merge)
+        .withTransformation(organize({ district: m.vars.district, ...statusColumns(m) }, ['Time']))
+        .height(7)
+        .span(16),
+    )
+    .withRow(new dashboard.RowBuilder(w.rowHistory))
+    .withPanel(
+      new statetimeline.PanelBuilder()
+        .title(w.timeline)
+        .description(w.timelineDesc)
+        .withTarget(
+          influx(
+            pingStatus().select('max', 'status', 'status').groupByTime().groupBy('target_id').fill('none'),
+          ).alias('$tag_target_id'),
+        )
+        .mappings(statusMappings(m))
+        .thresholds(statusThresholds())
+        .colorScheme(thresholdColors())
+        .showValue(common.VisibilityMode.Never)
+        .mergeValues(true)
+        .rowHeight(0.9)
+        .perPage(40)
+        .height(14)
+        .span(24),
+    )
+    .withPanel(
+      new timeseries.PanelBuilder()
+        .title(w.loss)
+        .description(w.lossDesc)
+        .withTarget(
+          influx(
+            from('ping')
+              .select('mean', 'loss_percent', 'loss_percent')
+              .whereTagVar('level', 'level')
+              .whereTagVar('district', 'district')
+              .whereTagVar('target_id', 'endpoint')
+              .groupByTime()
+              .groupBy('target_id')
+              .fill('null'),
+          ).alias('$tag_target_id'),
+        )
+        .unit('percent')
+        .min(0)
+        .max(100)
+        .thresholds(thresholds([colors.ok, 0], [colors.warn, statusCode.degradedFrom], [colors.bad, 50]))
+        .thresholdsStyle(
+          new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed),
+        )
+        .legend(tableLegend())
+        .height(9)
+        .span(8),
+    )
+    .withPanel(
+      new timeseries.PanelBuilder()
+        .title(w.rtt)
+        .description(w.rttDesc)
+        .withTarget(
+          influx(
+            from('ping')
+              .select('mean', 'rtt_avg_ms', 'rtt_avg_ms')
+              .whereTagVar('level', 'level')
+              .whereTagVar('district', 'district')
+              .whereTagVar('target_id', 'endpoint')
+              .groupByTime()
+              .groupBy('target_id')
+              .fill('null'),
+          ).alias('$tag_target_id'),
+        )
+        .unit('ms')
+        .min(0)
+        .legend(tableLegend())
+        .height(9)
+        .span(8),
+    )
+    .withPanel(
+      new timeseries.PanelBuilder()
+        .title(w.jitter)
+        .description(w.jitterDesc)
+        .withTarget(
+          influx(
+            from('ping')
+              .select('mean', 'jitter_ms', 'jitter_ms')
+              .whereTagVar('level', 'level')
+              .whereTagVar('district', 'district')
+              .whereTagVar('target_id', 'endpoint')
+              .groupByTime()
+              .groupBy('target_id')
+              .fill('null'),
+          ).alias('$tag_target_id'),
+        )
+        .unit('ms')
+        .min(0)
+        .legend(tableLegend())
+        .height(9)
+        .span(8),
+    )
+    .withRow(new dashboard.RowBuilder(w.rowAvailability))
+    .withPanel(
+      new table.PanelBuilder()
+        .title(w.availabilityEndpoint)
+        .description(w.availabilityEndpointDesc)
+        .withTarget(
+          influx(
+            upAsNumber()
+              .selectExpr('availability_percent', (f) => `100 * mean(${f('u')})`)
+              .groupBy('target_id', 'level', 'district'),
+            'A',
+          ).format('table'),
+        )
+        .withTarget(
+          influx(
+            upAsNumber(true)
+              .selectExpr('own_availability_percent', (f) => `100 * mean(${f('u')})`)
+              .groupBy('target_id', 'level', 'district'),
+            'B',
+          ).format('table'),
+        )
+        .withTransformation(merge)
+        .withTransformation(
+          organize(
+            {
+              target_id: m.vars.endpoint,
+              level: m.vars.level,
+              district: m.vars.district,
+              availability_percent: w.availability,
+              own_availability_percent: w.ownAvailability,
+            },
+            ['Time'],
+          ),
+        )
+        .sortBy([new common.TableSortByFieldStateBuilder().displayName(w.availability).desc(false)])
+        .unit('percent')
+        .decimals(2)
+        .thresholds(availabilityThresholds())
+        .colorScheme(thresholdColors())
+        .cellOptions({ type: common.TableCellDisplayMode.ColorText })
+        .filterable(true)
+        .height(12)
+        .span(12),
+    )
+    .withPanel(
+      new bargauge.PanelBuilder()
+        .title(w.availabilityDistrict)
+        .description(w.availabilityDistrictDesc)
+        .withTarget(
+          influx(
+            upAsNumber()
+              .selectExpr('availability_percent', (f) => `100 * mean(${f('u')})`)
+              .groupBy('district'),
+          ).alias('$tag_district'),
+        )
+        .reduceOptions(lastNotNull())
+        .displayMode(common.BarGaugeDisplayMode.Basic)
+        .orientation(common.VizOrientation.Horizontal)
+        .unit('percent')
+        .decimals(2)
+        .min(90)
+        .max(100)
+        .thresholds(availabilityThresholds())
+        .colorScheme(thresholdColors())
+        .height(8)
+        .span(6),
+    )
+    .withPanel(
+      new bargauge.PanelBuilder()
+        .title(w.availabilityLevel)
+        .description(w.availabilityLevelDesc)
+        .withTarget(
+          influx(
+            upAsNumber()
+              .selectExpr('availability_percent', (f) => `100 * mean(${f('u')})`)
+              .groupBy('level'),
+          ).alias('$tag_level'),
+        )
+        .reduceOptions(lastNotNull())
+        .displayMode(common.BarGaugeDisplayMode.Basic)
+        .orientation(common.VizOrientation.Horizontal)
+        .unit('percent')
+        .decimals(2)
+        .min(90)
+        .max(100)
+        .thresholds(availabilityThresholds())
+        .colorScheme(thresholdColors())
+        .height(8)
+        .span(6),
+    )
+    .withPanel(
+      new table.PanelBuilder()
+        .title(w.outages)
+        .description(w.outagesDesc)
+        .withTarget(
+          influx(
+            from('ping')
+              .select('first', 'cause', 'first_cause')
+              .whereField('up', '=', false)
+              .whereTagVar('level', 'level')
+              .whereTagVar('district', 'district')
+              .whereTagVar('target_id', 'endpoint')
+              .groupBy('target_id', 'level', 'district'),
+            'A',
+          ).format('table'),
+        )
+        .withTarget(
+          influx(
+            from('ping')
+              .select('last', 'cause', 'cause')
+              .whereField('up', '=', false)
+              .whereTagVar('level', 'level')
+              .whereTagVar('district', 'district')
+              .whereTagVar('target_id', 'endpoint')
+              .groupBy('target_id'),
+            'B',
+          ).format('table'),
+        )
+        .withTarget(
+          influx(
+            from('ping')
+              .select('last', 'parent_id', 'parent_id')
+              .select('count', 'up', 'down_cycles')
+              .whereField('up', '=', false)
+              .whereTagVar('level', 'level')
+              .whereTagVar('district', 'district')
+              .whereTagVar('target_id', 'endpoint')
+              .groupBy('target_id'),
+            'C',
+          ).format('table'),
+        )
+        .withTarget(
+          influx(pingStatus().select('last', 'status', 'status').groupBy('target_id'), 'D').format('table'),
+        )
+        .withTransformation({ id: 'joinByField', options: { byField: 'target_id', mode: 'inner' } })
+        .withTransformation(
+          organize(
+            {
+              target_id: m.vars.endpoint,
+              level: m.vars.level,
+              district: m.vars.district,
+              'Time 1': w.firstDown,
+              'Time 2': w.lastDown,
+              cause: w.cause,
+              parent_id: w.parent,
+              down_cycles: w.downCycles,
+              status: w.now,
+            },
+            ['Time 3', 'Time 4', 'first_cause'],
+          ),
+        )
+        .sortBy([new common.TableSortByFieldStateBuilder().displayName(w.lastDown).desc(true)])
+        .overrideByName(w.now, [
+          { id: 'mappings', value: statusMappings(m) },
+          { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorBackground } },
+          { id: 'color', value: { mode: dashboard.FieldColorModeId.Thresholds } },
+          { id: 'thresholds', value: statusThresholds().build() },
+        ])
+        .overrideByName(w.cause, [
+          {
+            id: 'mappings',
+            value: [
+              {
+                type: dashboard.MappingType.ValueToText,
+                options: {
+                  down: { text: m.status.down, color: colors.bad, index: 0 },
+                  parent_down: { text: m.status.parentDown, color: colors.parent, index: 1 },
+                },
+              },
+            ],
+          },
+          { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorText } },
+        ])
+        .filterable(true)
+        .height(8)
+        .span(12),
+    );
+}
