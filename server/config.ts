@@ -89,7 +89,7 @@ export const serverConfigSchema = z.strictObject({
         .describe('how long a write waits for more requests to join it when a write slot is free'),
       concurrency: z.number().int().min(1).max(16).default(2).describe('InfluxDB writes in flight'),
       ack_timeout: duration()
-        .default(150)
+        .default(1_000)
         .describe('how long a request waits on InfluxDB before its batch goes to the spool instead'),
     })
     .prefault({}),

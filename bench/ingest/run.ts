@@ -135,6 +135,7 @@ auth:
   sites: [{ id: bench, name: bench, enrollment_token_sha256: ${hashToken(token)} }]
 storage: { kind: influxdb-v1, url: "${influxd.url}", database: hatang }
 spool: { dir: "${join(dir, 'spool')}" }
+${process.env.ACK_TIMEOUT ? `write: { ack_timeout: ${process.env.ACK_TIMEOUT} }` : ''}
 `,
     );
     // BENCH_SERVER_NODE lets a profiler wrap the server (e.g. a script running node --cpu-prof).
