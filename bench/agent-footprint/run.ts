@@ -29,7 +29,7 @@ import type { AgentStatus } from '../../agent/runtime/state.js';
 import { Influxd } from '../../lib/influxd.js';
 import { parseDuration } from '../../lib/units.js';
 import { projectRoot } from '../../lib/version.js';
-import { hashToken } from '../../server/credentials.js';
+import { serverProcessYaml } from '../../test/harness/server.js';
 import { freeTcpPort, waitFor } from '../../test/harness/ports.js';
 import { fmt, rssBytes } from '../proc.js';
 
@@ -110,17 +110,17 @@ async function main(): Promise<void> {
     const serverConfig = join(dir, 'server.yaml');
     writeFileSync(
       serverConfig,
-      `listen: { host: 127.0.0.1, port: ${port} }
-log_level: warn
-auth:
-  signing_key: ${SIGNING_KEY}
-  sites: [{ id: bench, name: bench, enrollment_token_sha256: ${hashToken(TOKEN)} }]
-storage: { kind: influxdb-v1, url: "${influxd.url}", database: hatang }
-spool: { dir: "${join(dir, 'spool')}" }
-`,
+      serverProcessYaml({
+        port,
+        influxUrl: influxd.url,
+        spoolDir: join(dir, 'spool'),
+        siteToken: TOKEN,
+        extra: 'log_level: warn',
+      }),
     );
     server = spawn(process.execPath, [cli, 'server', '--config', serverConfig], {
       stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, SIGNING_KEY },
     });
     const serverUrl = `http://127.0.0.1:${port}`;
     await waitFor('hatang server', () => fetch(`${serverUrl}/healthz`).then((r) => r.ok));

@@ -19,7 +19,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Influxd } from '../../lib/services/influxd.js';
 import { projectRoot } from '../../lib/version.js';
-import { hashToken, issueCredential } from '../../server/credentials.js';
+import { issueCredential } from '../../server/credentials.js';
+import { serverProcessYaml } from '../../test/harness/server.js';
 import { freeTcpPort, waitFor } from '../../lib/services/ports.js';
 import { cpuSeconds, fmt, percentile, rssBytes } from '../proc.js';
 
@@ -32,12 +33,21 @@ const RATE = Number(process.env.RATE ?? 20_000 / 60);
 const SIGNING_KEY = 'bench-signing-key-0123456789abcdef0123456789';
 /** Distinct agents (hence series): the load scenario is a fleet of 20,000. */
 const AGENTS = Number(process.env.AGENTS ?? 20_000);
+/** The one site of serverProcessYaml. */
+const SITE = 'so-tttt';
 
 interface P {
   host: string;
   agent: string;
   time: number;
-  fields: { cpu_load_percent: number; load1: number; mem_used_percent: number; mem_total_bytes: number; mem_used_bytes: number; uptime_s: number };
+  fields: {
+    cpu_load_percent: number;
+    load1: number;
+    mem_used_percent: number;
+    mem_total_bytes: number;
+    mem_used_bytes: number;
+    uptime_s: number;
+  };
 }
 
 /** Realistic host points from AGENTS agents, 6 fields, distinct timestamps so nothing overwrites. */
@@ -50,9 +60,9 @@ function makePoints(n: number, offset: number): P[] {
       agent: `pc-${k % AGENTS}-a1b2c3`,
       time: base + k,
       fields: {
-        cpu_load_percent: (k * 7) % 100 + 0.5,
+        cpu_load_percent: ((k * 7) % 100) + 0.5,
         load1: (k % 13) / 4,
-        mem_used_percent: (k * 3) % 100 + 0.25,
+        mem_used_percent: ((k * 3) % 100) + 0.25,
         mem_total_bytes: 8_589_934_592,
         mem_used_bytes: 4_000_000_000 + k,
         uptime_s: 86_400 + k,
@@ -74,10 +84,14 @@ const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
 function post(url: string, body: Buffer, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { ...headers, 'content-length': String(body.length) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -99,28 +113,48 @@ async function count(influxd: Influxd, db: string, site: string): Promise<number
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'hatang-bench-ingest-'));
-  const influxd = new Influxd({ dir: join(dir, 'influxdb'), httpPort: await freeTcpPort(), rpcPort: await freeTcpPort() });
+  const influxd = new Influxd({
+    dir: join(dir, 'influxdb'),
+    httpPort: await freeTcpPort(),
+    rpcPort: await freeTcpPort(),
+  });
   await influxd.start();
   let server: ReturnType<typeof spawn> | undefined;
   try {
-    await fetch(`${influxd.url}/query?q=${encodeURIComponent('CREATE DATABASE direct; CREATE DATABASE hatang')}`, { method: 'POST' });
-    console.log(`bench/ingest: ${fmt(POINTS)} points per phase, host measurement (6 fields, 3 tags, ${fmt(AGENTS)} agents)\n`);
+    await fetch(
+      `${influxd.url}/query?q=${encodeURIComponent('CREATE DATABASE direct; CREATE DATABASE hatang')}`,
+      { method: 'POST' },
+    );
+    console.log(
+      `bench/ingest: ${fmt(POINTS)} points per phase, host measurement (6 fields, 3 tags, ${fmt(AGENTS)} agents)\n`,
+    );
 
     // 1. direct /write
     const direct = makePoints(POINTS, 0);
     const bodies: Buffer[] = [];
-    for (let i = 0; i < direct.length; i += 5000) bodies.push(Buffer.from(direct.slice(i, i + 5000).map((p) => line(p, 'direct')).join('\n')));
+    for (let i = 0; i < direct.length; i += 5000)
+      bodies.push(
+        Buffer.from(
+          direct
+            .slice(i, i + 5000)
+            .map((p) => line(p, 'direct'))
+            .join('\n'),
+        ),
+      );
     const influxPid = influxd.pid as number;
     let cpu0 = cpuSeconds(influxPid);
     let t0 = performance.now();
     await runPool(bodies, 4, async (b) => {
-      const s = await post(`${influxd.url}/write?db=direct&precision=ms`, b, { 'content-type': 'text/plain' });
+      const s = await post(`${influxd.url}/write?db=direct&precision=ms`, b, {
+        'content-type': 'text/plain',
+      });
       if (s !== 204) throw new Error(`direct write answered ${s}`);
     });
     const directS = (performance.now() - t0) / 1000;
     const directInfluxCpu = cpuSeconds(influxPid) - cpu0;
     const directRate = POINTS / directS;
-    if ((await count(influxd, 'direct', 'direct')) !== POINTS) throw new Error('direct: not every point stored');
+    if ((await count(influxd, 'direct', 'direct')) !== POINTS)
+      throw new Error('direct: not every point stored');
 
     // 2. the collector server as a real process
     const port = await freeTcpPort();
@@ -128,34 +162,48 @@ async function main() {
     const config = join(dir, 'server.yaml');
     writeFileSync(
       config,
-      `listen: { host: 127.0.0.1, port: ${port} }
-log_level: warn
-auth:
-  signing_key: ${SIGNING_KEY}
-  sites: [{ id: bench, name: bench, enrollment_token_sha256: ${hashToken(token)} }]
-storage: { kind: influxdb-v1, url: "${influxd.url}", database: hatang }
-spool: { dir: "${join(dir, 'spool')}" }
-${process.env.ACK_TIMEOUT ? `write: { ack_timeout: ${process.env.ACK_TIMEOUT} }` : ''}
-`,
+      serverProcessYaml({
+        port,
+        influxUrl: influxd.url,
+        spoolDir: join(dir, 'spool'),
+        siteToken: token,
+        extra: `log_level: warn\n${process.env.ACK_TIMEOUT ? `write: { ack_timeout: ${process.env.ACK_TIMEOUT} }` : ''}`,
+      }),
     );
     // BENCH_SERVER_NODE lets a profiler wrap the server (e.g. a script running node --cpu-prof).
-    server = spawn(process.env.BENCH_SERVER_NODE ?? process.execPath, [join(projectRoot(), 'dist/cli/hatang.js'), 'server', '--config', config], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    server = spawn(
+      process.env.BENCH_SERVER_NODE ?? process.execPath,
+      [join(projectRoot(), 'dist/cli/hatang.js'), 'server', '--config', config],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, SIGNING_KEY },
+      },
+    );
     const url = `http://127.0.0.1:${port}`;
     await waitFor('hatang server', () => fetch(`${url}/healthz`).then((r) => r.ok));
     const serverPid = server.pid as number;
-    const credential = await issueCredential({ role: 'agent', subject: 'bench-agent', siteId: 'bench' }, SIGNING_KEY);
-    const headers = { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${credential}` };
+    const credential = await issueCredential(
+      { role: 'agent', subject: 'bench-agent', siteId: SITE },
+      SIGNING_KEY,
+    );
+    const headers = {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+      authorization: `Bearer ${credential}`,
+    };
     const rssStart = rssBytes(serverPid);
 
     const saturate = async (batch: number, offset: number) => {
       const pts = makePoints(POINTS, offset);
       const reqs: Buffer[] = [];
       for (let i = 0; i < pts.length; i += batch) {
-        reqs.push(gzipSync(JSON.stringify({ batch_id: `s${offset}-${i}`, points: pts.slice(i, i + batch).map(wire) })));
+        reqs.push(
+          gzipSync(
+            JSON.stringify({ batch_id: `s${offset}-${i}`, points: pts.slice(i, i + batch).map(wire) }),
+          ),
+        );
       }
-      const before = await count(influxd, 'hatang', 'bench');
+      const before = await count(influxd, 'hatang', SITE);
       const c0 = { server: cpuSeconds(serverPid), influx: cpuSeconds(influxPid) };
       const start = performance.now();
       await runPool(reqs, CONCURRENCY, async (b) => {
@@ -164,12 +212,18 @@ ${process.env.ACK_TIMEOUT ? `write: { ack_timeout: ${process.env.ACK_TIMEOUT} }`
       });
       const acceptedSecs = (performance.now() - start) / 1000;
       // Slow InfluxDB writes are spooled and replayed: the clock stops when everything is stored.
-      await waitFor('the spool to drain', async () => {
-        const h = (await (await fetch(`${url}/healthz`)).json()) as { spool: { points: number; replaying: boolean } };
-        return h.spool.points === 0 && !h.spool.replaying;
-      }, { timeoutMs: 300_000, everyMs: 20 });
+      await waitFor(
+        'the spool to drain',
+        async () => {
+          const h = (await (await fetch(`${url}/healthz`)).json()) as {
+            spool: { points: number; replaying: boolean };
+          };
+          return h.spool.points === 0 && !h.spool.replaying;
+        },
+        { timeoutMs: 300_000, everyMs: 20 },
+      );
       const secs = (performance.now() - start) / 1000;
-      const stored = (await count(influxd, 'hatang', 'bench')) - before;
+      const stored = (await count(influxd, 'hatang', SITE)) - before;
       if (stored !== POINTS) throw new Error(`saturation: ${stored} of ${POINTS} points stored`);
       return {
         rate: POINTS / secs,
@@ -195,7 +249,12 @@ ${process.env.ACK_TIMEOUT ? `write: { ack_timeout: ${process.env.ACK_TIMEOUT} }`
       const due = t0 + (i * 1000) / RATE;
       const wait = due - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      const body = gzipSync(JSON.stringify({ batch_id: `l${i}`, points: perBatch.map((p, j) => ({ ...p, time: p.time + i * 100 + j })) }));
+      const body = gzipSync(
+        JSON.stringify({
+          batch_id: `l${i}`,
+          points: perBatch.map((p, j) => ({ ...p, time: p.time + i * 100 + j })),
+        }),
+      );
       const sent = performance.now();
       inflight.push(
         post(`${url}/api/v1/ingest`, body, headers).then(
@@ -216,11 +275,21 @@ ${process.env.ACK_TIMEOUT ? `write: { ack_timeout: ${process.env.ACK_TIMEOUT} }`
     const rssEnd = rssBytes(serverPid);
 
     console.log('phase                                   points/s   wall s   server CPU-s   influxd CPU-s');
-    console.log(`direct /write (5,000/POST, 4 writers)  ${fmt(directRate).padStart(9)}  ${fmt(directS, 2).padStart(7)}              -   ${fmt(directInfluxCpu, 1).padStart(13)}`);
-    console.log(`hatang, ${AGENT_BATCH}-point batches, ${CONCURRENCY} agents ${fmt(big.rate).padStart(9)}  ${fmt(big.secs, 2).padStart(7)}   ${fmt(big.serverCpu, 1).padStart(12)}   ${fmt(big.influxCpu, 1).padStart(13)}`);
-    console.log(`hatang, ${SMALL_BATCH}-point batches, ${CONCURRENCY} agents  ${fmt(small.rate).padStart(9)}  ${fmt(small.secs, 2).padStart(7)}   ${fmt(small.serverCpu, 1).padStart(12)}   ${fmt(small.influxCpu, 1).padStart(13)}`);
-    console.log(`(accepted, i.e. answered 202: ${fmt(big.acceptedRate)} and ${fmt(small.acceptedRate)} points/s; the table counts until stored)`);
-    console.log(`\nratio hatang/direct: ${fmt((big.rate / directRate) * 100, 1)} % with ${AGENT_BATCH}-point batches, ${fmt((small.rate / directRate) * 100, 1)} % with ${SMALL_BATCH}-point batches`);
+    console.log(
+      `direct /write (5,000/POST, 4 writers)  ${fmt(directRate).padStart(9)}  ${fmt(directS, 2).padStart(7)}              -   ${fmt(directInfluxCpu, 1).padStart(13)}`,
+    );
+    console.log(
+      `hatang, ${AGENT_BATCH}-point batches, ${CONCURRENCY} agents ${fmt(big.rate).padStart(9)}  ${fmt(big.secs, 2).padStart(7)}   ${fmt(big.serverCpu, 1).padStart(12)}   ${fmt(big.influxCpu, 1).padStart(13)}`,
+    );
+    console.log(
+      `hatang, ${SMALL_BATCH}-point batches, ${CONCURRENCY} agents  ${fmt(small.rate).padStart(9)}  ${fmt(small.secs, 2).padStart(7)}   ${fmt(small.serverCpu, 1).padStart(12)}   ${fmt(small.influxCpu, 1).padStart(13)}`,
+    );
+    console.log(
+      `(accepted, i.e. answered 202: ${fmt(big.acceptedRate)} and ${fmt(small.acceptedRate)} points/s; the table counts until stored)`,
+    );
+    console.log(
+      `\nratio hatang/direct: ${fmt((big.rate / directRate) * 100, 1)} % with ${AGENT_BATCH}-point batches, ${fmt((small.rate / directRate) * 100, 1)} % with ${SMALL_BATCH}-point batches`,
+    );
     console.log(
       `\nagent load: ${fmt(RATE, 1)} batches/s × ${SMALL_BATCH} points (20,000 agents every 60 s) for ${fmt(loadS, 1)} s: ` +
         `${latencies.length} answered, ${failures} failed`,
@@ -229,7 +298,9 @@ ${process.env.ACK_TIMEOUT ? `write: { ack_timeout: ${process.env.ACK_TIMEOUT} }`
       `latency ms: p50 ${fmt(percentile(latencies, 50), 1)}  p90 ${fmt(percentile(latencies, 90), 1)}  p99 ${fmt(percentile(latencies, 99), 1)}  max ${fmt(latencies.at(-1) ?? 0, 1)}`,
     );
     console.log(`server CPU under agent load: ${fmt((loadCpu / loadS) * 100, 1)} % of one core`);
-    console.log(`server RSS: ${fmt(rssStart / 2 ** 20, 1)} MiB at start, ${fmt(rssEnd / 2 ** 20, 1)} MiB at end`);
+    console.log(
+      `server RSS: ${fmt(rssStart / 2 ** 20, 1)} MiB at start, ${fmt(rssEnd / 2 ** 20, 1)} MiB at end`,
+    );
   } finally {
     server?.kill('SIGTERM');
     await new Promise((r) => (server && server.exitCode === null ? server.once('exit', r) : r(undefined)));

@@ -6,9 +6,15 @@ import type { AgentStatus } from '../../agent/runtime/state.js';
 import { spawnHatang, type HatangProcess } from '../harness/hatang.js';
 import { rows, startInfluxd } from '../harness/influxd.js';
 import { freeTcpPort, waitFor } from '../harness/ports.js';
-import { agentCredential, siteTokens, startTestServer, testServerConfig, testSigningKey } from '../harness/server.js';
+import {
+  agentCredential,
+  serverProcessYaml,
+  siteTokens,
+  startTestServer,
+  testServerConfig,
+  testSigningKey,
+} from '../harness/server.js';
 import { readJson } from '../../agent/runtime/state.js';
-import { hashToken } from '../../server/credentials.js';
 
 let influxd: Awaited<ReturnType<typeof startInfluxd>>;
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -55,7 +61,9 @@ async function simulatedAgent(url: string, name: string) {
 }
 
 async function storedSequence(hostname: string): Promise<number[]> {
-  const series = await influxd.query(`SELECT uptime_s FROM host WHERE hostname = '${hostname}' ORDER BY time ASC`);
+  const series = await influxd.query(
+    `SELECT uptime_s FROM host WHERE hostname = '${hostname}' ORDER BY time ASC`,
+  );
   return rows(series[0]).map((r) => Number(r.uptime_s));
 }
 
@@ -72,7 +80,9 @@ describe('when InfluxDB goes away', () => {
   it('keeps answering 202, spools, and after InfluxDB returns every point is stored once, in order', async () => {
     const server = await startTestServer(testServerConfig(influxd.url));
     cleanup.push(() => server.dispose());
-    const agents = await Promise.all(['outage-a', 'outage-b', 'outage-c'].map((n) => simulatedAgent(server.url, n)));
+    const agents = await Promise.all(
+      ['outage-a', 'outage-b', 'outage-c'].map((n) => simulatedAgent(server.url, n)),
+    );
     const round = (batches: number, size: number) =>
       Promise.all(
         agents.map(async (a) => {
@@ -135,13 +145,14 @@ describe('a server killed with a full spool', () => {
     const config = join(dir, 'server.yaml');
     writeFileSync(
       config,
-      `listen: { host: 127.0.0.1, port: ${port} }
-auth:
-  signing_key: \${SIGNING_KEY}
-  sites: [{ id: so-tttt, name: test, enrollment_token_sha256: ${hashToken(siteTokens['so-tttt'])} }]
-storage: { kind: influxdb-v1, url: "${influxd.url}", timeout: 2s }
-spool: { dir: "${join(dir, 'spool')}", segment_bytes: 64KiB }
-`,
+      serverProcessYaml({
+        port,
+        influxUrl: influxd.url,
+        spoolDir: join(dir, 'spool'),
+        siteToken: siteTokens['so-tttt'],
+        storageExtra: 'timeout: 2s',
+        spoolExtra: 'segment_bytes: 64KiB',
+      }),
     );
     const url = `http://127.0.0.1:${port}`;
     const start = () => {
@@ -179,13 +190,12 @@ describe('a server stopped with SIGTERM while batches are arriving', () => {
     const config = join(dir, 'server.yaml');
     writeFileSync(
       config,
-      `listen: { host: 127.0.0.1, port: ${port} }
-auth:
-  signing_key: \${SIGNING_KEY}
-  sites: [{ id: so-tttt, name: test, enrollment_token_sha256: ${hashToken(siteTokens['so-tttt'])} }]
-storage: { kind: influxdb-v1, url: "${influxd.url}" }
-spool: { dir: "${join(dir, 'spool')}" }
-`,
+      serverProcessYaml({
+        port,
+        influxUrl: influxd.url,
+        spoolDir: join(dir, 'spool'),
+        siteToken: siteTokens['so-tttt'],
+      }),
     );
     const url = `http://127.0.0.1:${port}`;
     const server = spawnHatang(['server', '--config', config], { SIGNING_KEY: testSigningKey });
@@ -236,9 +246,13 @@ collectors:
       { timeoutMs: 30_000 },
     );
     const serverUp = Date.now();
-    const server = await startTestServer(testServerConfig(influxd.url, { listen: { host: '127.0.0.1', port } }));
+    const server = await startTestServer(
+      testServerConfig(influxd.url, { listen: { host: '127.0.0.1', port } }),
+    );
     cleanup.push(() => server.dispose());
-    await waitFor('the queue to empty', async () => (await status())?.queue.batches === 0, { timeoutMs: 30_000 });
+    await waitFor('the queue to empty', async () => (await status())?.queue.batches === 0, {
+      timeoutMs: 30_000,
+    });
     expect(await agent.stop()).toBe(0);
     expect((await status())?.queue.batches).toBe(0);
 

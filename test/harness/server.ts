@@ -32,7 +32,9 @@ export function testServerConfig(influxUrl: string, overrides: Record<string, un
   });
 }
 
-export async function startTestServer(config: ServerConfig): Promise<RunningServer & { dispose(): Promise<void> }> {
+export async function startTestServer(
+  config: ServerConfig,
+): Promise<RunningServer & { dispose(): Promise<void> }> {
   const server = await startServer(config, pino({ level: process.env.HATANG_TEST_LOG ?? 'silent' }));
   return Object.assign(server, {
     async dispose() {
@@ -44,4 +46,27 @@ export async function startTestServer(config: ServerConfig): Promise<RunningServ
 
 export function agentCredential(agentId: string, siteId: string): Promise<string> {
   return issueCredential({ role: 'agent', subject: agentId, siteId }, testSigningKey);
+}
+
+/**
+ * A server.yaml for a server run as its own process (tests that kill or restart it, and the benches):
+ * loopback port, one site, the signing key from ${SIGNING_KEY}, and any extra top-level YAML lines.
+ */
+export function serverProcessYaml(o: {
+  port: number;
+  influxUrl: string;
+  spoolDir: string;
+  siteToken: string;
+  storageExtra?: string;
+  spoolExtra?: string;
+  extra?: string;
+}): string {
+  return `listen: { host: 127.0.0.1, port: ${o.port} }
+auth:
+  signing_key: \${SIGNING_KEY}
+  sites: [{ id: so-tttt, name: test, enrollment_token_sha256: ${hashToken(o.siteToken)} }]
+storage: { kind: influxdb-v1, url: "${o.influxUrl}", database: hatang${o.storageExtra ? `, ${o.storageExtra}` : ''} }
+spool: { dir: "${o.spoolDir}"${o.spoolExtra ? `, ${o.spoolExtra}` : ''} }
+${o.extra ?? ''}
+`;
 }
