@@ -58,12 +58,19 @@ export const agentConfigSchema = z.strictObject({
   }),
   queue: z
     .strictObject({
-      max_bytes: byteSize().default(64 * 1024 ** 2).describe('on-disk queue size; beyond it the oldest batches are dropped and counted'),
+      max_bytes: byteSize()
+        .default(64 * 1024 ** 2)
+        .describe('on-disk queue size; beyond it the oldest batches are dropped and counted'),
       batch_max_points: z.number().int().min(1).max(5000).default(1000),
       send_interval: duration().default(5_000).describe('how often queued batches are sent'),
       backoff_max: duration().default(300_000).describe('longest wait between retries'),
     })
-    .default({ max_bytes: 64 * 1024 ** 2, batch_max_points: 1000, send_interval: 5_000, backoff_max: 300_000 }),
+    .default({
+      max_bytes: 64 * 1024 ** 2,
+      batch_max_points: 1000,
+      send_interval: 5_000,
+      backoff_max: 300_000,
+    }),
   health_interval: duration().default(60_000).describe('how often agent_health is reported'),
   collectors: z
     .array(collectorEntries as unknown as z.ZodType<CollectorEntry>)

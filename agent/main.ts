@@ -1,18 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { agentHealth, type Point } from '../protocol/index.js';
 import { sleep } from '../lib/sleep.js';
 import { hatangVersion } from '../lib/version.js';
-import { collectors } from './collectors/index.js';
+import { agentHealth, type Point } from '../protocol/index.js';
 import type { Collector } from './collector.js';
+import { collectors } from './collectors/index.js';
 import { type AgentConfig, agentHostname } from './config.js';
 import { ensureEnrolled } from './runtime/enroll.js';
 import { HttpClient } from './runtime/http.js';
 import { DiskQueue } from './runtime/queue.js';
 import { type RunResult, Scheduler } from './runtime/scheduler.js';
 import { Sender } from './runtime/sender.js';
-import { type AgentStatus, type Counters, type Enrollment, readJson, stateFiles, writeJson } from './runtime/state.js';
+import {
+  type AgentStatus,
+  type Counters,
+  type Enrollment,
+  readJson,
+  stateFiles,
+  writeJson,
+} from './runtime/state.js';
 
 export interface AgentRunOptions {
   /** Run every collector once, send, and return (exit code 0 only when the queue is empty). */
@@ -25,7 +32,11 @@ export interface AgentRunOptions {
  * run's points on disk and sends them. Resolves with an exit code when stopped (or after one pass
  * with `once`).
  */
-export async function runAgent(config: AgentConfig, log: Logger, opts: AgentRunOptions = {}): Promise<number> {
+export async function runAgent(
+  config: AgentConfig,
+  log: Logger,
+  opts: AgentRunOptions = {},
+): Promise<number> {
   const version = hatangVersion();
   const hostname = agentHostname(config);
   const files = stateFiles(config.agent.state_dir);
@@ -33,7 +44,11 @@ export async function runAgent(config: AgentConfig, log: Logger, opts: AgentRunO
   const ca = config.server.ca_file ? await readFile(config.server.ca_file) : undefined;
   const http = new HttpClient(ca, config.server.request_timeout);
   const queue = await DiskQueue.open(files.queue, config.queue.max_bytes);
-  const counters: Counters = { dropped_points: 0, rejected_points: 0, ...(await readJson<Counters>(files.counters)) };
+  const counters: Counters = {
+    dropped_points: 0,
+    rejected_points: 0,
+    ...(await readJson<Counters>(files.counters)),
+  };
   const stop = new AbortController();
   opts.signal?.addEventListener('abort', () => stop.abort(), { once: true });
 
@@ -55,14 +70,21 @@ export async function runAgent(config: AgentConfig, log: Logger, opts: AgentRunO
   };
 
   let seq = 0;
-  const batchId = () => `${Date.now().toString(36)}-${process.pid}-${(seq++).toString(36)}-${randomBytes(3).toString('hex')}`;
+  const batchId = () =>
+    `${Date.now().toString(36)}-${process.pid}-${(seq++).toString(36)}-${randomBytes(3).toString('hex')}`;
   /** Queues points in batches of at most batch_max_points, counting what the bounded queue dropped. */
   const enqueue = async (points: Point[]) => {
     for (let i = 0; i < points.length; i += config.queue.batch_max_points) {
-      const dropped = await queue.push({ batch_id: batchId(), points: points.slice(i, i + config.queue.batch_max_points) });
+      const dropped = await queue.push({
+        batch_id: batchId(),
+        points: points.slice(i, i + config.queue.batch_max_points),
+      });
       if (dropped > 0) {
         counters.dropped_points += dropped;
-        log.warn({ dropped_points: dropped, total_dropped: counters.dropped_points }, 'send queue full: dropped the oldest points');
+        log.warn(
+          { dropped_points: dropped, total_dropped: counters.dropped_points },
+          'send queue full: dropped the oldest points',
+        );
         await writeJson(files.counters, counters);
       }
     }
@@ -139,11 +161,18 @@ export async function runAgent(config: AgentConfig, log: Logger, opts: AgentRunO
       await enqueue([healthPoint()]);
       const empty = await sender.flush(stop.signal);
       await saveStatus();
-      if (!empty) log.error({ queued_batches: queue.batches }, 'not everything was sent; it stays queued for the next run');
+      if (!empty)
+        log.error(
+          { queued_batches: queue.batches },
+          'not everything was sent; it stays queued for the next run',
+        );
       return empty ? 0 : 1;
     }
 
-    log.info({ hostname, collectors: config.collectors.map((c) => c.name ?? c.type), version }, 'hatang agent starting');
+    log.info(
+      { hostname, collectors: config.collectors.map((c) => c.name ?? c.type), version },
+      'hatang agent starting',
+    );
     // Collect from the first second, even before enrollment succeeds: the queue keeps it all.
     scheduler.start(stop.signal);
     const health = setInterval(() => void enqueue([healthPoint()]), config.health_interval);

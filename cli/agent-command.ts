@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { loadAgentConfig } from '../agent/config.js';
-import { UsageError } from '../lib/config.js';
 import { runAgent } from '../agent/main.js';
 import { type AgentStatus, readJson, stateFiles } from '../agent/runtime/state.js';
+import { UsageError } from '../lib/config.js';
 import { createLogger } from '../lib/log.js';
 
 const options = {
@@ -36,9 +36,12 @@ export async function agentCommand(argv: string[]): Promise<number> {
 async function printStatus(stateDir: string): Promise<number> {
   const files = stateFiles(stateDir);
   const status = await readJson<AgentStatus>(files.status);
-  const enrollment = await readJson<{ agent_id: string; site_id: string; server: string; enrolled_at: string }>(
-    files.enrollment,
-  );
+  const enrollment = await readJson<{
+    agent_id: string;
+    site_id: string;
+    server: string;
+    enrolled_at: string;
+  }>(files.enrollment);
   console.log(
     enrollment
       ? `enrolled:    yes, agent ${enrollment.agent_id} at site ${enrollment.site_id} (${enrollment.server}, ${enrollment.enrolled_at})`
@@ -53,8 +56,12 @@ async function printStatus(stateDir: string): Promise<number> {
     process.kill(status.pid, 0);
     running = true;
   } catch {}
-  console.log(`process:     ${running ? `running, pid ${status.pid}` : 'not running'}; status written ${status.updated_at}`);
-  console.log(`last send:   ${status.last_send_at ?? 'never'}${status.last_send_error ? `; last error: ${status.last_send_error}` : ''}`);
+  console.log(
+    `process:     ${running ? `running, pid ${status.pid}` : 'not running'}; status written ${status.updated_at}`,
+  );
+  console.log(
+    `last send:   ${status.last_send_at ?? 'never'}${status.last_send_error ? `; last error: ${status.last_send_error}` : ''}`,
+  );
   console.log(
     `queue:       ${status.queue.batches} batches, ${status.queue.points} points, ${status.queue.bytes} bytes; dropped ${status.counters.dropped_points}, rejected ${status.counters.rejected_points}`,
   );

@@ -32,13 +32,21 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const serverYaml = join(demoDir, 'server.yaml');
   const agentYaml = join(demoDir, 'agent.yaml');
   writeFileSync(serverYaml, serverConfig(data, secrets.token));
-  const env = { ...process.env, HATANG_DEMO_SIGNING_KEY: secrets.signing_key, HATANG_DEMO_TOKEN: secrets.token };
+  const env = {
+    ...process.env,
+    HATANG_DEMO_SIGNING_KEY: secrets.signing_key,
+    HATANG_DEMO_TOKEN: secrets.token,
+  };
 
   const started: { name: string; stop: () => Promise<void> }[] = [];
   const stopAll = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
   };
-  const influxd = new Influxd({ dir: join(data, 'influxdb'), httpPort: INFLUX_PORT, rpcPort: INFLUX_RPC_PORT });
+  const influxd = new Influxd({
+    dir: join(data, 'influxdb'),
+    httpPort: INFLUX_PORT,
+    rpcPort: INFLUX_RPC_PORT,
+  });
   try {
     if (await influxd.ping()) {
       console.log(`influxdb   already answering on ${influxd.url}; using it`);
@@ -62,17 +70,31 @@ export async function demoCommand(argv: string[]): Promise<number> {
     };
     const snmpsim = await startSnmpsim({ recordings: devices });
     started.push({ name: 'snmpsimd', stop: () => snmpsim.stop() });
-    console.log(`snmp       snmpd on udp 127.0.0.1:${snmpd.port} (v3), snmpsimd on udp 127.0.0.1:${snmpsim.port}: ${Object.keys(devices).join(', ')}`);
+    console.log(
+      `snmp       snmpd on udp 127.0.0.1:${snmpd.port} (v3), snmpsimd on udp 127.0.0.1:${snmpsim.port}: ${Object.keys(devices).join(', ')}`,
+    );
     writeFileSync(agentYaml, agentConfig(data, root, snmpConfig(snmpd, snmpsim.port, Object.keys(devices))));
 
     const cli = join(root, 'dist', 'cli', 'hatang.js');
-    const server = startChild('server', [cli, 'server', '--config', serverYaml], env, join(logs, 'server.log'));
+    const server = startChild(
+      'server',
+      [cli, 'server', '--config', serverYaml],
+      env,
+      join(logs, 'server.log'),
+    );
     started.push({ name: 'server', stop: () => stopChild(server) });
     await waitHttp(`http://127.0.0.1:${SERVER_PORT}/healthz`, server, 20_000);
-    console.log(`server     http://127.0.0.1:${SERVER_PORT} (pid ${server.pid}; /healthz, /metrics; log .data/logs/server.log)`);
+    console.log(
+      `server     http://127.0.0.1:${SERVER_PORT} (pid ${server.pid}; /healthz, /metrics; log .data/logs/server.log)`,
+    );
 
     if (values.once) {
-      const agent = startChild('agent', [cli, 'agent', '--config', agentYaml, '--once'], env, join(logs, 'agent.log'));
+      const agent = startChild(
+        'agent',
+        [cli, 'agent', '--config', agentYaml, '--once'],
+        env,
+        join(logs, 'agent.log'),
+      );
       const code = await new Promise<number>((resolve) => agent.once('exit', (c) => resolve(c ?? 1)));
       console.log(`agent      ran once, exit code ${code} (log .data/logs/agent.log)`);
       const landed = await summary(influxd);
@@ -103,7 +125,10 @@ export async function demoCommand(argv: string[]): Promise<number> {
 
 function demoSecrets(file: string): { signing_key: string; token: string } {
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
-  const secrets = { signing_key: randomBytes(36).toString('base64url'), token: randomBytes(24).toString('base64url') };
+  const secrets = {
+    signing_key: randomBytes(36).toString('base64url'),
+    token: randomBytes(24).toString('base64url'),
+  };
   writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
   return secrets;
 }
@@ -124,11 +149,17 @@ health_interval: 30s
 `;
 }
 
-function snmpConfig(snmpd: Awaited<ReturnType<typeof startSnmpd>>, simPort: number, simulated: string[]): string {
+function snmpConfig(
+  snmpd: Awaited<ReturnType<typeof startSnmpd>>,
+  simPort: number,
+  simulated: string[],
+): string {
   // The sensor's recorded sysObjectID matches no profile, so it is named, as an operator would.
-  const profile = (name: string) => (name.startsWith('env-') ? ', profile: environment-sensor, zone: server-room-1' : '');
+  const profile = (name: string) =>
+    name.startsWith('env-') ? ', profile: environment-sensor, zone: server-room-1' : '';
   const sim = simulated.map(
-    (name) => `      - { name: ${name}, address: 127.0.0.1, port: ${simPort}, credentials: ${name}${profile(name)} }`,
+    (name) =>
+      `      - { name: ${name}, address: 127.0.0.1, port: ${simPort}, credentials: ${name}${profile(name)} }`,
   );
   const creds = simulated.map((name) => `      ${name}: { version: 2c, community: ${name} }`);
   return `  - type: snmp
@@ -183,7 +214,8 @@ function startChild(name: string, args: string[], env: NodeJS.ProcessEnv, logFil
   const log = openSync(logFile, 'w');
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', log, log] });
   child.once('exit', (code, signal) => {
-    if (code !== 0 && signal === null && name !== 'agent') console.error(`${name} exited with ${code}; see ${logFile}`);
+    if (code !== 0 && signal === null && name !== 'agent')
+      console.error(`${name} exited with ${code}; see ${logFile}`);
   });
   return child;
 }
@@ -200,7 +232,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
 async function waitHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode} before answering`);
+    if (child.exitCode !== null)
+      throw new Error(`${url}: the process exited with ${child.exitCode} before answering`);
     const ok = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
       (r) => r.status < 500,
       () => false,
@@ -217,12 +250,21 @@ async function summary(influxd: Influxd): Promise<number> {
   let total = 0;
   const lines: string[] = [];
   for (const m of measurements) {
-    const series = await influxd.query(`SELECT count(*) FROM "${m.replace(/"/g, '')}" WHERE time > now() - 1h`);
+    const series = await influxd.query(
+      `SELECT count(*) FROM "${m.replace(/"/g, '')}" WHERE time > now() - 1h`,
+    );
     const first = rows(series[0])[0] ?? {};
-    const n = Math.max(0, ...Object.entries(first).filter(([k]) => k !== 'time').map(([, v]) => Number(v)));
+    const n = Math.max(
+      0,
+      ...Object.entries(first)
+        .filter(([k]) => k !== 'time')
+        .map(([, v]) => Number(v)),
+    );
     total += n;
     lines.push(`  ${m.padEnd(20)} ${String(n).padStart(7)} points in the last hour`);
   }
-  console.log(`${new Date().toISOString()} InfluxDB database hatang:\n${lines.join('\n') || '  (empty so far)'}`);
+  console.log(
+    `${new Date().toISOString()} InfluxDB database hatang:\n${lines.join('\n') || '  (empty so far)'}`,
+  );
   return total;
 }

@@ -62,7 +62,10 @@ main(process.argv.slice(2)).then(
       process.exitCode = 78; // EX_CONFIG
       return;
     }
-    if (err instanceof UsageError || (err as NodeJS.ErrnoException | undefined)?.code?.startsWith('ERR_PARSE_ARGS')) {
+    if (
+      err instanceof UsageError ||
+      (err as NodeJS.ErrnoException | undefined)?.code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       console.error(`hatang: ${(err as Error).message}\n\n${usage}`);
       process.exitCode = 2;
       return;
@@ -72,4 +75,3 @@ main(process.argv.slice(2)).then(
     process.exitCode = 1;
   },
 );
-

@@ -6,7 +6,10 @@ import { startServer } from '../server/main.js';
 export async function serverCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { config: { type: 'string', short: 'c', default: 'config/server.yaml' }, check: { type: 'boolean' } },
+    options: {
+      config: { type: 'string', short: 'c', default: 'config/server.yaml' },
+      check: { type: 'boolean' },
+    },
   });
   const config = loadServerConfig(values.config as string);
   if (values.check) {

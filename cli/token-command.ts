@@ -17,7 +17,9 @@ export async function tokenCommand(argv: string[]): Promise<number> {
   if (sub === 'new') {
     const token = newEnrollmentToken();
     console.log(`token:  ${token}\nsha256: ${hashToken(token)}`);
-    console.error('give the token to the site\'s sysadmins; put only the sha256 in server.yaml (enrollment_token_sha256)');
+    console.error(
+      "give the token to the site's sysadmins; put only the sha256 in server.yaml (enrollment_token_sha256)",
+    );
     return 0;
   }
   if (sub === 'hash' && arg) {
@@ -25,10 +27,13 @@ export async function tokenCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (sub === 'issue') {
-    if (values.role !== 'auditor' && values.role !== 'admin') throw new UsageError('--role must be auditor or admin');
+    if (values.role !== 'auditor' && values.role !== 'admin')
+      throw new UsageError('--role must be auditor or admin');
     if (!values.subject) throw new UsageError('--subject <name> is required');
     const config = loadServerConfig(values.config);
-    console.log(await issueCredential({ role: values.role as Role, subject: values.subject }, config.auth.signing_key));
+    console.log(
+      await issueCredential({ role: values.role as Role, subject: values.subject }, config.auth.signing_key),
+    );
     return 0;
   }
   throw new UsageError('hatang token: expected "new", "hash <token>" or "issue"');

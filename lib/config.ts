@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { type Document, isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 
 /** Every problem found in a config file, each as `file:line:col path: message`. */
@@ -8,7 +8,9 @@ export class ConfigError extends Error {
     readonly file: string,
     readonly problems: string[],
   ) {
-    super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n  ${problems.join('\n  ')}`);
+    super(
+      `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n  ${problems.join('\n  ')}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -120,7 +122,11 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
  * ConfigError listing every problem at once, each naming file, line, column and path:
  * `config/agent.yaml:14:7 collectors[2].community: required`.
  */
-export function loadConfig<S extends z.ZodType>(file: string, schema: S, options: LoadOptions = {}): z.output<S> {
+export function loadConfig<S extends z.ZodType>(
+  file: string,
+  schema: S,
+  options: LoadOptions = {},
+): z.output<S> {
   let text = options.text;
   if (text === undefined) {
     try {

@@ -1,4 +1,4 @@
-import { lookupMeasurement, catalogue } from './catalogue.js';
+import { catalogue, lookupMeasurement } from './catalogue.js';
 import { stampedTags } from './measurement.js';
 import type { FieldValue, Point } from './point.js';
 
@@ -57,7 +57,10 @@ export function checkAgainstCatalogue(points: readonly Point[], prefix = 'points
         (fieldSpec.type === 'float' && got === 'integer');
       if (!ok) {
         const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : String(value);
-        issues.push({ path: `${at}.fields.${field}`, message: `expected ${fieldSpec.type}, got ${got} ${shown}` });
+        issues.push({
+          path: `${at}.fields.${field}`,
+          message: `expected ${fieldSpec.type}, got ${got} ${shown}`,
+        });
       } else if (fieldSpec.type === 'integer' && !Number.isSafeInteger(value)) {
         issues.push({ path: `${at}.fields.${field}`, message: 'integer is outside the safe range (±2^53)' });
       }

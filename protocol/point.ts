@@ -66,17 +66,26 @@ const fieldValue = z.unknown().transform((v, ctx): FieldValue => {
   }
   if (typeof v === 'string') {
     if (v.length > wireLimits.stringFieldMaxLength) {
-      ctx.addIssue({ code: 'custom', message: `must be at most ${wireLimits.stringFieldMaxLength} characters` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be at most ${wireLimits.stringFieldMaxLength} characters`,
+      });
     }
     // Inside a quoted string field InfluxDB stores tab, CR and LF literally (checked against 1.6);
     // other control characters have no business in a report.
     // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
     if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v)) {
-      ctx.addIssue({ code: 'custom', message: 'must not contain control characters other than tab and newline' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must not contain control characters other than tab and newline',
+      });
     }
     return v;
   }
-  ctx.addIssue({ code: 'custom', message: `must be a number, string or boolean, got ${v === null ? 'null' : typeof v}` });
+  ctx.addIssue({
+    code: 'custom',
+    message: `must be a number, string or boolean, got ${v === null ? 'null' : typeof v}`,
+  });
   return z.NEVER;
 });
 
@@ -94,7 +103,10 @@ export const pointSchema = z.strictObject({
     .refine((f) => Object.keys(f).length <= wireLimits.fieldsPerPoint, {
       message: `at most ${wireLimits.fieldsPerPoint} fields`,
     }),
-  time: z.number().int('must be integer epoch milliseconds').min(earliestPointTime, 'is before the year 2000'),
+  time: z
+    .number()
+    .int('must be integer epoch milliseconds')
+    .min(earliestPointTime, 'is before the year 2000'),
 });
 
 /** What an agent posts to `POST /api/v1/ingest`. The batch id lets the server log and dedupe retries. */

@@ -14,17 +14,67 @@ function rng(seed: number) {
 
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
 
-const tagValues = ['pc-1', 'Sở Y tế', '', 'a\nb', 'ends\\', 'x'.repeat(257), 'a,site_id=b c=1', 'tab\there', 'ok"quote'];
-const fieldValues: unknown[] = [0, 1, -3, 1.5, 2 ** 60, 1e308, 'text', 'multi\nline', 'nul\u0000', true, false, null, [], {}, 'x'.repeat(16_385)];
+const tagValues = [
+  'pc-1',
+  'Sở Y tế',
+  '',
+  'a\nb',
+  'ends\\',
+  'x'.repeat(257),
+  'a,site_id=b c=1',
+  'tab\there',
+  'ok"quote',
+];
+const fieldValues: unknown[] = [
+  0,
+  1,
+  -3,
+  1.5,
+  2 ** 60,
+  1e308,
+  'text',
+  'multi\nline',
+  'nul\u0000',
+  true,
+  false,
+  null,
+  [],
+  {},
+  'x'.repeat(16_385),
+];
 const measurements = ['host', 'host_disk', 'agent_health', 'collector_run', 'nope', 'Bad-Name', 5];
-const tagKeys = ['hostname', 'mount', 'fs_type', 'collector', 'version', 'agent_id', 'site_id', 'bogus', 'Bad'];
-const fieldKeys = ['cpu_load_percent', 'uptime_s', 'mem_total_bytes', 'used_percent', 'success', 'error', 'points', 'bogus', 'queue_points'];
+const tagKeys = [
+  'hostname',
+  'mount',
+  'fs_type',
+  'collector',
+  'version',
+  'agent_id',
+  'site_id',
+  'bogus',
+  'Bad',
+];
+const fieldKeys = [
+  'cpu_load_percent',
+  'uptime_s',
+  'mem_total_bytes',
+  'used_percent',
+  'success',
+  'error',
+  'points',
+  'bogus',
+  'queue_points',
+];
 
 function randomPoint(r: () => number): unknown {
   const p: Record<string, unknown> = {
     measurement: pick(r, measurements),
-    tags: Object.fromEntries(Array.from({ length: Math.floor(r() * 3) }, () => [pick(r, tagKeys), pick(r, tagValues)])),
-    fields: Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, () => [pick(r, fieldKeys), pick(r, fieldValues)])),
+    tags: Object.fromEntries(
+      Array.from({ length: Math.floor(r() * 3) }, () => [pick(r, tagKeys), pick(r, tagValues)]),
+    ),
+    fields: Object.fromEntries(
+      Array.from({ length: Math.floor(r() * 4) }, () => [pick(r, fieldKeys), pick(r, fieldValues)]),
+    ),
     time: pick(r, [1_700_000_000_000, 1_700_000_000_000.5, 10, '1700000000000']),
   };
   if (r() < 0.05) p.extra = 1;
@@ -58,7 +108,10 @@ describe('validateBatch (the ingest hot path)', () => {
   it('agrees with the zod schema and the catalogue on which points are invalid, over 3,000 generated batches', () => {
     for (let seed = 1; seed <= 3000; seed++) {
       const r = rng(seed);
-      const body = { batch_id: r() < 0.03 ? 'bad id!' : `b-${seed}`, points: Array.from({ length: 1 + Math.floor(r() * 4) }, () => randomPoint(r)) };
+      const body = {
+        batch_id: r() < 0.03 ? 'bad id!' : `b-${seed}`,
+        points: Array.from({ length: 1 + Math.floor(r() * 4) }, () => randomPoint(r)),
+      };
       const zod = zodVerdict(body);
       const fast = fastVerdict(body);
       expect({ seed, verdict: fast === 'body' ? 'body' : [...fast].sort() }).toEqual({
@@ -71,7 +124,14 @@ describe('validateBatch (the ingest hot path)', () => {
   it('accepts a valid batch and returns it as is', () => {
     const body = {
       batch_id: 'b1',
-      points: [{ measurement: 'host', tags: { hostname: 'pc' }, fields: { uptime_s: 5, cpu_load_percent: 2 }, time: 1_700_000_000_000 }],
+      points: [
+        {
+          measurement: 'host',
+          tags: { hostname: 'pc' },
+          fields: { uptime_s: 5, cpu_load_percent: 2 },
+          time: 1_700_000_000_000,
+        },
+      ],
     };
     expect(validateBatch(body)).toEqual({ batch: body, problems: [] });
   });
@@ -82,6 +142,8 @@ describe('validateBatch (the ingest hot path)', () => {
       { path: 'batch_id', message: 'required string' },
       { path: 'points', message: 'at least one point is required' },
     ]);
-    expect(validateBatch([1, 2]).problems).toEqual([{ path: '(body)', message: 'expected a JSON object {batch_id, points}' }]);
+    expect(validateBatch([1, 2]).problems).toEqual([
+      { path: '(body)', message: 'expected a JSON object {batch_id, points}' },
+    ]);
   });
 });

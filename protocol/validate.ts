@@ -25,7 +25,10 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
  * validateBatch({ batch_id: 'b1', points: [] }, 5000)
  * // → { problems: [{ path: 'points', message: 'at least one point is required' }] }
  */
-export function validateBatch(body: unknown, maxPoints: number = wireLimits.pointsPerBatch): { batch?: Batch; problems: CatalogueIssue[] } {
+export function validateBatch(
+  body: unknown,
+  maxPoints: number = wireLimits.pointsPerBatch,
+): { batch?: Batch; problems: CatalogueIssue[] } {
   const problems: CatalogueIssue[] = [];
   const add = (path: string, message: string) => {
     if (problems.length < 1000) problems.push({ path, message });
@@ -37,7 +40,8 @@ export function validateBatch(body: unknown, maxPoints: number = wireLimits.poin
   for (const key of Object.keys(body)) if (key !== 'batch_id' && key !== 'points') add(key, 'unknown key');
   const id = body.batch_id;
   if (typeof id !== 'string') add('batch_id', 'required string');
-  else if (id.length < 1 || id.length > wireLimits.batchIdMaxLength) add('batch_id', `must be 1 to ${wireLimits.batchIdMaxLength} characters`);
+  else if (id.length < 1 || id.length > wireLimits.batchIdMaxLength)
+    add('batch_id', `must be 1 to ${wireLimits.batchIdMaxLength} characters`);
   else if (!BATCH_ID.test(id)) add('batch_id', 'must be [A-Za-z0-9_.:-]+');
   const points = body.points;
   if (!Array.isArray(points)) {
@@ -46,18 +50,27 @@ export function validateBatch(body: unknown, maxPoints: number = wireLimits.poin
   }
   if (points.length === 0) add('points', 'at least one point is required');
   if (points.length > maxPoints) add('points', `at most ${maxPoints} points`);
-  for (let i = 0; i < points.length && problems.length < 1000; i++) checkPoint(points[i], `points[${i}]`, add);
+  for (let i = 0; i < points.length && problems.length < 1000; i++)
+    checkPoint(points[i], `points[${i}]`, add);
   return problems.length > 0 ? { problems } : { batch: body as unknown as Batch, problems };
 }
 
 function checkPoint(p: unknown, at: string, add: (path: string, message: string) => void): void {
-  if (!isPlainObject(p)) return add(at, 'expected an object {measurement, tags, fields, time}');
+  if (!isPlainObject(p)) {
+    add(at, 'expected an object {measurement, tags, fields, time}');
+    return;
+  }
   for (const key of Object.keys(p)) {
-    if (key !== 'measurement' && key !== 'tags' && key !== 'fields' && key !== 'time') add(`${at}.${key}`, 'unknown key');
+    if (key !== 'measurement' && key !== 'tags' && key !== 'fields' && key !== 'time')
+      add(`${at}.${key}`, 'unknown key');
   }
   const { measurement, tags, fields, time } = p;
   let spec: ReturnType<typeof lookupMeasurement>;
-  if (typeof measurement !== 'string' || !NAME.test(measurement) || measurement.length > wireLimits.nameMaxLength) {
+  if (
+    typeof measurement !== 'string' ||
+    !NAME.test(measurement) ||
+    measurement.length > wireLimits.nameMaxLength
+  ) {
     add(`${at}.measurement`, 'must be snake_case ([a-z][a-z0-9_]*), at most 64 characters');
   } else {
     spec = lookupMeasurement(measurement);
@@ -74,12 +87,15 @@ function checkPoint(p: unknown, at: string, add: (path: string, message: string)
     for (const k of keys) {
       const v = tags[k];
       const path = `${at}.tags.${k}`;
-      if (!NAME.test(k) || k.length > wireLimits.nameMaxLength) add(path, 'tag key must be snake_case ([a-z][a-z0-9_]*)');
+      if (!NAME.test(k) || k.length > wireLimits.nameMaxLength)
+        add(path, 'tag key must be snake_case ([a-z][a-z0-9_]*)');
       else if (STAMPED.has(k)) add(path, 'is set by the server from the credential');
-      else if (spec && !spec.tags.includes(k)) add(path, `unknown tag for ${spec.name} (known: ${spec.tags.join(', ') || 'none'})`);
+      else if (spec && !spec.tags.includes(k))
+        add(path, `unknown tag for ${spec.name} (known: ${spec.tags.join(', ') || 'none'})`);
       if (typeof v !== 'string') add(path, 'must be a string');
       else if (v.length === 0) add(path, 'must not be empty (InfluxDB drops empty tags)');
-      else if (v.length > wireLimits.tagValueMaxLength) add(path, `must be at most ${wireLimits.tagValueMaxLength} characters`);
+      else if (v.length > wireLimits.tagValueMaxLength)
+        add(path, `must be at most ${wireLimits.tagValueMaxLength} characters`);
       else if (TAG_CONTROL.test(v)) add(path, 'must not contain control characters');
       else if (v.endsWith('\\')) add(path, 'must not end with a backslash');
     }
@@ -88,7 +104,8 @@ function checkPoint(p: unknown, at: string, add: (path: string, message: string)
   else {
     const keys = Object.keys(fields);
     if (keys.length === 0) add(`${at}.fields`, 'at least one field is required');
-    if (keys.length > wireLimits.fieldsPerPoint) add(`${at}.fields`, `at most ${wireLimits.fieldsPerPoint} fields`);
+    if (keys.length > wireLimits.fieldsPerPoint)
+      add(`${at}.fields`, `at most ${wireLimits.fieldsPerPoint} fields`);
     for (const k of keys) {
       const v = fields[k];
       const path = `${at}.fields.${k}`;
@@ -100,20 +117,26 @@ function checkPoint(p: unknown, at: string, add: (path: string, message: string)
       if (spec && !declared) add(path, `unknown field for ${spec.name}`);
       if (typeof v === 'number') {
         if (!Number.isFinite(v)) add(path, 'must be a finite number');
-        else if (declared === 'integer' && !Number.isInteger(v)) add(path, `expected integer, got float ${v}`);
-        else if (declared === 'integer' && !Number.isSafeInteger(v)) add(path, 'integer is outside the safe range (±2^53)');
+        else if (declared === 'integer' && !Number.isInteger(v))
+          add(path, `expected integer, got float ${v}`);
+        else if (declared === 'integer' && !Number.isSafeInteger(v))
+          add(path, 'integer is outside the safe range (±2^53)');
         else if (declared === 'string' || declared === 'boolean') {
           add(path, `expected ${declared}, got ${Number.isInteger(v) ? 'integer' : 'float'} ${v}`);
         }
       } else if (typeof v === 'string') {
-        if (v.length > wireLimits.stringFieldMaxLength) add(path, `must be at most ${wireLimits.stringFieldMaxLength} characters`);
-        else if (FIELD_CONTROL.test(v)) add(path, 'must not contain control characters other than tab and newline');
-        else if (declared && declared !== 'string') add(path, `expected ${declared}, got string ${JSON.stringify(v.slice(0, 40))}`);
+        if (v.length > wireLimits.stringFieldMaxLength)
+          add(path, `must be at most ${wireLimits.stringFieldMaxLength} characters`);
+        else if (FIELD_CONTROL.test(v))
+          add(path, 'must not contain control characters other than tab and newline');
+        else if (declared && declared !== 'string')
+          add(path, `expected ${declared}, got string ${JSON.stringify(v.slice(0, 40))}`);
       } else if (typeof v === 'boolean') {
         if (declared && declared !== 'boolean') add(path, `expected ${declared}, got boolean ${v}`);
       } else add(path, `must be a number, string or boolean, got ${v === null ? 'null' : typeof v}`);
     }
   }
-  if (typeof time !== 'number' || !Number.isInteger(time)) add(`${at}.time`, 'must be integer epoch milliseconds');
+  if (typeof time !== 'number' || !Number.isInteger(time))
+    add(`${at}.time`, 'must be integer epoch milliseconds');
   else if (time < earliestPointTime) add(`${at}.time`, 'is before the year 2000');
 }

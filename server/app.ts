@@ -19,7 +19,9 @@ export function createApp(deps: AppDeps) {
   app.route('/', ingestRoutes(deps));
   app.route('/', healthRoutes(deps));
   app.route('/', endpointRoutes(deps));
-  app.notFound((c) => errorResponse(new ApiError(404, 'not_found', `no route ${c.req.method} ${c.req.path}`), c));
+  app.notFound((c) =>
+    errorResponse(new ApiError(404, 'not_found', `no route ${c.req.method} ${c.req.path}`), c),
+  );
   app.onError((err, c) => {
     if (!(err instanceof ApiError) || err.status >= 500) {
       deps.log.error({ err, path: c.req.path }, 'request failed');

@@ -56,7 +56,8 @@ function byTarget(series: QuerySeries[]) {
   return out;
 }
 
-const countOf = (e: { rows: unknown[][] } | undefined) => e?.rows.reduce((n, r) => n + Number(r[1] ?? 0), 0) ?? 0;
+const countOf = (e: { rows: unknown[][] } | undefined) =>
+  e?.rows.reduce((n, r) => n + Number(r[1] ?? 0), 0) ?? 0;
 const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1e6) / 1e4 : null);
 
 /**
@@ -76,7 +77,10 @@ export async function computeAvailability(
   const [all, up, parentDown, down] = await Promise.all([
     storage.query(`SELECT count(${UP}) FROM ${M} WHERE ${window} ${group}`, signal),
     storage.query(`SELECT count(${UP}) FROM ${M} WHERE ${UP} = true AND ${window} ${group}`, signal),
-    storage.query(`SELECT count(${UP}) FROM ${M} WHERE ${UP} = false AND ${CAUSE} = 'parent_down' AND ${window} ${group}`, signal),
+    storage.query(
+      `SELECT count(${UP}) FROM ${M} WHERE ${UP} = false AND ${CAUSE} = 'parent_down' AND ${window} ${group}`,
+      signal,
+    ),
     // Down cycles are few (outages), so they are read one by one to find where each outage starts and ends.
     storage.query(`SELECT ${CAUSE}, ${PARENT} FROM ${M} WHERE ${UP} = false AND ${window} ${group}`, signal),
   ]);
@@ -123,8 +127,15 @@ export async function computeAvailability(
 }
 
 /** Consecutive down cycles (closer than 1.5 cycles apart) form one outage. */
-function findOutages(targetId: string, rows: unknown[][], intervalMs: number, toMs: number): Omit<Outage, 'level' | 'district'>[] {
-  const sorted = rows.map((r) => ({ t: Number(r[0]), cause: String(r[1] ?? ''), parent: String(r[2] ?? '') })).sort((a, b) => a.t - b.t);
+function findOutages(
+  targetId: string,
+  rows: unknown[][],
+  intervalMs: number,
+  toMs: number,
+): Omit<Outage, 'level' | 'district'>[] {
+  const sorted = rows
+    .map((r) => ({ t: Number(r[0]), cause: String(r[1] ?? ''), parent: String(r[2] ?? '') }))
+    .sort((a, b) => a.t - b.t);
   const out: Omit<Outage, 'level' | 'district'>[] = [];
   const gap = Math.max(intervalMs * 1.5, 1);
   let i = 0;

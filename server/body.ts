@@ -17,12 +17,22 @@ export async function readJsonBody(c: Context, maxDecompressedBytes: number): Pr
       bytes = gunzipSync(bytes, { maxOutputLength: maxDecompressedBytes });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-        throw new ApiError(413, 'body_too_large', `body: decompresses to more than ${maxDecompressedBytes} bytes`);
+        throw new ApiError(
+          413,
+          'body_too_large',
+          `body: decompresses to more than ${maxDecompressedBytes} bytes`,
+        );
       }
-      throw new ApiError(400, 'bad_encoding', `body: not valid gzip (${(err as Error).message})`, [], { cause: err });
+      throw new ApiError(400, 'bad_encoding', `body: not valid gzip (${(err as Error).message})`, [], {
+        cause: err,
+      });
     }
   } else if (encoding !== 'identity') {
-    throw new ApiError(415, 'unsupported_encoding', `content-encoding "${encoding}" is not supported (use gzip)`);
+    throw new ApiError(
+      415,
+      'unsupported_encoding',
+      `content-encoding "${encoding}" is not supported (use gzip)`,
+    );
   }
   if (bytes.length === 0) throw new ApiError(400, 'empty_body', 'body: empty; expected a JSON batch');
   let text: string;

@@ -4,7 +4,9 @@ import { type LoadOptions, loadConfig } from '../lib/config.js';
 import { byteSize, duration } from '../lib/units.js';
 import { wireLimits } from '../protocol/index.js';
 
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters (hatang token hash)');
+const sha256Hex = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters (hatang token hash)');
 
 const site = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lowercase letters, digits and -'),
@@ -57,7 +59,8 @@ export const serverConfigSchema = z.strictObject({
         const ids = new Set<string>();
         const hashes = new Set<string>();
         sites.forEach((s, i) => {
-          if (ids.has(s.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate site id "${s.id}"` });
+          if (ids.has(s.id))
+            ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate site id "${s.id}"` });
           if (hashes.has(s.enrollment_token_sha256)) {
             ctx.addIssue({
               code: 'custom',
@@ -95,16 +98,25 @@ export const serverConfigSchema = z.strictObject({
     .prefault({}),
   limits: z
     .strictObject({
-      body_max_bytes: byteSize().default(1024 ** 2).describe('request body as sent (compressed)'),
+      body_max_bytes: byteSize()
+        .default(1024 ** 2)
+        .describe('request body as sent (compressed)'),
       decompressed_max_bytes: byteSize().default(16 * 1024 ** 2),
-      points_per_batch: z.number().int().min(1).max(wireLimits.pointsPerBatch).default(wireLimits.pointsPerBatch),
+      points_per_batch: z
+        .number()
+        .int()
+        .min(1)
+        .max(wireLimits.pointsPerBatch)
+        .default(wireLimits.pointsPerBatch),
     })
     .prefault({}),
   endpoints_file: z
     .string()
     .min(1)
     .optional()
-    .describe('the endpoint registry (config/endpoints.yaml) behind /api/v1/endpoints and /api/v1/availability'),
+    .describe(
+      'the endpoint registry (config/endpoints.yaml) behind /api/v1/endpoints and /api/v1/availability',
+    ),
   shutdown_grace: duration().default(10_000).describe('how long open requests may finish on SIGTERM'),
   health_interval: duration().default(60_000).describe('how often server_health is written'),
 });

@@ -78,6 +78,7 @@ export async function verifyCredential(token: string, signingKey: string): Promi
   if (typeof sub !== 'string' || !['agent', 'auditor', 'admin'].includes(String(role))) {
     throw new Error('credential is not valid: missing subject or role');
   }
-  if (role === 'agent' && typeof site !== 'string') throw new Error('credential is not valid: agent without site');
+  if (role === 'agent' && typeof site !== 'string')
+    throw new Error('credential is not valid: agent without site');
   return { role: role as Role, subject: sub, ...(typeof site === 'string' ? { siteId: site } : {}) };
 }

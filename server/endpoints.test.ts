@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInfluxd } from '../test/harness/influxd.js';
-import { agentCredential, startTestServer, testServerConfig, testSigningKey } from '../test/harness/server.js';
+import {
+  agentCredential,
+  startTestServer,
+  testServerConfig,
+  testSigningKey,
+} from '../test/harness/server.js';
 import { issueCredential } from './credentials.js';
 
 let influxd: Awaited<ReturnType<typeof startInfluxd>>;
@@ -36,21 +41,37 @@ function cycle(t: number, down: Record<string, { cause: string; parent_id?: stri
       tags: { source: 'poller-1', target_id: id, level, district },
       fields: d
         ? { sent: 3, received: 0, loss_percent: 100, up: false, cause: d.cause, parent_id: d.parent_id ?? '' }
-        : { sent: 3, received: 3, loss_percent: 0, rtt_min_ms: 1, rtt_avg_ms: 2, rtt_max_ms: 3, up: true, cause: '', parent_id: '' },
+        : {
+            sent: 3,
+            received: 3,
+            loss_percent: 0,
+            rtt_min_ms: 1,
+            rtt_avg_ms: 2,
+            rtt_max_ms: 3,
+            up: true,
+            cause: '',
+            parent_id: '',
+          },
       time: t,
     };
   });
 }
 
 async function api(path: string, token?: string) {
-  const res = await fetch(`${server.url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  const res = await fetch(
+    `${server.url}${path}`,
+    token ? { headers: { authorization: `Bearer ${token}` } } : {},
+  );
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers, inspected by the matchers below
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
 beforeAll(async () => {
   writeFileSync(join(dir, 'endpoints.yaml'), registry);
   influxd = await startInfluxd();
-  server = await startTestServer(testServerConfig(influxd.url, { endpoints_file: join(dir, 'endpoints.yaml') }));
+  server = await startTestServer(
+    testServerConfig(influxd.url, { endpoints_file: join(dir, 'endpoints.yaml') }),
+  );
   auditor = await issueCredential({ role: 'auditor', subject: 'thanh-tra' }, testSigningKey);
   poller = await agentCredential('poller-1-aaaaaa', 'so-tttt');
   const points = [];
@@ -92,13 +113,48 @@ describe('GET /api/v1/availability', () => {
     expect(status).toBe(200);
     const rows = Object.fromEntries(body.rows.map((r: { key: string }) => [r.key, r]));
     expect(rows.core).toMatchObject({ cycles: 60, up_cycles: 60, availability_percent: 100, outages: 0 });
-    expect(rows.d1).toMatchObject({ cycles: 60, up_cycles: 50, availability_percent: 83.3333, own_availability_percent: 83.3333, outages: 1, outage_seconds: 600, name: 'UBND huyện Ân Thi' });
-    expect(rows.c1).toMatchObject({ up_cycles: 50, parent_down_cycles: 10, availability_percent: 83.3333, own_availability_percent: 100, outages: 1, outage_seconds: 600 });
-    expect(rows.c2).toMatchObject({ up_cycles: 45, availability_percent: 75, own_availability_percent: 91.6667, outages: 2, outage_seconds: 900 });
+    expect(rows.d1).toMatchObject({
+      cycles: 60,
+      up_cycles: 50,
+      availability_percent: 83.3333,
+      own_availability_percent: 83.3333,
+      outages: 1,
+      outage_seconds: 600,
+      name: 'UBND huyện Ân Thi',
+    });
+    expect(rows.c1).toMatchObject({
+      up_cycles: 50,
+      parent_down_cycles: 10,
+      availability_percent: 83.3333,
+      own_availability_percent: 100,
+      outages: 1,
+      outage_seconds: 600,
+    });
+    expect(rows.c2).toMatchObject({
+      up_cycles: 45,
+      availability_percent: 75,
+      own_availability_percent: 91.6667,
+      outages: 2,
+      outage_seconds: 900,
+    });
     const c2Outages = body.outages.filter((o: { target_id: string }) => o.target_id === 'c2');
     expect(c2Outages).toEqual([
-      expect.objectContaining({ start: new Date(T0 + 20 * MIN).toISOString(), end: new Date(T0 + 30 * MIN).toISOString(), duration_s: 600, cause: 'parent_down', parent_id: 'd1', ongoing: false }),
-      expect.objectContaining({ start: new Date(T0 + 40 * MIN).toISOString(), end: new Date(T0 + 45 * MIN).toISOString(), duration_s: 300, cause: 'down', parent_id: '', ongoing: false }),
+      expect.objectContaining({
+        start: new Date(T0 + 20 * MIN).toISOString(),
+        end: new Date(T0 + 30 * MIN).toISOString(),
+        duration_s: 600,
+        cause: 'parent_down',
+        parent_id: 'd1',
+        ongoing: false,
+      }),
+      expect.objectContaining({
+        start: new Date(T0 + 40 * MIN).toISOString(),
+        end: new Date(T0 + 45 * MIN).toISOString(),
+        duration_s: 300,
+        cause: 'down',
+        parent_id: '',
+        ongoing: false,
+      }),
     ]);
   });
 
@@ -107,14 +163,29 @@ describe('GET /api/v1/availability', () => {
     const district = (key: string) => byDistrict.body.rows.find((r: { key: string }) => r.key === key);
     expect(byDistrict.body.rows).toHaveLength(2);
     expect(district('TP Hưng Yên')).toMatchObject({ cycles: 60, availability_percent: 100 });
-    expect(district('Ân Thi')).toMatchObject({ cycles: 180, up_cycles: 145, availability_percent: 80.5556, outages: 4 });
+    expect(district('Ân Thi')).toMatchObject({
+      cycles: 180,
+      up_cycles: 145,
+      availability_percent: 80.5556,
+      outages: 4,
+    });
     const byLevel = await api(`/api/v1/availability?${window}&group=level`, auditor);
-    expect(byLevel.body.rows.find((r: { key: string }) => r.key === 'commune')).toMatchObject({ cycles: 120, up_cycles: 95, availability_percent: 79.1667 });
+    expect(byLevel.body.rows.find((r: { key: string }) => r.key === 'commune')).toMatchObject({
+      cycles: 120,
+      up_cycles: 95,
+      availability_percent: 79.1667,
+    });
   });
 
   it('refuses a bad window or group, naming the parameter', async () => {
-    const backwards = await api(`/api/v1/availability?from=${new Date(T0 + MIN).toISOString()}&to=${new Date(T0).toISOString()}`, auditor);
-    expect(backwards).toMatchObject({ status: 400, body: { message: 'availability query: from: must be before `to`' } });
+    const backwards = await api(
+      `/api/v1/availability?from=${new Date(T0 + MIN).toISOString()}&to=${new Date(T0).toISOString()}`,
+      auditor,
+    );
+    expect(backwards).toMatchObject({
+      status: 400,
+      body: { message: 'availability query: from: must be before `to`' },
+    });
     const group = await api(`/api/v1/availability?group=commune`, auditor);
     expect(group.status).toBe(400);
     expect(group.body.message).toMatch(/^availability query: group: /);
@@ -136,6 +207,9 @@ describe('GET /api/v1/endpoints', () => {
     const byId = Object.fromEntries(body.endpoints.map((e: { id: string }) => [e.id, e]));
     expect(byId.core.state).toMatchObject({ up: true, cause: '', rtt_avg_ms: 2 });
     expect(byId.d1.state).toMatchObject({ up: false, cause: 'down' });
-    expect(byId.c1).toMatchObject({ name: 'UBND xã Đào Dương', state: { up: false, cause: 'parent_down', parent_id: 'd1', rtt_avg_ms: null } });
+    expect(byId.c1).toMatchObject({
+      name: 'UBND xã Đào Dương',
+      state: { up: false, cause: 'parent_down', parent_id: 'd1', rtt_avg_ms: null },
+    });
   });
 });

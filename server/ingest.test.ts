@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInfluxd, rows } from '../test/harness/influxd.js';
+import type { Batch } from '../protocol/index.js';
+import { rows, startInfluxd } from '../test/harness/influxd.js';
 import { waitFor } from '../test/harness/ports.js';
 import { agentCredential, siteTokens, startTestServer, testServerConfig } from '../test/harness/server.js';
-import type { Batch } from '../protocol/index.js';
 
 let influxd: Awaited<ReturnType<typeof startInfluxd>>;
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -16,7 +16,9 @@ let revokedToken: string;
 const revocationFile = join(mkdtempSync(join(tmpdir(), 'hatang-revoked-')), 'revoked.txt');
 let t0 = Date.now() - 60_000;
 
-function hostPoint(overrides: Partial<{ tags: Record<string, string>; fields: Record<string, unknown> }> = {}) {
+function hostPoint(
+  overrides: Partial<{ tags: Record<string, string>; fields: Record<string, unknown> }> = {},
+) {
   return {
     measurement: 'host',
     tags: { hostname: 'pc-kt-07', ...overrides.tags },
@@ -25,7 +27,10 @@ function hostPoint(overrides: Partial<{ tags: Record<string, string>; fields: Re
   };
 }
 
-async function post(body: unknown, init: { auth?: string | null; headers?: Record<string, string>; raw?: string | Buffer } = {}) {
+async function post(
+  body: unknown,
+  init: { auth?: string | null; headers?: Record<string, string>; raw?: string | Buffer } = {},
+) {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...init.headers };
   const auth = init.auth === undefined ? token : init.auth;
   if (auth) headers.authorization = `Bearer ${auth}`;
@@ -34,7 +39,10 @@ async function post(body: unknown, init: { auth?: string | null; headers?: Recor
     headers,
     body: init.raw ?? JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as { code?: string; message?: string; accepted?: number } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { code?: string; message?: string; accepted?: number },
+  };
 }
 
 /**
@@ -65,7 +73,11 @@ beforeAll(async () => {
   writeFileSync(revocationFile, '# lost machines\n');
   server = await startTestServer(
     testServerConfig(influxd.url, {
-      auth: { ...testServerConfig(influxd.url).auth, revoked_agents: ['pc-lost-000000'], revocation_file: revocationFile },
+      auth: {
+        ...testServerConfig(influxd.url).auth,
+        revoked_agents: ['pc-lost-000000'],
+        revocation_file: revocationFile,
+      },
     }),
   );
   token = await agentCredential('pc-kt-07-abc123', 'so-tttt');
@@ -86,7 +98,12 @@ describe('POST /api/v1/ingest', () => {
     );
     const got = rows(series);
     expect(got).toHaveLength(2);
-    expect(got[0]).toMatchObject({ cpu_load_percent: 12.5, uptime_s: 3600, agent_id: 'pc-kt-07-abc123', site_id: 'so-tttt' });
+    expect(got[0]).toMatchObject({
+      cpu_load_percent: 12.5,
+      uptime_s: 3600,
+      agent_id: 'pc-kt-07-abc123',
+      site_id: 'so-tttt',
+    });
     expect(got[1]).toMatchObject({ cpu_load_percent: 50 });
     // uptime_s is declared integer: InfluxDB must hold it as one.
     const [types] = await influxd.query('SHOW FIELD KEYS FROM host');
@@ -97,31 +114,141 @@ describe('POST /api/v1/ingest', () => {
     const raw = gzipSync(JSON.stringify(batch([hostPoint({ tags: { hostname: 'gz-host' } })])));
     const res = await post(null, { raw, headers: { 'content-encoding': 'gzip' } });
     expect(res.status).toBe(202);
-    expect(rows((await influxd.query(`SELECT count(uptime_s) FROM host WHERE hostname = 'gz-host'`))[0])[0]).toMatchObject({
+    expect(
+      rows((await influxd.query(`SELECT count(uptime_s) FROM host WHERE hostname = 'gz-host'`))[0])[0],
+    ).toMatchObject({
       count: 1,
     });
   });
 
-  const cases: [string, () => Promise<{ status: number; body: { code?: string; message?: string } }>, number, RegExp][] = [
+  const cases: [
+    string,
+    () => Promise<{ status: number; body: { code?: string; message?: string } }>,
+    number,
+    RegExp,
+  ][] = [
     ['no credential', () => post(batch([hostPoint()]), { auth: null }), 401, /Bearer credential is required/],
-    ['a forged credential', () => post(batch([hostPoint()]), { auth: 'x.y.z' }), 401, /credential is not valid/],
-    ['an enrollment token instead of a credential', () => post(batch([hostPoint()]), { auth: siteTokens['so-tttt'] }), 401, /credential is not valid/],
-    ['a revoked agent', () => post(batch([hostPoint()]), { auth: revokedToken }), 403, /agent "pc-lost-000000" is revoked/],
-    ['malformed JSON', () => post(null, { raw: '{"batch_id": "x", "points": [' }), 400, /body: malformed JSON/],
-    ['invalid UTF-8', () => post(null, { raw: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) }), 400, /body: not valid UTF-8/],
-    ['NaN written as a bare word', () => post(null, { raw: '{"batch_id":"n","points":[{"measurement":"host","tags":{},"fields":{"cpu_load_percent":NaN},"time":1700000000000}]}' }), 400, /malformed JSON/],
-    ['Infinity written as 1e999', () => post(null, { raw: '{"batch_id":"n","points":[{"measurement":"host","tags":{},"fields":{"cpu_load_percent":1e999},"time":1700000000000}]}' }), 400, /points\[0\]\.fields\.cpu_load_percent: must be a finite number/],
-    ['an unknown measurement', () => post(batch([hostPoint(), { ...hostPoint(), measurement: 'hacked' }])), 400, /points\[1\]\.measurement: unknown measurement "hacked"/],
-    ['a wrong field type', () => post(batch([hostPoint({ fields: { uptime_s: 'long' } })])), 400, /points\[0\]\.fields\.uptime_s: expected integer, got string "long"/],
-    ['a float where an integer is declared', () => post(batch([hostPoint({ fields: { uptime_s: 1.5 } })])), 400, /points\[0\]\.fields\.uptime_s: expected integer, got float 1\.5/],
-    ['an unknown field', () => post(batch([hostPoint({ fields: { bogus: 1 } })])), 400, /points\[0\]\.fields\.bogus: unknown field for host/],
-    ['a site_id tag in the body', () => post(batch([hostPoint({ tags: { site_id: 'other' } })])), 400, /points\[0\]\.tags\.site_id: is set by the server from the credential/],
-    ['too many points', () => post(batch(Array.from({ length: 5001 }, () => hostPoint()))), 413, /points: 5001 points in one batch, the limit is 5000/],
-    ['an oversized body', () => postRaw(`{"batch_id":"big","points":[],"pad":"${'x'.repeat(1024 * 1024 + 10)}"}`, { authorization: `Bearer ${token}` }), 413, /body: larger than 1048576 bytes/],
-    ['a gzip bomb', () => post(null, { raw: gzipSync(`{"batch_id":"bomb","pad":"${'x'.repeat(17 * 1024 * 1024)}"}`), headers: { 'content-encoding': 'gzip' } }), 413, /decompresses to more than/],
-    ['a time before 2000', () => post(batch([{ ...hostPoint(), time: 1000 }])), 400, /points\[0\]\.time: is before the year 2000/],
-    ['a newline in a tag value', () => post(batch([hostPoint({ tags: { hostname: 'a\nhost,site_id=other x=1' } })])), 400, /points\[0\]\.tags\.hostname: must not contain control characters/],
-    ['a tag value ending in a backslash', () => post(batch([hostPoint({ tags: { hostname: 'pc\\' } })])), 400, /points\[0\]\.tags\.hostname: must not end with a backslash/],
+    [
+      'a forged credential',
+      () => post(batch([hostPoint()]), { auth: 'x.y.z' }),
+      401,
+      /credential is not valid/,
+    ],
+    [
+      'an enrollment token instead of a credential',
+      () => post(batch([hostPoint()]), { auth: siteTokens['so-tttt'] }),
+      401,
+      /credential is not valid/,
+    ],
+    [
+      'a revoked agent',
+      () => post(batch([hostPoint()]), { auth: revokedToken }),
+      403,
+      /agent "pc-lost-000000" is revoked/,
+    ],
+    [
+      'malformed JSON',
+      () => post(null, { raw: '{"batch_id": "x", "points": [' }),
+      400,
+      /body: malformed JSON/,
+    ],
+    [
+      'invalid UTF-8',
+      () => post(null, { raw: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) }),
+      400,
+      /body: not valid UTF-8/,
+    ],
+    [
+      'NaN written as a bare word',
+      () =>
+        post(null, {
+          raw: '{"batch_id":"n","points":[{"measurement":"host","tags":{},"fields":{"cpu_load_percent":NaN},"time":1700000000000}]}',
+        }),
+      400,
+      /malformed JSON/,
+    ],
+    [
+      'Infinity written as 1e999',
+      () =>
+        post(null, {
+          raw: '{"batch_id":"n","points":[{"measurement":"host","tags":{},"fields":{"cpu_load_percent":1e999},"time":1700000000000}]}',
+        }),
+      400,
+      /points\[0\]\.fields\.cpu_load_percent: must be a finite number/,
+    ],
+    [
+      'an unknown measurement',
+      () => post(batch([hostPoint(), { ...hostPoint(), measurement: 'hacked' }])),
+      400,
+      /points\[1\]\.measurement: unknown measurement "hacked"/,
+    ],
+    [
+      'a wrong field type',
+      () => post(batch([hostPoint({ fields: { uptime_s: 'long' } })])),
+      400,
+      /points\[0\]\.fields\.uptime_s: expected integer, got string "long"/,
+    ],
+    [
+      'a float where an integer is declared',
+      () => post(batch([hostPoint({ fields: { uptime_s: 1.5 } })])),
+      400,
+      /points\[0\]\.fields\.uptime_s: expected integer, got float 1\.5/,
+    ],
+    [
+      'an unknown field',
+      () => post(batch([hostPoint({ fields: { bogus: 1 } })])),
+      400,
+      /points\[0\]\.fields\.bogus: unknown field for host/,
+    ],
+    [
+      'a site_id tag in the body',
+      () => post(batch([hostPoint({ tags: { site_id: 'other' } })])),
+      400,
+      /points\[0\]\.tags\.site_id: is set by the server from the credential/,
+    ],
+    [
+      'too many points',
+      () => post(batch(Array.from({ length: 5001 }, () => hostPoint()))),
+      413,
+      /points: 5001 points in one batch, the limit is 5000/,
+    ],
+    [
+      'an oversized body',
+      () =>
+        postRaw(`{"batch_id":"big","points":[],"pad":"${'x'.repeat(1024 * 1024 + 10)}"}`, {
+          authorization: `Bearer ${token}`,
+        }),
+      413,
+      /body: larger than 1048576 bytes/,
+    ],
+    [
+      'a gzip bomb',
+      () =>
+        post(null, {
+          raw: gzipSync(`{"batch_id":"bomb","pad":"${'x'.repeat(17 * 1024 * 1024)}"}`),
+          headers: { 'content-encoding': 'gzip' },
+        }),
+      413,
+      /decompresses to more than/,
+    ],
+    [
+      'a time before 2000',
+      () => post(batch([{ ...hostPoint(), time: 1000 }])),
+      400,
+      /points\[0\]\.time: is before the year 2000/,
+    ],
+    [
+      'a newline in a tag value',
+      () => post(batch([hostPoint({ tags: { hostname: 'a\nhost,site_id=other x=1' } })])),
+      400,
+      /points\[0\]\.tags\.hostname: must not contain control characters/,
+    ],
+    [
+      'a tag value ending in a backslash',
+      () => post(batch([hostPoint({ tags: { hostname: 'pc\\' } })])),
+      400,
+      /points\[0\]\.tags\.hostname: must not end with a backslash/,
+    ],
   ];
 
   for (const [what, send, status, message] of cases) {
@@ -140,11 +267,17 @@ describe('POST /api/v1/ingest', () => {
     const stolen = await agentCredential('pc-stolen-111111', 'huyen-a');
     expect((await post(batch([hostPoint()]), { auth: stolen })).status).toBe(202);
     writeFileSync(revocationFile, '# lost machines\npc-stolen-111111  # reported 2026-11-20\n');
-    await waitFor('the revocation file to be re-read', async () => (await post(batch([hostPoint()]), { auth: stolen })).status === 403, {
-      timeoutMs: 10_000,
-      everyMs: 200,
-    });
-    expect((await post(batch([hostPoint()]), { auth: stolen })).body.message).toBe('agent "pc-stolen-111111" is revoked');
+    await waitFor(
+      'the revocation file to be re-read',
+      async () => (await post(batch([hostPoint()]), { auth: stolen })).status === 403,
+      {
+        timeoutMs: 10_000,
+        everyMs: 200,
+      },
+    );
+    expect((await post(batch([hostPoint()]), { auth: stolen })).body.message).toBe(
+      'agent "pc-stolen-111111" is revoked',
+    );
     expect((await post(batch([hostPoint()]))).status).toBe(202);
   });
 
@@ -153,12 +286,19 @@ describe('POST /api/v1/ingest', () => {
     const points = nasty.map((hostname, i) => ({
       measurement: 'collector_run',
       tags: { hostname, collector: `c${i}` },
-      fields: { success: true, duration_ms: 1, points: 1, error: `${hostname}\n\ninjected x=1 1\ttab "q" \\` },
+      fields: {
+        success: true,
+        duration_ms: 1,
+        points: 1,
+        error: `${hostname}\n\ninjected x=1 1\ttab "q" \\`,
+      },
       time: t0++,
     }));
     const res = await post(batch(points));
     expect(res.status).toBe(202);
-    const got = rows((await influxd.query('SELECT hostname, site_id, agent_id, "error" FROM collector_run'))[0]);
+    const got = rows(
+      (await influxd.query('SELECT hostname, site_id, agent_id, "error" FROM collector_run'))[0],
+    );
     expect(got.map((r) => r.hostname).sort()).toEqual([...nasty].sort());
     for (const r of got) {
       expect(r.site_id).toBe('so-tttt');

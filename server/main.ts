@@ -109,7 +109,10 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       clearInterval(healthTimer);
       log.info('shutting down: finishing open requests');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      const httpServer = server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+      const httpServer = server as unknown as {
+        closeIdleConnections?: () => void;
+        closeAllConnections?: () => void;
+      };
       httpServer.closeIdleConnections?.();
       const deadline = setTimeout(() => httpServer.closeAllConnections?.(), config.shutdown_grace);
       await closed;

@@ -61,8 +61,14 @@ class Histogram {
   }
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket{le="${b}"} ${this.counts[i]}`));
-    lines.push(`${this.name}_bucket{le="+Inf"} ${this.count}`, `${this.name}_sum ${this.sum}`, `${this.name}_count ${this.count}`);
+    this.buckets.forEach((b, i) => {
+      lines.push(`${this.name}_bucket{le="${b}"} ${this.counts[i]}`);
+    });
+    lines.push(
+      `${this.name}_bucket{le="+Inf"} ${this.count}`,
+      `${this.name}_sum ${this.sum}`,
+      `${this.name}_count ${this.count}`,
+    );
     return lines.join('\n');
   }
 }
@@ -73,12 +79,24 @@ const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 export function createMetrics() {
   const m = {
     requests: new Counter('hatang_http_requests_total', 'HTTP requests by route and status', 'counter'),
-    pointsAccepted: new Counter('hatang_points_accepted_total', 'points accepted (stored or spooled)', 'counter'),
-    pointsRejected: new Counter('hatang_points_rejected_total', 'points in batches refused with a 4xx/5xx', 'counter'),
+    pointsAccepted: new Counter(
+      'hatang_points_accepted_total',
+      'points accepted (stored or spooled)',
+      'counter',
+    ),
+    pointsRejected: new Counter(
+      'hatang_points_rejected_total',
+      'points in batches refused with a 4xx/5xx',
+      'counter',
+    ),
     pointsWritten: new Counter('hatang_points_written_total', 'points written to InfluxDB', 'counter'),
     pointsSpooled: new Counter('hatang_points_spooled_total', 'points appended to the spool', 'counter'),
     writeErrors: new Counter('hatang_influx_write_errors_total', 'failed InfluxDB writes', 'counter'),
-    spoolFull: new Counter('hatang_spool_full_total', 'batches refused because the spool was full', 'counter'),
+    spoolFull: new Counter(
+      'hatang_spool_full_total',
+      'batches refused because the spool was full',
+      'counter',
+    ),
     spoolBytes: new Counter('hatang_spool_bytes', 'bytes waiting in the spool', 'gauge'),
     spoolPoints: new Counter('hatang_spool_points', 'points waiting in the spool', 'gauge'),
     influxUp: new Counter('hatang_influx_up', '1 when the last InfluxDB write or ping succeeded', 'gauge'),

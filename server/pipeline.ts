@@ -63,7 +63,8 @@ export class WritePipeline {
       if (this.pendingPoints >= this.o.batchMaxPoints) this.pump();
       // With every write slot busy, the batch waits for one to free up (commit() pumps then), and
       // whatever arrived meanwhile goes in the same write: batching grows with load on its own.
-      else if (this.inFlight < this.o.concurrency) this.timer ??= setTimeout(() => this.pump(), this.o.lingerMs);
+      else if (this.inFlight < this.o.concurrency)
+        this.timer ??= setTimeout(() => this.pump(), this.o.lingerMs);
     });
   }
 
@@ -111,7 +112,10 @@ export class WritePipeline {
           return;
         }
         if (outcome === 'slow') {
-          this.o.log.warn({ points: points.length, ack_timeout_ms: this.o.ackTimeoutMs }, 'influxdb slow; spooling');
+          this.o.log.warn(
+            { points: points.length, ack_timeout_ms: this.o.ackTimeoutMs },
+            'influxdb slow; spooling',
+          );
         }
       }
       await this.o.spool.append(points);

@@ -1,11 +1,14 @@
-import { mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Point } from '../protocol/index.js';
 
 /** The spool cannot take more without passing its size limit; the caller must refuse the request. */
 export class SpoolFullError extends Error {
-  constructor(readonly bytes: number, readonly maxBytes: number) {
+  constructor(
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
     super(`spool is full: ${bytes} of ${maxBytes} bytes used while InfluxDB is unreachable`);
     this.name = 'SpoolFullError';
   }
@@ -151,7 +154,8 @@ export class Spool {
       this.totalPoints += points;
       for (const w of accepted) w.resolve();
     } catch (err) {
-      for (const w of accepted) w.reject(new Error(`spool append: ${(err as Error).message}`, { cause: err }));
+      for (const w of accepted)
+        w.reject(new Error(`spool append: ${(err as Error).message}`, { cause: err }));
     } finally {
       this.queuedAppends -= accepted.length;
     }
@@ -167,7 +171,8 @@ export class Spool {
       if (!info) return undefined;
       if (this.active?.info === info) await this.closeActive();
       const { records, torn, corrupt } = parseSegment(await readFile(info.file, 'utf8'));
-      if (torn > 0) this.opts.log.warn({ file: info.file, bytes: torn }, 'spool: dropped a torn, unacknowledged tail');
+      if (torn > 0)
+        this.opts.log.warn({ file: info.file, bytes: torn }, 'spool: dropped a torn, unacknowledged tail');
       if (corrupt.length > 0) await this.writeDead(corrupt, 'corrupt spool line');
       return { file: info.file, records, bytes: info.bytes, points: info.points };
     });

@@ -16,7 +16,8 @@ export async function machineId(): Promise<string> {
   }
   const { os, hardware } = await si.uuid();
   const id = os || hardware;
-  if (!id || id.length < 8) throw new Error('machine id: neither /etc/machine-id nor an OS UUID is available');
+  if (!id || id.length < 8)
+    throw new Error('machine id: neither /etc/machine-id nor an OS UUID is available');
   return id;
 }
 
@@ -64,7 +65,8 @@ export async function ensureEnrolled(opts: {
       }
       const message = (res.body as { message?: string } | undefined)?.message ?? JSON.stringify(res.body);
       // The token is wrong or the machine revoked: another collector would say the same.
-      if (res.status >= 400 && res.status < 500) throw new Error(`enrollment refused by ${base}: ${res.status} ${message}`);
+      if (res.status >= 400 && res.status < 500)
+        throw new Error(`enrollment refused by ${base}: ${res.status} ${message}`);
       failures.push(`${base}: ${res.status} ${message}`);
     } catch (err) {
       if ((err as Error).message.startsWith('enrollment refused')) throw err;

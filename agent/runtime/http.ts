@@ -23,7 +23,11 @@ export class HttpClient {
    * POSTs JSON (gzipped when `gzip`), resolves with the status and parsed answer. Rejects only when
    * no HTTP answer came (network error, timeout, abort), naming the URL.
    */
-  postJson(url: string, payload: unknown, opts: { bearer?: string; gzip?: boolean; signal?: AbortSignal } = {}) {
+  postJson(
+    url: string,
+    payload: unknown,
+    opts: { bearer?: string; gzip?: boolean; signal?: AbortSignal } = {},
+  ) {
     const json = Buffer.from(JSON.stringify(payload));
     const body = opts.gzip ? gzipSync(json) : json;
     const target = new URL(url);

@@ -87,7 +87,10 @@ export class DiskQueue {
     for (const e of this.entries) {
       if (out.length > 0 && points + e.points > maxPoints) break;
       try {
-        out.push({ name: e.name, batch: JSON.parse(await readFile(join(this.dir, e.name), 'utf8')) as Batch });
+        out.push({
+          name: e.name,
+          batch: JSON.parse(await readFile(join(this.dir, e.name), 'utf8')) as Batch,
+        });
       } catch {
         // Unreadable entry (disk damage): set it aside rather than block the queue forever.
         await this.reject(e.name);

@@ -68,7 +68,7 @@ export class Scheduler {
     try {
       await this.o.deliver(result);
     } catch (err) {
-      this.o.log.error({ err, collector: result.collector }, 'cannot queue the run\'s points');
+      this.o.log.error({ err, collector: result.collector }, "cannot queue the run's points");
     }
     return result;
   }
@@ -84,8 +84,8 @@ export class Scheduler {
     stop.addEventListener('abort', onStop, { once: true });
     const timer = setTimeout(() => ac.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
     const log = this.o.log.child({ collector: id });
-    let memory = this.memories.get(id);
-    if (!memory) this.memories.set(id, (memory = new Map()));
+    const memory = this.memories.get(id) ?? new Map<string, unknown>();
+    this.memories.set(id, memory);
     const stateDir = join(this.o.stateDir, id);
     const ctx: CollectContext = {
       signal: ac.signal,

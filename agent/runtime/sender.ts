@@ -86,7 +86,10 @@ export class Sender {
           return 'sent';
         }
         if (res.status === 400 || res.status === 413 || res.status === 422) {
-          this.o.log.error({ url, status: res.status, batch_id: batch.batch_id, err: message }, 'batch refused as invalid');
+          this.o.log.error(
+            { url, status: res.status, batch_id: batch.batch_id, err: message },
+            'batch refused as invalid',
+          );
           return 'rejected';
         }
         // 401/403 (credential refused, agent revoked), 429 and 5xx: keep the data, try elsewhere, back off.

@@ -29,8 +29,8 @@ import type { AgentStatus } from '../../agent/runtime/state.js';
 import { Influxd } from '../../lib/influxd.js';
 import { parseDuration } from '../../lib/units.js';
 import { projectRoot } from '../../lib/version.js';
-import { serverProcessYaml } from '../../test/harness/server.js';
 import { freeTcpPort, waitFor } from '../../test/harness/ports.js';
+import { serverProcessYaml } from '../../test/harness/server.js';
 import { fmt, rssBytes } from '../proc.js';
 
 const DURATION_S = Math.max(10, Math.min(3_600, Number(process.env.DURATION_S ?? 120)));

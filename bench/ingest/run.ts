@@ -18,10 +18,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Influxd } from '../../lib/services/influxd.js';
+import { freeTcpPort, waitFor } from '../../lib/services/ports.js';
 import { projectRoot } from '../../lib/version.js';
 import { issueCredential } from '../../server/credentials.js';
 import { serverProcessYaml } from '../../test/harness/server.js';
-import { freeTcpPort, waitFor } from '../../lib/services/ports.js';
 import { cpuSeconds, fmt, percentile, rssBytes } from '../proc.js';
 
 const POINTS = Number(process.env.POINTS ?? 400_000);
@@ -142,7 +142,7 @@ async function main() {
         ),
       );
     const influxPid = influxd.pid as number;
-    let cpu0 = cpuSeconds(influxPid);
+    const cpu0 = cpuSeconds(influxPid);
     let t0 = performance.now();
     await runPool(bodies, 4, async (b) => {
       const s = await post(`${influxd.url}/write?db=direct&precision=ms`, b, {

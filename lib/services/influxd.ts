@@ -124,7 +124,10 @@ export class Influxd {
   async query(q: string, db = 'hatang'): Promise<InfluxSeries[]> {
     const url = `${this.url}/query?db=${encodeURIComponent(db)}&epoch=ms&q=${encodeURIComponent(q)}`;
     const res = await fetch(url, { method: 'POST', signal: AbortSignal.timeout(30_000) });
-    const body = (await res.json()) as { results?: { series?: InfluxSeries[]; error?: string }[]; error?: string };
+    const body = (await res.json()) as {
+      results?: { series?: InfluxSeries[]; error?: string }[];
+      error?: string;
+    };
     const first = body.results?.[0];
     if (!res.ok || body.error || first?.error) {
       throw new Error(`influxql ${q}: ${body.error ?? first?.error ?? res.status}`);

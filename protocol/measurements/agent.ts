@@ -12,7 +12,10 @@ export const agentHealth = defineMeasurement({
       type: 'integer',
       description: 'points dropped oldest-first because the queue was full, since enrollment',
     },
-    rejected_points: { type: 'integer', description: 'points the server refused as invalid (4xx), since enrollment' },
+    rejected_points: {
+      type: 'integer',
+      description: 'points the server refused as invalid (4xx), since enrollment',
+    },
     send_errors: { type: 'integer', description: 'failed send attempts since the agent started' },
     rss_bytes: { type: 'integer', description: 'resident memory of the agent process' },
   },

@@ -13,20 +13,33 @@ export function requireCredential(deps: AppDeps, roles: readonly Role[]): Middle
     const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
     const challenge = { headers: { 'WWW-Authenticate': 'Bearer realm="hatang"' } };
     if (!token) {
-      throw new ApiError(401, 'unauthenticated', 'authorization: a Bearer credential is required', [], challenge);
+      throw new ApiError(
+        401,
+        'unauthenticated',
+        'authorization: a Bearer credential is required',
+        [],
+        challenge,
+      );
     }
     let identity = verified.get(token);
     if (!identity) {
       try {
         identity = await verifyCredential(token, deps.config.auth.signing_key);
       } catch (err) {
-        throw new ApiError(401, 'invalid_credential', (err as Error).message, [], { ...challenge, cause: err });
+        throw new ApiError(401, 'invalid_credential', (err as Error).message, [], {
+          ...challenge,
+          cause: err,
+        });
       }
       if (verified.size >= 50_000) verified.clear();
       verified.set(token, identity);
     }
     if (!roles.includes(identity.role)) {
-      throw new ApiError(403, 'forbidden', `role "${identity.role}" may not call this (needs ${roles.join(' or ')})`);
+      throw new ApiError(
+        403,
+        'forbidden',
+        `role "${identity.role}" may not call this (needs ${roles.join(' or ')})`,
+      );
     }
     if (identity.role === 'agent' && deps.revocations.isRevoked(identity.subject)) {
       throw new ApiError(403, 'revoked', `agent "${identity.subject}" is revoked`);

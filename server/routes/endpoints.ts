@@ -17,7 +17,8 @@ const availabilityQuery = z
     const to = q.to ? Date.parse(q.to) : Date.now();
     const from = q.from ? Date.parse(q.from) : to - 86_400_000;
     if (from >= to) ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before `to`' });
-    if (to - from > MAX_WINDOW_MS) ctx.addIssue({ code: 'custom', path: ['from'], message: 'window is longer than 400 days' });
+    if (to - from > MAX_WINDOW_MS)
+      ctx.addIssue({ code: 'custom', path: ['from'], message: 'window is longer than 400 days' });
     return { from, to, group: q.group as AvailabilityGroup };
   });
 
@@ -53,12 +54,27 @@ export function endpointRoutes(deps: AppDeps) {
     .get('/api/v1/availability', auth, async (c) => {
       const parsed = availabilityQuery.safeParse(c.req.query());
       if (!parsed.success) {
-        const problems = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(query)', message: i.message }));
+        const problems = parsed.error.issues.map((i) => ({
+          path: i.path.join('.') || '(query)',
+          message: i.message,
+        }));
         throw new ApiError(400, 'invalid_query', problemsMessage('availability query', problems), problems);
       }
       const { from, to, group } = parsed.data;
-      const { endpoints, outages } = await computeAvailability(deps.storage, deps.endpoints, from, to, c.req.raw.signal);
+      const { endpoints, outages } = await computeAvailability(
+        deps.storage,
+        deps.endpoints,
+        from,
+        to,
+        c.req.raw.signal,
+      );
       const rows = group === 'endpoint' ? endpoints : rollUp(endpoints, group);
-      return c.json({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), group, rows, outages });
+      return c.json({
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+        group,
+        rows,
+        outages,
+      });
     });
 }

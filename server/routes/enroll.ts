@@ -25,8 +25,16 @@ export function enrollRoutes(deps: AppDeps) {
   return new Hono<AppEnv>().post('/api/v1/enroll', async (c) => {
     const parsed = enrollRequestSchema.safeParse(await readJsonBody(c, 64 * 1024));
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
-      throw new ApiError(400, 'invalid_enrollment', problemsMessage('enrollment request', problems), problems);
+      const problems = parsed.error.issues.map((i) => ({
+        path: i.path.join('.') || '(body)',
+        message: i.message,
+      }));
+      throw new ApiError(
+        400,
+        'invalid_enrollment',
+        problemsMessage('enrollment request', problems),
+        problems,
+      );
     }
     const digest = hashToken(parsed.data.token);
     // Compare against every site in constant time so timing does not tell which site exists.
@@ -38,7 +46,11 @@ export function enrollRoutes(deps: AppDeps) {
     }
     const agentId = agentIdFor(site.id, parsed.data.hostname, parsed.data.machine_id);
     if (deps.revocations.isRevoked(agentId)) {
-      throw new ApiError(403, 'revoked', `agent "${agentId}" is revoked; remove it from the revocation list first`);
+      throw new ApiError(
+        403,
+        'revoked',
+        `agent "${agentId}" is revoked; remove it from the revocation list first`,
+      );
     }
     const credential = await issueCredential(
       { role: 'agent', subject: agentId, siteId: site.id },

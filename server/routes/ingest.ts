@@ -43,7 +43,8 @@ export function ingestRoutes(deps: AppDeps) {
       const { batch, problems } = validateBatch(body, limits.points_per_batch);
       const latest = Date.now() + FUTURE_SLACK_MS;
       batch?.points.forEach((p, i) => {
-        if (p.time > latest) problems.push({ path: `points[${i}].time`, message: 'is in the future (check the clock)' });
+        if (p.time > latest)
+          problems.push({ path: `points[${i}].time`, message: 'is in the future (check the clock)' });
       });
       if (!batch || problems.length > 0) {
         deps.metrics.pointsRejected.inc({ reason: 'invalid' }, Array.isArray(count) ? count.length : 0);
@@ -63,10 +64,16 @@ export function ingestRoutes(deps: AppDeps) {
       } catch (err) {
         deps.metrics.pointsRejected.inc({ reason: 'unavailable' }, stamped.length);
         if (err instanceof SpoolFullError) deps.metrics.spoolFull.inc();
-        throw new ApiError(503, 'unavailable', `batch not stored: ${(err as Error).message}; retry later`, [], {
-          cause: err,
-          headers: { 'Retry-After': '30' },
-        });
+        throw new ApiError(
+          503,
+          'unavailable',
+          `batch not stored: ${(err as Error).message}; retry later`,
+          [],
+          {
+            cause: err,
+            headers: { 'Retry-After': '30' },
+          },
+        );
       }
       deps.metrics.pointsAccepted.inc({}, stamped.length);
       deps.metrics.requestLatency.observe((performance.now() - started) / 1000);

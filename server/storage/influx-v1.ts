@@ -11,7 +11,11 @@ import { influxQuery, type QuerySeries, type Storage, StorageError } from './sto
  * node-influx takes a failing host out of its pool for up to 10 s, failing every write meanwhile with
  * "No host available". The spool already paces retries, so never take the only host out.
  */
-const neverDisable: IBackoffStrategy = { getDelay: () => 0, next: () => neverDisable, reset: () => neverDisable };
+const neverDisable: IBackoffStrategy = {
+  getDelay: () => 0,
+  next: () => neverDisable,
+  reset: () => neverDisable,
+};
 
 /** InfluxDB 1.x (and 3.x's v1 compatibility API) through node-influx: `/write` and InfluxQL. */
 export class InfluxV1Storage implements Storage {
@@ -57,7 +61,11 @@ export class InfluxV1Storage implements Storage {
           method: 'POST',
           agent: secure ? this.httpsAgent : this.httpAgent,
           timeout: this.cfg.timeout,
-          headers: { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length, ...this.authHeader },
+          headers: {
+            'content-type': 'text/plain; charset=utf-8',
+            'content-length': body.length,
+            ...this.authHeader,
+          },
         },
         (res) => {
           let text = '';
@@ -76,7 +84,9 @@ export class InfluxV1Storage implements Storage {
         },
       );
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.cfg.timeout} ms`)));
-      req.on('error', (err) => reject(new StorageError(`influxdb write: ${err.message}`, false, { cause: err })));
+      req.on('error', (err) =>
+        reject(new StorageError(`influxdb write: ${err.message}`, false, { cause: err })),
+      );
       req.end(body);
     });
   }

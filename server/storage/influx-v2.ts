@@ -1,4 +1,4 @@
-import { InfluxDB, Point as LinePoint, HttpError } from '@influxdata/influxdb-client';
+import { HttpError, InfluxDB, Point as LinePoint } from '@influxdata/influxdb-client';
 import { lookupMeasurement, type Point } from '../../protocol/index.js';
 import type { StorageConfig } from '../config.js';
 import { influxQuery, type QuerySeries, type Storage, StorageError } from './storage.js';
@@ -36,7 +36,14 @@ export class InfluxV2Storage implements Storage {
 
   /** InfluxQL through the v1 compatibility API: needs a DBRP mapping from the bucket to its name. */
   query(influxql: string, signal?: AbortSignal): Promise<QuerySeries[]> {
-    return influxQuery(this.cfg.url, this.cfg.bucket, { authorization: `Token ${this.cfg.token}` }, influxql, this.cfg.timeout, signal);
+    return influxQuery(
+      this.cfg.url,
+      this.cfg.bucket,
+      { authorization: `Token ${this.cfg.token}` },
+      influxql,
+      this.cfg.timeout,
+      signal,
+    );
   }
 
   async ping(timeoutMs: number): Promise<boolean> {

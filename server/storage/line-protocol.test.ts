@@ -12,7 +12,9 @@ describe('toLineProtocol', () => {
           time: 1_700_000_000_000,
         },
       ]),
-    ).toBe('collector_run,collector=host,hostname=pc-1 points=3i,duration_ms=12,success=true,error="ok" 1700000000000');
+    ).toBe(
+      'collector_run,collector=host,hostname=pc-1 points=3i,duration_ms=12,success=true,error="ok" 1700000000000',
+    );
   });
 
   it('escapes what line protocol needs escaped, and only that', () => {

@@ -1,4 +1,4 @@
-import { escape } from 'influx';
+import { escape as influxEscape } from 'influx';
 import { lookupMeasurement, type Point } from '../../protocol/index.js';
 
 /**
@@ -15,8 +15,8 @@ import { lookupMeasurement, type Point } from '../../protocol/index.js';
  */
 /** Most names and values need no escaping; test once instead of running the escaper on each. */
 const TAG_SPECIAL = /[,= \\\n"]/;
-const tagEscape = (v: string) => (TAG_SPECIAL.test(v) ? escape.tag(v) : v);
-const measurementEscape = (v: string) => (TAG_SPECIAL.test(v) ? escape.measurement(v) : v);
+const tagEscape = (v: string) => (TAG_SPECIAL.test(v) ? influxEscape.tag(v) : v);
+const measurementEscape = (v: string) => (TAG_SPECIAL.test(v) ? influxEscape.measurement(v) : v);
 
 export function toLineProtocol(points: readonly Point[]): string {
   const lines: string[] = new Array(points.length);
@@ -30,7 +30,7 @@ export function toLineProtocol(points: readonly Point[]): string {
     for (const [k, v] of Object.entries(p.fields)) {
       const type = spec?.fields[k]?.type;
       let value: string;
-      if (typeof v === 'string') value = escape.quoted(v);
+      if (typeof v === 'string') value = influxEscape.quoted(v);
       else if (typeof v === 'boolean') value = v ? 'true' : 'false';
       else if (type === 'integer') value = `${Math.trunc(v)}i`;
       else value = String(v);

@@ -40,7 +40,9 @@ export async function influxQuery(
   url.searchParams.set('q', influxql);
   const res = await fetch(url, {
     headers,
-    signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
+    signal: signal
+      ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
+      : AbortSignal.timeout(timeoutMs),
   });
   const body = (await res.json().catch(() => ({}))) as {
     results?: { series?: QuerySeries[]; error?: string }[];

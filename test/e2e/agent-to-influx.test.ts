@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { totalmem, tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHatang } from '../harness/hatang.js';
@@ -29,9 +29,7 @@ collectors:
 
 beforeAll(async () => {
   influxd = await startInfluxd();
-  server = await startTestServer(
-    testServerConfig(influxd.url),
-  );
+  server = await startTestServer(testServerConfig(influxd.url));
 });
 
 afterAll(async () => {
@@ -50,9 +48,7 @@ describe('a real agent process', () => {
     const credential = statSync(join(agent.stateDir, 'credential.json'));
     expect(credential.mode & 0o777).toBe(0o600);
 
-    const host = rows(
-      (await influxd.query(`SELECT * FROM host WHERE hostname = 'PC-KT-07'`))[0],
-    );
+    const host = rows((await influxd.query(`SELECT * FROM host WHERE hostname = 'PC-KT-07'`))[0]);
     expect(host).toHaveLength(1);
     const [h] = host as [Record<string, unknown>];
     expect(h.site_id).toBe('huyen-a');
@@ -68,15 +64,21 @@ describe('a real agent process', () => {
     for (const d of disks) expect(d.agent_id).toBe(h.agent_id);
 
     const runs = rows((await influxd.query(`SELECT * FROM collector_run WHERE hostname = 'PC-KT-07'`))[0]);
-    expect(runs).toEqual([expect.objectContaining({ collector: 'host', success: true, points: 1 + disks.length })]);
+    expect(runs).toEqual([
+      expect.objectContaining({ collector: 'host', success: true, points: 1 + disks.length }),
+    ]);
     const health = rows((await influxd.query(`SELECT * FROM agent_health WHERE hostname = 'PC-KT-07'`))[0]);
     expect(health).toEqual([expect.objectContaining({ dropped_points: 0, rejected_points: 0 })]);
 
     // A second start reuses the stored credential: same agent id, no new enrollment.
-    const again = await runHatang(['agent', '--config', agent.file, '--once'], { TEST_TOKEN: 'unused-and-wrong-token' });
+    const again = await runHatang(['agent', '--config', agent.file, '--once'], {
+      TEST_TOKEN: 'unused-and-wrong-token',
+    });
     expect(again.code).toBe(0);
     expect(again.output).not.toContain('"msg":"enrolled"');
-    const ids = rows((await influxd.query(`SHOW TAG VALUES FROM host WITH KEY = agent_id WHERE hostname = 'PC-KT-07'`))[0]);
+    const ids = rows(
+      (await influxd.query(`SHOW TAG VALUES FROM host WITH KEY = agent_id WHERE hostname = 'PC-KT-07'`))[0],
+    );
     expect(ids).toEqual([{ key: 'agent_id', value: h.agent_id }]);
 
     const status = await runHatang(['agent', 'status', '--config', agent.file]);
@@ -93,9 +95,9 @@ describe('a real agent process', () => {
     });
     const { code } = await runHatang(['agent', '--config', agent.file, '--once'], agent.env);
     expect(code).toBe(0);
-    expect(rows((await influxd.query(`SELECT count(uptime_s) FROM host WHERE hostname = 'pc-failover'`))[0])).toEqual([
-      expect.objectContaining({ count: 1 }),
-    ]);
+    expect(
+      rows((await influxd.query(`SELECT count(uptime_s) FROM host WHERE hostname = 'pc-failover'`))[0]),
+    ).toEqual([expect.objectContaining({ count: 1 })]);
   });
 
   it('refuses to enroll with a wrong token, saying so, and stores nothing', async () => {

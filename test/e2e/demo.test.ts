@@ -11,11 +11,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Points per measurement from the demo's printed summary. */
 function summary(output: string): Record<string, number> {
   return Object.fromEntries(
-    [...output.matchAll(/^ {2}([a-z_]+) +(\d+) points in the last hour$/gm)].map((m) => [m[1] as string, Number(m[2])]),
+    [...output.matchAll(/^ {2}([a-z_]+) +(\d+) points in the last hour$/gm)].map((m) => [
+      m[1] as string,
+      Number(m[2]),
+    ]),
   );
 }
 
-describe('hatang demo --once (the README\'s first command, on free ports)', () => {
+describe("hatang demo --once (the README's first command, on free ports)", () => {
   it('runs InfluxDB, server, SNMP devices and an agent, and every measurement lands', async () => {
     const env = {
       HATANG_DEMO_DIR: dir,
@@ -32,7 +35,15 @@ describe('hatang demo --once (the README\'s first command, on free ports)', () =
     expect(counts.snmp_interface).toBeGreaterThan(10);
     expect(counts.ups).toBe(2);
     expect(counts.environment).toBeGreaterThanOrEqual(1);
-    for (const m of ['host', 'host_disk', 'inventory', 'antivirus', 'connectivity_dns', 'collector_run', 'agent_health']) {
+    for (const m of [
+      'host',
+      'host_disk',
+      'inventory',
+      'antivirus',
+      'connectivity_dns',
+      'collector_run',
+      'agent_health',
+    ]) {
       expect(counts[m], m).toBeGreaterThan(0);
     }
   });

@@ -16,7 +16,9 @@ beforeAll(async () => {
   certs = makeTestCertificates();
   influxd = await startInfluxd();
   server = await startTestServer(
-    testServerConfig(influxd.url, { listen: { host: '127.0.0.1', port: 0, tls: { cert_file: certs.cert, key_file: certs.key } } }),
+    testServerConfig(influxd.url, {
+      listen: { host: '127.0.0.1', port: 0, tls: { cert_file: certs.cert, key_file: certs.key } },
+    }),
   );
 });
 afterAll(async () => {
@@ -45,17 +47,21 @@ describe('HTTPS', () => {
   it('serves over TLS and an agent trusting the private CA enrolls and sends', async () => {
     expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const file = agentConfig('pc-tls', `  ca_file: ${certs.ca}`);
-    const { code, output } = await runHatang(['agent', '--config', file, '--once'], { TOKEN: siteTokens['so-tttt'] });
+    const { code, output } = await runHatang(['agent', '--config', file, '--once'], {
+      TOKEN: siteTokens['so-tttt'],
+    });
     expect(output).toContain('"msg":"enrolled"');
     expect(code).toBe(0);
-    expect(rows((await influxd.query(`SELECT count(uptime_s) FROM host WHERE hostname = 'pc-tls'`))[0])).toEqual([
-      expect.objectContaining({ count: 1 }),
-    ]);
+    expect(
+      rows((await influxd.query(`SELECT count(uptime_s) FROM host WHERE hostname = 'pc-tls'`))[0]),
+    ).toEqual([expect.objectContaining({ count: 1 })]);
   });
 
   it('refuses a server whose certificate the agent does not trust', async () => {
     const file = agentConfig('pc-untrusting', '');
-    const { code, output } = await runHatang(['agent', '--config', file, '--once'], { TOKEN: siteTokens['so-tttt'] });
+    const { code, output } = await runHatang(['agent', '--config', file, '--once'], {
+      TOKEN: siteTokens['so-tttt'],
+    });
     expect(code).toBe(1);
     expect(output).toMatch(/self[- ]signed certificate|unable to verify/);
   });

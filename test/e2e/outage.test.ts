@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentStatus } from '../../agent/runtime/state.js';
-import { spawnHatang, type HatangProcess } from '../harness/hatang.js';
+import { readJson } from '../../agent/runtime/state.js';
+import { type HatangProcess, spawnHatang } from '../harness/hatang.js';
 import { rows, startInfluxd } from '../harness/influxd.js';
 import { freeTcpPort, waitFor } from '../harness/ports.js';
 import {
@@ -14,7 +15,6 @@ import {
   testServerConfig,
   testSigningKey,
 } from '../harness/server.js';
-import { readJson } from '../../agent/runtime/state.js';
 
 let influxd: Awaited<ReturnType<typeof startInfluxd>>;
 const cleanup: (() => Promise<void> | void)[] = [];

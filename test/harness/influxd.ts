@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Influxd } from '../../lib/services/influxd.js';
 import { freeTcpPort } from './ports.js';
 
-export { rows, type InfluxSeries } from '../../lib/services/influxd.js';
+export { type InfluxSeries, rows } from '../../lib/services/influxd.js';
 
 /** A real influxd in a temp dir on free loopback ports; `dispose()` stops it and deletes its data. */
 export async function startInfluxd(): Promise<Influxd & { dispose(): Promise<void> }> {
