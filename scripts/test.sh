@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# One formatter and linter for all TypeScript: a file it would change fails the run.
+npx biome check .
 mkdir -p .data
 report=.data/vitest-report.json
 rm -f "$report"
