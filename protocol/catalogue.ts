@@ -1,7 +1,7 @@
 import type { MeasurementSpec } from './measurement.js';
 import { agentHealth, collectorRun, serverHealth } from './measurements/agent.js';
 import { antivirus } from './measurements/antivirus.js';
-import { host, hostDisk } from './measurements/host.js';
+import { host, hostDisk, hostNet } from './measurements/host.js';
 import { inventory, inventoryChange } from './measurements/inventory.js';
 import { connectivityDns, ping } from './measurements/ping.js';
 import { environment, snmpDevice, snmpEntity, snmpInterface, snmpPoll, ups } from './measurements/snmp.js';
@@ -14,6 +14,7 @@ import { environment, snmpDevice, snmpEntity, snmpInterface, snmpPoll, ups } fro
 export const catalogue = {
   host,
   host_disk: hostDisk,
+  host_net: hostNet,
   inventory,
   inventory_change: inventoryChange,
   antivirus,

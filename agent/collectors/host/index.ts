@@ -1,8 +1,10 @@
 import { loadavg } from 'node:os';
 import si from 'systeminformation';
 import { z } from 'zod';
-import { host, hostDisk } from '../../../protocol/index.js';
+import { host, hostDisk, hostNet } from '../../../protocol/index.js';
 import { type CollectedPoint, defineCollector } from '../../collector.js';
+import { ignored, type NicSample, rates } from './net.js';
+import { pendingReboot } from './reboot.js';
 
 const config = z.strictObject({
   ignore_fs_types: z
@@ -13,16 +15,32 @@ const config = z.strictObject({
     .array(z.string())
     .optional()
     .describe('report only these mount points (default: every mount not ignored by type)'),
+  ignore_interfaces: z
+    .array(z.string())
+    .default(['lo', 'veth*', 'docker*', 'br-*', 'virbr*', 'Loopback*'])
+    .describe('network interfaces never reported: exact names, or prefixes ending in *'),
 });
 
-/** CPU load, memory, per-mount disk use and uptime, via systeminformation. */
+/**
+ * CPU load, memory, per-mount disk use, per-interface traffic, uptime, logged-in users and pending
+ * reboot, via systeminformation (which reads /proc and /sys on Linux: no process per call except
+ * `who` for the users).
+ */
 export const hostCollector = defineCollector({
   name: 'host',
   defaultInterval: '30s',
   defaultTimeout: '20s',
   config,
   async collect(cfg, ctx) {
-    const [load, mem, disks, time] = await Promise.all([si.currentLoad(), si.mem(), si.fsSize(), si.time()]);
+    const [load, mem, disks, time, nics, users, reboot] = await Promise.all([
+      si.currentLoad(),
+      si.mem(),
+      si.fsSize(),
+      si.time(),
+      si.networkStats('*'),
+      si.users(),
+      pendingReboot(ctx.signal),
+    ]);
     const usedBytes = mem.active;
     const points: CollectedPoint[] = [
       {
@@ -35,6 +53,8 @@ export const hostCollector = defineCollector({
           mem_used_bytes: usedBytes,
           mem_used_percent: mem.total > 0 ? round2((usedBytes / mem.total) * 100) : 0,
           uptime_s: Math.round(Number(time.uptime)),
+          users_logged_in: users.length,
+          ...(reboot === undefined ? {} : { reboot_required: reboot }),
         },
       },
     ];
@@ -51,6 +71,27 @@ export const hostCollector = defineCollector({
           used_percent: round2((disk.used / disk.size) * 100),
           used_bytes: Math.round(disk.used),
           total_bytes: Math.round(disk.size),
+        },
+      });
+    }
+    const at = ctx.now();
+    for (const nic of nics) {
+      if (!nic.iface || ignored(nic.iface, cfg.ignore_interfaces)) continue;
+      const sample: NicSample = { at, rx_bytes: nic.rx_bytes, tx_bytes: nic.tx_bytes };
+      const key = `nic:${nic.iface}`;
+      const rate = rates(ctx.memory.get(key) as NicSample | undefined, sample);
+      ctx.memory.set(key, sample);
+      points.push({
+        measurement: hostNet.name,
+        tags: { hostname: ctx.hostname, interface: nic.iface },
+        fields: {
+          rx_bytes: nic.rx_bytes,
+          tx_bytes: nic.tx_bytes,
+          rx_errors: nic.rx_errors,
+          tx_errors: nic.tx_errors,
+          rx_dropped: nic.rx_dropped,
+          tx_dropped: nic.tx_dropped,
+          ...(rate ?? {}),
         },
       });
     }
