@@ -63,9 +63,11 @@ describe('a real agent process', () => {
     expect(disks.map((d) => d.mount)).toContain('/');
     for (const d of disks) expect(d.agent_id).toBe(h.agent_id);
 
+    const nics = rows((await influxd.query(`SELECT * FROM host_net WHERE hostname = 'PC-KT-07'`))[0]);
+    expect(nics.length).toBeGreaterThan(0);
     const runs = rows((await influxd.query(`SELECT * FROM collector_run WHERE hostname = 'PC-KT-07'`))[0]);
     expect(runs).toEqual([
-      expect.objectContaining({ collector: 'host', success: true, points: 1 + disks.length }),
+      expect.objectContaining({ collector: 'host', success: true, points: 1 + disks.length + nics.length }),
     ]);
     const health = rows((await influxd.query(`SELECT * FROM agent_health WHERE hostname = 'PC-KT-07'`))[0]);
     expect(health).toEqual([expect.objectContaining({ dropped_points: 0, rejected_points: 0 })]);

@@ -261,8 +261,9 @@ collectors:
     const produced = runs.reduce((n, r) => n + Number(r.points), 0);
     const hosts = await q(`SELECT uptime_s FROM host WHERE hostname = 'pc-offline'`);
     const disks = await q(`SELECT used_bytes FROM host_disk WHERE hostname = 'pc-offline'`);
+    const nics = await q(`SELECT rx_bytes FROM host_net WHERE hostname = 'pc-offline'`);
     expect(hosts.length).toBe(runs.length);
-    expect(hosts.length + disks.length).toBe(produced);
+    expect(hosts.length + disks.length + nics.length).toBe(produced);
     // Runs made while nothing listened are there too, not only the later ones.
     expect(Number(hosts[0]?.time)).toBeLessThan(serverUp);
     expect(runs.filter((r) => Number(r.time) < serverUp).length).toBeGreaterThanOrEqual(3);
