@@ -17,6 +17,8 @@ usage:
   hatang endpoints import <file.csv> [--out config/endpoints.yaml]
                                    turn an operator's spreadsheet into the endpoint registry
   hatang endpoints check [config/endpoints.yaml]
+  hatang config schema agent|server [--out file]
+                                   JSON Schema of a config file, for editors
   hatang demo                      local InfluxDB, server and agent on loopback (see README)
   hatang dashboards build|check [--lang vi|en|all] [--out dashboards/build]   Grafana dashboards, alerts, provisioning
 
@@ -32,6 +34,7 @@ const commands: Record<string, Command> = {
   demo: async (argv) => (await import('./demo-command.js')).demoCommand(argv),
   dashboards: async (argv) => (await import('../dashboards/cli.js')).dashboardsCommand(argv),
   endpoints: async (argv) => (await import('../lib/endpoints/cli.js')).endpointsCommand(argv),
+  config: async (argv) => (await import('./config-command.js')).configCommand(argv),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -66,7 +69,8 @@ main(process.argv.slice(2)).then(
       err instanceof UsageError ||
       (err as NodeJS.ErrnoException | undefined)?.code?.startsWith('ERR_PARSE_ARGS')
     ) {
-      console.error(`hatang: ${(err as Error).message}\n\n${usage}`);
+      const message = (err as Error).message;
+      console.error(`${message.startsWith('hatang') ? message : `hatang: ${message}`}\n\n${usage}`);
       process.exitCode = 2;
       return;
     }

@@ -1,9 +1,10 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { agentConfigSchema, loadAgentConfig } from '../agent/config.js';
 import { ConfigError, loadConfig } from '../lib/config.js';
+import { configJsonSchema } from '../lib/json-schema.js';
 import { loadServerConfig } from '../server/config.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -149,4 +150,12 @@ describe('server config', () => {
     );
     expect(msgs.join('\n')).not.toContain('hunter2');
   });
+});
+
+describe('JSON Schemas for editors', () => {
+  for (const kind of ['agent', 'server'] as const) {
+    it(`config/schema/${kind}.schema.json is what \`hatang config schema ${kind}\` generates now`, () => {
+      expect(readFileSync(join(here, 'schema', `${kind}.schema.json`), 'utf8')).toBe(configJsonSchema(kind));
+    });
+  }
 });
