@@ -23,6 +23,12 @@ export interface CollectContext {
   stateDir: string;
   /** Memory of this collector instance kept between runs (e.g. previous counters for rates). */
   memory: Map<string, unknown>;
+  /**
+   * Runs `task` once this run's points are in the agent's on-disk queue: for state that must not get
+   * ahead of the data it describes (a crash between saving "already reported" and queueing the report
+   * would lose the report). Absent outside the agent runtime, where a collector saves at once.
+   */
+  onQueued?: (task: () => Promise<void> | void) => void;
 }
 
 /**

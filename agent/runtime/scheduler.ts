@@ -14,6 +14,8 @@ export interface RunResult {
   durationMs: number;
   points: Point[];
   error: string;
+  /** What the collector asked to run once the points are queued (ctx.onQueued); only on success. */
+  afterQueued: (() => Promise<void> | void)[];
 }
 
 export interface SchedulerOptions {
@@ -69,6 +71,14 @@ export class Scheduler {
       await this.o.deliver(result);
     } catch (err) {
       this.o.log.error({ err, collector: result.collector }, "cannot queue the run's points");
+      return result;
+    }
+    for (const task of result.afterQueued) {
+      try {
+        await task();
+      } catch (err) {
+        this.o.log.error({ err, collector: result.collector }, 'saving collector state failed');
+      }
     }
     return result;
   }
@@ -87,6 +97,7 @@ export class Scheduler {
     const memory = this.memories.get(id) ?? new Map<string, unknown>();
     this.memories.set(id, memory);
     const stateDir = join(this.o.stateDir, id);
+    const afterQueued: (() => Promise<void> | void)[] = [];
     const ctx: CollectContext = {
       signal: ac.signal,
       log,
@@ -94,6 +105,9 @@ export class Scheduler {
       hostname: this.o.hostname,
       stateDir,
       memory,
+      onQueued: (task) => {
+        afterQueued.push(task);
+      },
     };
     let points: Point[] = [];
     let error = '';
@@ -126,7 +140,16 @@ export class Scheduler {
       fields: { success, duration_ms: durationMs, points: points.length, error: error.slice(0, 1000) },
       time: startedAt,
     });
-    return { collector: id, startedAt, success, durationMs, points, error };
+    // A run that failed must not save state for points that were never produced.
+    return {
+      collector: id,
+      startedAt,
+      success,
+      durationMs,
+      points,
+      error,
+      afterQueued: success ? afterQueued : [],
+    };
   }
 }
 

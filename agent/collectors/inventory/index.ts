@@ -158,7 +158,11 @@ export function createInventoryCollector(options: InventoryCollectorOptions = {}
         return [];
       }
       ctx.signal.throwIfAborted();
-      await saveState(ctx.stateDir, { version: 1, hash, emitted_at: now, inventory: current });
+      // "Reported" is saved only once the report is queued, so a crash in between repeats the
+      // change event instead of losing it.
+      const save = () => saveState(ctx.stateDir, { version: 1, hash, emitted_at: now, inventory: current });
+      if (ctx.onQueued) ctx.onQueued(save);
+      else await save();
       return points;
     },
   });

@@ -1,0 +1,97 @@
+import { tmpdir } from 'node:os';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineCollector } from '../collector.js';
+import { type RunResult, Scheduler } from './scheduler.js';
+
+/** A collector of the test's own: reports one host point, asks to save state once it is queued. */
+function recordingCollector(events: string[], behaviour: 'ok' | 'throws' | 'hangs' | 'invalid' = 'ok') {
+  return defineCollector({
+    name: 'probe',
+    defaultInterval: '1s',
+    config: z.strictObject({}),
+    async collect(_cfg, ctx) {
+      ctx.onQueued?.(() => {
+        events.push('state saved');
+      });
+      if (behaviour === 'throws') throw new Error('probe: device unreachable');
+      if (behaviour === 'hangs') await new Promise((r) => setTimeout(r, 5_000));
+      events.push('collected');
+      return [
+        {
+          measurement: 'host',
+          tags: { hostname: ctx.hostname },
+          fields: behaviour === 'invalid' ? { uptime_s: 1.5 } : { uptime_s: 1 },
+        },
+      ];
+    },
+  });
+}
+
+function scheduler(
+  events: string[],
+  behaviour: Parameters<typeof recordingCollector>[1],
+  deliver?: (r: RunResult) => Promise<void>,
+) {
+  return new Scheduler({
+    entries: [{ type: 'probe', interval: 1_000, timeout: 200 }],
+    registry: { probe: recordingCollector(events, behaviour) },
+    hostname: 'pc-test',
+    stateDir: tmpdir(),
+    log: pino({ level: 'silent' }),
+    deliver:
+      deliver ??
+      (async (r) => {
+        events.push(`queued ${r.points.length}`);
+      }),
+  });
+}
+
+describe('Scheduler', () => {
+  it('saves collector state only after the run is queued', async () => {
+    const events: string[] = [];
+    const [result] = await scheduler(events, 'ok').runOnce(new AbortController().signal);
+    expect(result).toMatchObject({ success: true, error: '' });
+    expect(events).toEqual(['collected', 'queued 2', 'state saved']);
+  });
+
+  it('does not save state when the points could not be queued', async () => {
+    const events: string[] = [];
+    await scheduler(events, 'ok', async () => {
+      throw new Error('disk full');
+    }).runOnce(new AbortController().signal);
+    expect(events).toEqual(['collected']);
+  });
+
+  it('reports a throwing collector as collector_run success=false, and saves nothing', async () => {
+    const events: string[] = [];
+    const [result] = await scheduler(events, 'throws').runOnce(new AbortController().signal);
+    expect(result?.error).toBe('probe: device unreachable');
+    expect(result?.points).toEqual([
+      expect.objectContaining({
+        measurement: 'collector_run',
+        fields: expect.objectContaining({ success: false }),
+      }),
+    ]);
+    expect(events).toEqual(['queued 1']);
+  });
+
+  it('ends a run at its timeout even when the collector ignores its signal', async () => {
+    const events: string[] = [];
+    const started = Date.now();
+    const [result] = await scheduler(events, 'hangs').runOnce(new AbortController().signal);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(result?.error).toBe('timed out after 200 ms');
+  });
+
+  it('drops an invalid point, says which, and keeps the run', async () => {
+    const events: string[] = [];
+    const [result] = await scheduler(events, 'invalid').runOnce(new AbortController().signal);
+    expect(result?.error).toMatch(
+      /^dropped 1 invalid point\(s\): points\[0\]\.fields\.uptime_s: expected integer, got float 1\.5/,
+    );
+    expect(result?.points.map((p) => p.measurement)).toEqual(['collector_run']);
+    expect(events).toEqual(['collected', 'queued 1']);
+  });
+});
