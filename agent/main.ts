@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import si from 'systeminformation';
 import { sleep } from '../lib/sleep.js';
 import { hatangVersion } from '../lib/version.js';
 import { agentHealth, type Point } from '../protocol/index.js';
@@ -154,6 +155,8 @@ export async function runAgent(
       log,
     });
 
+  // On Windows every systeminformation call starts powershell.exe; one kept-open shell serves them all.
+  if (process.platform === 'win32') si.powerShellStart();
   try {
     if (opts.once) {
       enrollment = await enroll();
@@ -201,5 +204,6 @@ export async function runAgent(
     return 0;
   } finally {
     http.close();
+    if (process.platform === 'win32') si.powerShellRelease();
   }
 }
