@@ -133,7 +133,7 @@ export async function runAgent(
     log,
     onRejected: (points) => {
       counters.rejected_points += points;
-      void writeJson(files.counters, counters);
+      writeJson(files.counters, counters).catch((err) => log.warn({ err }, 'cannot save counters'));
     },
     onSent: () => {
       status.last_send_at = new Date().toISOString();
@@ -178,7 +178,9 @@ export async function runAgent(
     );
     // Collect from the first second, even before enrollment succeeds: the queue keeps it all.
     scheduler.start(stop.signal);
-    const health = setInterval(() => void enqueue([healthPoint()]), config.health_interval);
+    const health = setInterval(() => {
+      enqueue([healthPoint()]).catch((err) => log.error({ err }, 'cannot queue agent_health'));
+    }, config.health_interval);
     try {
       while (!stop.signal.aborted && !enrollment) {
         try {
