@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import si from 'systeminformation';
 import { sleep } from '../lib/sleep.js';
@@ -54,6 +54,7 @@ export async function runAgent(
   opts.signal?.addEventListener('abort', () => stop.abort(), { once: true });
 
   let enrollment: Enrollment | undefined;
+  let reenroll = false;
   let sendErrors = 0;
   const status: AgentStatus = {
     pid: process.pid,
@@ -143,6 +144,17 @@ export async function runAgent(
       sendErrors++;
       status.last_send_error = message;
     },
+    onUnauthorized: () => {
+      // A collector whose signing key changed refuses every credential it did not sign. With the
+      // site token still configured the agent can enroll again; without it, a person must act.
+      if (!enrollment || !config.server.enrollment_token) {
+        log.error('credential refused (401): set server.enrollment_token to let the agent enroll again');
+        return;
+      }
+      log.warn({ agent_id: enrollment.agent_id }, 'credential refused (401): enrolling again');
+      enrollment = undefined;
+      reenroll = true;
+    },
   });
   const enroll = () =>
     ensureEnrolled({
@@ -182,15 +194,18 @@ export async function runAgent(
       enqueue([healthPoint()]).catch((err) => log.error({ err }, 'cannot queue agent_health'));
     }, config.health_interval);
     try {
-      while (!stop.signal.aborted && !enrollment) {
-        try {
-          enrollment = await enroll();
-        } catch (err) {
-          log.error({ err: (err as Error).message }, 'not enrolled yet; retrying');
-          await sleep(sender.nextDelay(), stop.signal);
-        }
-      }
       while (!stop.signal.aborted) {
+        if (!enrollment) {
+          try {
+            if (reenroll) await rm(files.enrollment, { force: true });
+            reenroll = false;
+            enrollment = await enroll();
+          } catch (err) {
+            log.error({ err: (err as Error).message }, 'not enrolled yet; retrying');
+            await sleep(sender.nextDelay(), stop.signal);
+            continue;
+          }
+        }
         const empty = await sender.flush(stop.signal);
         await saveStatus();
         await sleep(empty ? config.queue.send_interval : sender.nextDelay(), stop.signal);

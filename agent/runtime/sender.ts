@@ -15,6 +15,8 @@ export interface SenderOptions {
   onRejected: (points: number) => void;
   onSent: (points: number, url: string) => void;
   onError: (message: string) => void;
+  /** The collector no longer accepts the credential (its signing key changed): enroll again if possible. */
+  onUnauthorized: () => void;
 }
 
 type Outcome = 'sent' | 'rejected' | 'failed';
@@ -94,6 +96,10 @@ export class Sender {
         }
         // 401/403 (credential refused, agent revoked), 429 and 5xx: keep the data, try elsewhere, back off.
         this.o.onError(`${res.status} ${message}`);
+        if (res.status === 401) {
+          this.o.onUnauthorized();
+          return 'failed';
+        }
         this.o.log.warn({ url, status: res.status, err: message }, 'collector did not accept the batch');
       } catch (err) {
         if (signal?.aborted) return 'failed';
