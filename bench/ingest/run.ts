@@ -167,7 +167,8 @@ async function main() {
         influxUrl: influxd.url,
         spoolDir: join(dir, 'spool'),
         siteToken: token,
-        extra: `log_level: warn\n${process.env.ACK_TIMEOUT ? `write: { ack_timeout: ${process.env.ACK_TIMEOUT} }` : ''}`,
+        // BENCH_WRITE: the server's `write:` section as YAML flow, e.g. '{ concurrency: 1, linger: 5ms }'.
+        extra: `log_level: warn\n${process.env.BENCH_WRITE ? `write: ${process.env.BENCH_WRITE}` : ''}`,
       }),
     );
     // BENCH_SERVER_NODE lets a profiler wrap the server (e.g. a script running node --cpu-prof).
