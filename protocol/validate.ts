@@ -55,6 +55,13 @@ export function validateBatch(
   return problems.length > 0 ? { problems } : { batch: body as unknown as Batch, problems };
 }
 
+/** What is wrong with one point (empty when it fits the contract and the catalogue); paths start at `at`. */
+export function pointProblems(point: unknown, at: string): CatalogueIssue[] {
+  const problems: CatalogueIssue[] = [];
+  checkPoint(point, at, (path, message) => problems.push({ path, message }));
+  return problems;
+}
+
 function checkPoint(p: unknown, at: string, add: (path: string, message: string) => void): void {
   if (!isPlainObject(p)) {
     add(at, 'expected an object {measurement, tags, fields, time}');

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { sleep } from '../../lib/sleep.js';
-import { checkAgainstCatalogue, collectorRun, type Point, pointSchema } from '../../protocol/index.js';
+import { collectorRun, type Point, pointProblems } from '../../protocol/index.js';
 import type { CollectContext, Collector } from '../collector.js';
 import type { CollectorEntry } from '../config.js';
 
@@ -158,17 +158,9 @@ function validate(points: unknown[]): { valid: Point[]; problems: string[]; drop
   const valid: Point[] = [];
   const problems: string[] = [];
   points.forEach((p, i) => {
-    const parsed = pointSchema.safeParse(p);
-    if (!parsed.success) {
-      problems.push(...parsed.error.issues.map((x) => `points[${i}].${x.path.join('.')}: ${x.message}`));
-      return;
-    }
-    const issues = checkAgainstCatalogue([parsed.data]);
-    if (issues.length > 0) {
-      problems.push(...issues.map((x) => `${x.path.replace('points[0]', `points[${i}]`)}: ${x.message}`));
-      return;
-    }
-    valid.push(parsed.data);
+    const issues = pointProblems(p, `points[${i}]`);
+    if (issues.length > 0) problems.push(...issues.map((x) => `${x.path}: ${x.message}`));
+    else valid.push(p as Point);
   });
   return { valid, problems, dropped: points.length - valid.length };
 }
