@@ -76,6 +76,33 @@ async function health(url: string) {
   };
 }
 
+/**
+ * A `hatang server` run as its own process (so a test can kill it) on a free port with its own temp
+ * dir; `start()` spawns it (again), each start stopped by PID after the test.
+ */
+async function serverProcess(extra: { storageExtra?: string; spoolExtra?: string } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'hatang-server-process-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  const port = await freeTcpPort();
+  const config = join(dir, 'server.yaml');
+  writeFileSync(
+    config,
+    serverProcessYaml({
+      port,
+      influxUrl: influxd.url,
+      spoolDir: join(dir, 'spool'),
+      siteToken: siteTokens['so-tttt'],
+      ...extra,
+    }),
+  );
+  const start = (): HatangProcess => {
+    const p = spawnHatang(['server', '--config', config], { SIGNING_KEY: testSigningKey });
+    cleanup.push(() => void p.stop('SIGKILL'));
+    return p;
+  };
+  return { url: `http://127.0.0.1:${port}`, start };
+}
+
 describe('when InfluxDB goes away', () => {
   it('keeps answering 202, spools, and after InfluxDB returns every point is stored once, in order', async () => {
     const server = await startTestServer(testServerConfig(influxd.url));
@@ -139,27 +166,10 @@ describe('when InfluxDB hangs', () => {
 
 describe('a server killed with a full spool', () => {
   it('loses nothing: the restarted server replays every point it had acknowledged', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hatang-restart-'));
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    const port = await freeTcpPort();
-    const config = join(dir, 'server.yaml');
-    writeFileSync(
-      config,
-      serverProcessYaml({
-        port,
-        influxUrl: influxd.url,
-        spoolDir: join(dir, 'spool'),
-        siteToken: siteTokens['so-tttt'],
-        storageExtra: 'timeout: 2s',
-        spoolExtra: 'segment_bytes: 64KiB',
-      }),
-    );
-    const url = `http://127.0.0.1:${port}`;
-    const start = () => {
-      const p = spawnHatang(['server', '--config', config], { SIGNING_KEY: testSigningKey });
-      cleanup.push(() => void p.stop('SIGKILL'));
-      return p;
-    };
+    const { url, start } = await serverProcess({
+      storageExtra: 'timeout: 2s',
+      spoolExtra: 'segment_bytes: 64KiB',
+    });
     await influxd.stop();
     let server: HatangProcess = start();
     await waitFor('the server to listen', () => health(url).then(() => true));
@@ -184,22 +194,8 @@ describe('a server killed with a full spool', () => {
 
 describe('a server stopped with SIGTERM while batches are arriving', () => {
   it('finishes the requests it took: every batch it answered 202 is stored, and it exits 0', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hatang-drain-'));
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    const port = await freeTcpPort();
-    const config = join(dir, 'server.yaml');
-    writeFileSync(
-      config,
-      serverProcessYaml({
-        port,
-        influxUrl: influxd.url,
-        spoolDir: join(dir, 'spool'),
-        siteToken: siteTokens['so-tttt'],
-      }),
-    );
-    const url = `http://127.0.0.1:${port}`;
-    const server = spawnHatang(['server', '--config', config], { SIGNING_KEY: testSigningKey });
-    cleanup.push(() => void server.stop('SIGKILL'));
+    const { url, start } = await serverProcess();
+    const server = start();
     await waitFor('the server to listen', () => health(url).then(() => true));
     const agents = await Promise.all(Array.from({ length: 20 }, (_, i) => simulatedAgent(url, `drain-${i}`)));
     const posts = agents.map((a) => a.post(500).catch(() => 0));
@@ -210,8 +206,7 @@ describe('a server stopped with SIGTERM while batches are arriving', () => {
     const answered = statuses.map((s, i) => [s, `drain-${i}`] as const).filter(([s]) => s === 202);
     expect(answered.length).toBeGreaterThan(0);
     // Whatever the server spooled on its way out is replayed by the next start.
-    const again = spawnHatang(['server', '--config', config], { SIGNING_KEY: testSigningKey });
-    cleanup.push(() => void again.stop('SIGKILL'));
+    const again = start();
     await waitFor('the spool to drain', async () => (await health(url)).spool.points === 0);
     for (const [, name] of answered) expect(await storedSequence(name)).toEqual(range(500));
     expect(await again.stop()).toBe(0);
