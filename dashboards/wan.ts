@@ -338,52 +338,8 @@ export function wanDashboard(
         .height(12)
         .span(12),
     )
-    .withPanel(
-      new bargauge.PanelBuilder()
-        .title(w.availabilityDistrict)
-        .description(w.availabilityDistrictDesc)
-        .withTarget(
-          influx(
-            upAsNumber()
-              .selectExpr('availability_percent', (f) => `100 * mean(${f('u')})`)
-              .groupBy('district'),
-          ).alias('$tag_district'),
-        )
-        .reduceOptions(lastNotNull())
-        .displayMode(common.BarGaugeDisplayMode.Basic)
-        .orientation(common.VizOrientation.Horizontal)
-        .unit('percent')
-        .decimals(2)
-        .min(90)
-        .max(100)
-        .thresholds(availabilityThresholds())
-        .colorScheme(thresholdColors())
-        .height(8)
-        .span(6),
-    )
-    .withPanel(
-      new bargauge.PanelBuilder()
-        .title(w.availabilityLevel)
-        .description(w.availabilityLevelDesc)
-        .withTarget(
-          influx(
-            upAsNumber()
-              .selectExpr('availability_percent', (f) => `100 * mean(${f('u')})`)
-              .groupBy('level'),
-          ).alias('$tag_level'),
-        )
-        .reduceOptions(lastNotNull())
-        .displayMode(common.BarGaugeDisplayMode.Basic)
-        .orientation(common.VizOrientation.Horizontal)
-        .unit('percent')
-        .decimals(2)
-        .min(90)
-        .max(100)
-        .thresholds(availabilityThresholds())
-        .colorScheme(thresholdColors())
-        .height(8)
-        .span(6),
-    )
+    .withPanel(availabilityBars(w.availabilityDistrict, w.availabilityDistrictDesc, 'district'))
+    .withPanel(availabilityBars(w.availabilityLevel, w.availabilityLevelDesc, 'level'))
     .withPanel(
       new table.PanelBuilder()
         .title(w.outages)
@@ -471,4 +427,29 @@ export function wanDashboard(
         .height(8)
         .span(12),
     );
+}
+
+/** Availability % over the dashboard range, one horizontal bar per value of `tag`. */
+function availabilityBars(title: string, description: string, tag: 'district' | 'level') {
+  return new bargauge.PanelBuilder()
+    .title(title)
+    .description(description)
+    .withTarget(
+      influx(
+        upAsNumber()
+          .selectExpr('availability_percent', (f) => `100 * mean(${f('u')})`)
+          .groupBy(tag),
+      ).alias(`$tag_${tag}`),
+    )
+    .reduceOptions(lastNotNull())
+    .displayMode(common.BarGaugeDisplayMode.Basic)
+    .orientation(common.VizOrientation.Horizontal)
+    .unit('percent')
+    .decimals(2)
+    .min(90)
+    .max(100)
+    .thresholds(availabilityThresholds())
+    .colorScheme(thresholdColors())
+    .height(8)
+    .span(6);
 }
