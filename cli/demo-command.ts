@@ -31,11 +31,11 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const secrets = demoSecrets(join(demoDir, 'secrets.json'));
   const serverYaml = join(demoDir, 'server.yaml');
   const agentYaml = join(demoDir, 'agent.yaml');
-  writeFileSync(serverYaml, serverConfig(data, secrets.token));
+  writeFileSync(serverYaml, serverConfig(data, secrets));
   const env = {
     ...process.env,
     HATANG_DEMO_SIGNING_KEY: secrets.signing_key,
-    HATANG_DEMO_TOKEN: secrets.token,
+    HATANG_DEMO_TOKEN: secrets.poller_token,
   };
 
   const started: { name: string; stop: () => Promise<void> }[] = [];
@@ -123,17 +123,27 @@ export async function demoCommand(argv: string[]): Promise<number> {
   }
 }
 
-function demoSecrets(file: string): { signing_key: string; token: string } {
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
-  const secrets = {
-    signing_key: randomBytes(36).toString('base64url'),
-    token: randomBytes(24).toString('base64url'),
+interface DemoSecrets {
+  signing_key: string;
+  /** The agency PCs' enrollment token (role agent). */
+  token: string;
+  /** The poller enrollment token the demo's one agent uses: it pings the endpoints and polls SNMP. */
+  poller_token: string;
+}
+
+function demoSecrets(file: string): DemoSecrets {
+  const kept: Partial<DemoSecrets> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const fresh = () => randomBytes(24).toString('base64url');
+  const secrets: DemoSecrets = {
+    signing_key: kept.signing_key ?? randomBytes(36).toString('base64url'),
+    token: kept.token ?? fresh(),
+    poller_token: kept.poller_token ?? fresh(),
   };
   writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
   return secrets;
 }
 
-function serverConfig(data: string, token: string): string {
+function serverConfig(data: string, secrets: DemoSecrets): string {
   return `# Written by \`hatang demo\`; see config/server.example.yaml for every option.
 instance: demo
 listen: { host: 127.0.0.1, port: ${SERVER_PORT} }
@@ -142,7 +152,8 @@ auth:
   sites:
     - id: demo
       name: "Trung tâm tích hợp dữ liệu (demo)"
-      enrollment_token_sha256: ${hashToken(token)}
+      enrollment_token_sha256: ${hashToken(secrets.token)}
+      poller_token_sha256: ${hashToken(secrets.poller_token)}
 storage: { kind: influxdb-v1, url: "http://127.0.0.1:${INFLUX_PORT}", database: hatang }
 spool: { dir: "${join(data, 'server', 'spool')}" }
 health_interval: 30s

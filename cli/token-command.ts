@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../lib/config.js';
+import { parseDuration } from '../lib/units.js';
 import { loadServerConfig } from '../server/config.js';
-import { hashToken, issueCredential, newEnrollmentToken, type Role } from '../server/credentials.js';
+import { hashToken, issueCredential, newEnrollmentToken, type Role, roles } from '../server/credentials.js';
 
 export async function tokenCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -11,6 +12,8 @@ export async function tokenCommand(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c', default: 'config/server.yaml' },
       role: { type: 'string' },
       subject: { type: 'string' },
+      site: { type: 'string' },
+      expires: { type: 'string' },
     },
   });
   const [sub, arg] = positionals;
@@ -18,7 +21,7 @@ export async function tokenCommand(argv: string[]): Promise<number> {
     const token = newEnrollmentToken();
     console.log(`token:  ${token}\nsha256: ${hashToken(token)}`);
     console.error(
-      "give the token to the site's sysadmins; put only the sha256 in server.yaml (enrollment_token_sha256)",
+      "give the token to the site's sysadmins; put only the sha256 in server.yaml (enrollment_token_sha256 for agency PCs, poller_token_sha256 for the site's poller)",
     );
     return 0;
   }
@@ -27,12 +30,37 @@ export async function tokenCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (sub === 'issue') {
-    if (values.role !== 'auditor' && values.role !== 'admin')
-      throw new UsageError('--role must be auditor or admin');
+    const role = values.role as Role | undefined;
+    if (!role || !(roles as readonly string[]).includes(role) || role === 'agent') {
+      throw new UsageError(
+        '--role must be auditor, admin or poller (agency PCs enroll with their site token)',
+      );
+    }
     if (!values.subject) throw new UsageError('--subject <name> is required');
+    if (role === 'poller' && !values.site) throw new UsageError('--site <id> is required for a poller');
     const config = loadServerConfig(values.config);
-    console.log(
-      await issueCredential({ role: values.role as Role, subject: values.subject }, config.auth.signing_key),
+    if (values.site && !config.auth.sites.some((s) => s.id === values.site)) {
+      throw new UsageError(`--site: no site "${values.site}" in ${values.config}`);
+    }
+    let lifetime: number;
+    if (values.expires) {
+      try {
+        lifetime = parseDuration(values.expires);
+      } catch (err) {
+        throw new UsageError(`--expires: ${(err as Error).message}`);
+      }
+    } else {
+      lifetime =
+        role === 'poller' ? config.auth.credential_lifetime.machine : config.auth.credential_lifetime.person;
+    }
+    const { credential, identity } = issueCredential(
+      { role, subject: values.subject, ...(role === 'poller' ? { siteId: values.site } : {}) },
+      config.auth.signing_key,
+      lifetime,
+    );
+    console.log(credential);
+    console.error(
+      `${role} "${identity.subject}": credential id ${identity.credentialId}, expires ${new Date(identity.expiresAt).toISOString()}; revoke with "credential:${identity.credentialId}" or "${identity.subject}" in auth.revoked`,
     );
     return 0;
   }

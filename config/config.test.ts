@@ -80,7 +80,7 @@ const serverCases: Record<string, string[]> = {
   ],
   'duplicate-site': [
     'config/testdata/server/duplicate-site.yaml:5:13 auth.sites[1].id: duplicate site id "so-tttt"',
-    'config/testdata/server/duplicate-site.yaml:5:56 auth.sites[1].enrollment_token_sha256: same token as another site: each site needs its own token',
+    'config/testdata/server/duplicate-site.yaml:5:56 auth.sites[1].enrollment_token_sha256: same token as another one: each site and role needs its own token',
   ],
   'bad-site-id': [
     'config/testdata/server/bad-site-id.yaml:3:17 auth.sites[0].id: must be a slug: lowercase letters, digits and -',

@@ -3,7 +3,7 @@ import { agentHealth, collectorRun, serverHealth } from './measurements/agent.js
 import { antivirus } from './measurements/antivirus.js';
 import { host, hostDisk, hostNet } from './measurements/host.js';
 import { inventory, inventoryChange } from './measurements/inventory.js';
-import { connectivityDns, ping } from './measurements/ping.js';
+import { connectivity, connectivityDns, ping } from './measurements/ping.js';
 import { environment, snmpDevice, snmpEntity, snmpInterface, snmpPoll, ups } from './measurements/snmp.js';
 
 /**
@@ -19,6 +19,7 @@ export const catalogue = {
   inventory_change: inventoryChange,
   antivirus,
   ping,
+  connectivity,
   connectivity_dns: connectivityDns,
   snmp_device: snmpDevice,
   snmp_interface: snmpInterface,

@@ -16,7 +16,25 @@ export interface MeasurementSpec<
   /** Tags the sender sets. `agent_id` and `site_id` are stamped by the server and never listed here. */
   tags: readonly T[];
   fields: F;
+  /**
+   * Who may write it. The server refuses a point whose credential's role is not listed, so an
+   * agency PC cannot write the WAN endpoints' `ping` or a switch's counters, and nobody but the
+   * server writes `server_health`.
+   */
+  writers: readonly WriterRole[];
 }
+
+/**
+ * The roles that write points: `agent` (an agency PC, about itself), `poller` (the data center's
+ * agent reading the network: registry endpoints over ICMP, devices over SNMP; it is a machine too,
+ * so it may also write what an agent writes about itself), `server` (the collector's own health,
+ * never accepted over the API).
+ */
+export const writerRoles = ['agent', 'poller', 'server'] as const;
+export type WriterRole = (typeof writerRoles)[number];
+
+/** What an agent's own machine reports: written by agents and by pollers about themselves. */
+export const machineWriters = ['agent', 'poller'] as const satisfies readonly WriterRole[];
 
 /**
  * Declares a measurement with literal names kept in its type, so dashboards and tests that say
@@ -28,6 +46,7 @@ export interface MeasurementSpec<
  *   description: 'load, memory and uptime of the machine running the agent',
  *   tags: ['hostname'],
  *   fields: { cpu_load_percent: { type: 'float', description: 'CPU busy, %' } },
+ *   writers: machineWriters,
  * });
  */
 export function defineMeasurement<

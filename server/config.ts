@@ -11,7 +11,14 @@ const sha256Hex = z
 const site = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lowercase letters, digits and -'),
   name: z.string().min(1).describe('human name, e.g. "Sở Thông tin và Truyền thông"'),
-  enrollment_token_sha256: sha256Hex.describe('sha256 of the enrollment token, from `hatang token hash`'),
+  enrollment_token_sha256: sha256Hex.describe(
+    "sha256 of the site's enrollment token for agency PCs (role agent), from `hatang token new`",
+  ),
+  poller_token_sha256: sha256Hex
+    .optional()
+    .describe(
+      "sha256 of the site's poller enrollment token: an agent enrolling with it gets role poller and may write ping and SNMP measurements",
+    ),
 });
 
 const influxV1 = z.strictObject({
@@ -61,22 +68,45 @@ export const serverConfigSchema = z.strictObject({
         sites.forEach((s, i) => {
           if (ids.has(s.id))
             ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate site id "${s.id}"` });
-          if (hashes.has(s.enrollment_token_sha256)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: [i, 'enrollment_token_sha256'],
-              message: 'same token as another site: each site needs its own token',
-            });
-          }
           ids.add(s.id);
-          hashes.add(s.enrollment_token_sha256);
+          for (const key of ['enrollment_token_sha256', 'poller_token_sha256'] as const) {
+            const hash = s[key];
+            if (hash === undefined) continue;
+            if (hashes.has(hash)) {
+              ctx.addIssue({
+                code: 'custom',
+                path: [i, key],
+                message: 'same token as another one: each site and role needs its own token',
+              });
+            }
+            hashes.add(hash);
+          }
         });
       }),
-    revoked_agents: z.array(z.string().min(1)).default([]).describe('agent ids refused from now on'),
+    credential_lifetime: z
+      .strictObject({
+        machine: duration()
+          .default(90 * 86_400_000)
+          .describe('agents and pollers; they renew their credential when a third of it is left'),
+        person: duration()
+          .default(30 * 86_400_000)
+          .describe('auditor and admin credentials from `hatang token issue` (unless --expires says)'),
+      })
+      .prefault({}),
+    revoked: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        "refused from now on: agent ids (that machine under any hostname), people's subjects, or credential:<id>",
+      ),
+    revoked_agents: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('older name of `revoked`; entries of both lists are refused'),
     revocation_file: z
       .string()
       .optional()
-      .describe('file with one revoked agent id per line, re-read when it changes'),
+      .describe('file with one revocation entry per line (as in `revoked`), re-read when it changes'),
   }),
   storage: z.discriminatedUnion('kind', [influxV1, influxV2]).prefault({ kind: 'influxdb-v1' }),
   spool: z.strictObject({
@@ -108,6 +138,32 @@ export const serverConfigSchema = z.strictObject({
         .min(1)
         .max(wireLimits.pointsPerBatch)
         .default(wireLimits.pointsPerBatch),
+    })
+    .prefault({}),
+  ingest: z
+    .strictObject({
+      max_point_age: duration()
+        .default(7 * 86_400_000)
+        .describe(
+          "points older than this are refused (a backlog an agent queued while offline must be younger); keep it within InfluxDB's retention",
+        ),
+      max_clock_skew: duration()
+        .default(5 * 60_000)
+        .describe('points further in the future than this are refused (a broken clock)'),
+      new_series_per_site_per_hour: z
+        .number()
+        .int()
+        .min(1)
+        .default(20_000)
+        .describe(
+          "new series (a new hostname, target, interface…) one site may create in an hour; beyond it batches get 429 and wait in the agents' queues",
+        ),
+      new_series_per_agent_per_hour: z
+        .number()
+        .int()
+        .min(1)
+        .default(5_000)
+        .describe('new series one agent or poller may create in an hour'),
     })
     .prefault({}),
   endpoints_file: z

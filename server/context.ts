@@ -5,6 +5,7 @@ import type { Identity } from './credentials.js';
 import type { Metrics } from './metrics.js';
 import type { WritePipeline } from './pipeline.js';
 import type { RevocationList } from './revocation.js';
+import type { SeriesGuard } from './series-guard.js';
 import type { Spool } from './spool.js';
 import type { Storage } from './storage/index.js';
 
@@ -17,6 +18,8 @@ export interface AppDeps {
   spool: Spool;
   pipeline: WritePipeline;
   revocations: RevocationList;
+  /** Bounds how fast a site or agent creates new series. */
+  series: SeriesGuard;
   /** The endpoint registry (config/endpoints.yaml), empty when none is configured. */
   endpoints: readonly Endpoint[];
 }

@@ -1,19 +1,36 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { sign, verify } from 'hono/jwt';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export type Role = 'agent' | 'auditor' | 'admin';
+/**
+ * Who a credential speaks for. `agent`: an agency PC, writing about itself. `poller`: the data
+ * center's agent, writing the network's measurements (ping of registry endpoints, SNMP) as well.
+ * `auditor`: reads availability, readiness and snapshots. `admin`: everything an auditor can.
+ */
+export const roles = ['agent', 'poller', 'auditor', 'admin'] as const;
+export type Role = (typeof roles)[number];
+
+/** Roles held by machines, which enroll with a site token and renew their own credential. */
+export const machineRoles = ['agent', 'poller'] as const satisfies readonly Role[];
 
 /** Who is calling, as proven by a credential this deployment signed. */
 export interface Identity {
   role: Role;
-  /** For agents: the agent id stamped on its points. For people: a name for the logs. */
+  /** For machines: the agent id stamped on its points. For people: a name for the logs. */
   subject: string;
-  /** For agents: the site stamped on its points. */
+  /** For machines: the site stamped on its points. */
   siteId?: string;
+  /** The credential's own id, so one credential can be revoked. */
+  credentialId: string;
+  /** When the credential stops being accepted, ms since the epoch. */
+  expiresAt: number;
 }
 
-const ALG = 'HS256' as const;
 const ISSUER = 'hatang';
+/** The only header hatang signs, so the signed bytes of every credential start the same way. */
+const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** sha256 digest bits kept in an agent id: a second machine with the same id costs 2^130 tries. */
+const ID_DIGEST_CHARS = 26;
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -31,54 +48,148 @@ export function sameDigest(a: string, b: string): boolean {
   return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
 }
 
+function base32(bytes: Buffer, chars: number): string {
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5 && out.length < chars) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    value &= (1 << bits) - 1;
+  }
+  return out;
+}
+
+/**
+ * The identity of one machine at one site, whatever its hostname: what revocation holds on to, so
+ * a revoked PC renamed and enrolled again is still revoked. 130 bits of sha256, base32.
+ */
+export function machineDigest(siteId: string, machineId: string): string {
+  return base32(createHash('sha256').update(`${siteId}\n${machineId}`).digest(), ID_DIGEST_CHARS);
+}
+
+/** The machine digest at the end of an agent id, or undefined for an id of another form. */
+export function machineDigestOf(agentId: string): string | undefined {
+  const m = /-([a-z2-7]{26})$/.exec(agentId);
+  return m?.[1];
+}
+
 /**
  * The agent id for a machine enrolling at a site: readable (hostname first) and stable, so a
  * re-enrolled machine keeps its history and a revoked one stays revoked.
  *
- * @example agentIdFor('so-tttt', 'PC-KT-07', '4c4c4544-0042') → 'pc-kt-07-1f3a9c'
+ * @example agentIdFor('so-tttt', 'PC-KT-07', '4c4c4544-0042') → 'pc-kt-07-' + 26 base32 characters
  */
 export function agentIdFor(siteId: string, hostname: string, machineId: string): string {
   const slug =
     hostname
       .normalize('NFKD')
       .replace(/[\u0300-\u036f]/g, '')
+      .replace(/đ/gi, 'd')
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-+|-+$/g, '')
       .slice(0, 40) || 'host';
-  const digest = createHash('sha256').update(`${siteId}\n${machineId}`).digest('hex').slice(0, 6);
-  return `${slug}-${digest}`;
+  return `${slug}-${machineDigest(siteId, machineId)}`;
 }
 
-/** Signs a credential. It carries everything needed to verify it, so any collector can check it. */
-export function issueCredential(identity: Identity, signingKey: string): Promise<string> {
-  return sign(
-    {
-      iss: ISSUER,
-      sub: identity.subject,
-      role: identity.role,
-      ...(identity.siteId ? { site: identity.siteId } : {}),
-      iat: Math.floor(Date.now() / 1000),
-      jti: randomBytes(9).toString('base64url'),
+function signature(signedPart: string, signingKey: string): string {
+  return createHmac('sha256', signingKey).update(signedPart).digest('base64url');
+}
+
+/** A signed credential and when it expires. */
+export interface IssuedCredential {
+  credential: string;
+  identity: Identity;
+}
+
+/**
+ * Signs a credential valid for `lifetimeMs`. It carries everything needed to verify it, so any
+ * collector of the deployment can check it without a database.
+ */
+export function issueCredential(
+  who: { role: Role; subject: string; siteId?: string | undefined },
+  signingKey: string,
+  lifetimeMs: number,
+  now = Date.now(),
+): IssuedCredential {
+  const iat = Math.floor(now / 1000);
+  const exp = Math.floor((now + lifetimeMs) / 1000);
+  const jti = randomBytes(12).toString('base64url');
+  const payload = {
+    iss: ISSUER,
+    sub: who.subject,
+    role: who.role,
+    ...(who.siteId ? { site: who.siteId } : {}),
+    iat,
+    exp,
+    jti,
+  };
+  const signed = `${HEADER}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  return {
+    credential: `${signed}.${signature(signed, signingKey)}`,
+    identity: {
+      role: who.role,
+      subject: who.subject,
+      ...(who.siteId ? { siteId: who.siteId } : {}),
+      credentialId: jti,
+      expiresAt: exp * 1000,
     },
-    signingKey,
-    ALG,
-  );
+  };
 }
 
-/** Verifies a credential's signature and shape; throws a lowercase "why" when it is not valid. */
-export async function verifyCredential(token: string, signingKey: string): Promise<Identity> {
+/** Why a credential was refused; the message is safe to show to the caller. */
+export class CredentialError extends Error {}
+
+/**
+ * Verifies a credential: the one header hatang signs, a signature that is the exact canonical
+ * base64url of the HMAC (no padding, no other spelling of the same bits), this issuer, a known role,
+ * a subject, an id and an expiry in the future. Throws a CredentialError saying why not.
+ */
+export function verifyCredential(token: string, signingKey: string, now = Date.now()): Identity {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts.every((p) => BASE64URL.test(p))) {
+    throw new CredentialError('credential is not valid: not three base64url parts');
+  }
+  const [header, body, sig] = parts as [string, string, string];
+  const expected = Buffer.from(signature(`${header}.${body}`, signingKey));
+  const given = Buffer.from(sig);
+  if (header !== HEADER || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new CredentialError('credential is not valid: signature, issuer or format check failed');
+  }
   let payload: Record<string, unknown>;
   try {
-    payload = (await verify(token, signingKey, { alg: ALG, iss: ISSUER })) as Record<string, unknown>;
-  } catch (err) {
-    throw new Error('credential is not valid: signature, issuer or format check failed', { cause: err });
+    payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Record<string, unknown>;
+  } catch {
+    throw new CredentialError('credential is not valid: payload is not JSON');
   }
-  const { sub, role, site } = payload;
-  if (typeof sub !== 'string' || !['agent', 'auditor', 'admin'].includes(String(role))) {
-    throw new Error('credential is not valid: missing subject or role');
+  const { iss, sub, role, site, exp, jti } = payload;
+  if (iss !== ISSUER)
+    throw new CredentialError('credential is not valid: signature, issuer or format check failed');
+  if (typeof sub !== 'string' || !sub || !(roles as readonly string[]).includes(String(role))) {
+    throw new CredentialError('credential is not valid: missing subject or role');
   }
-  if (role === 'agent' && typeof site !== 'string')
-    throw new Error('credential is not valid: agent without site');
-  return { role: role as Role, subject: sub, ...(typeof site === 'string' ? { siteId: site } : {}) };
+  if (typeof jti !== 'string' || typeof exp !== 'number' || !Number.isFinite(exp)) {
+    throw new CredentialError(
+      'credential is not valid: it has no id or no expiry (issued by an older hatang); enroll again or issue a new one',
+    );
+  }
+  if (exp * 1000 <= now) {
+    throw new CredentialError(`credential expired at ${new Date(exp * 1000).toISOString()}`);
+  }
+  const isMachine = (machineRoles as readonly string[]).includes(String(role));
+  if (isMachine && typeof site !== 'string') {
+    throw new CredentialError(`credential is not valid: ${String(role)} without site`);
+  }
+  return {
+    role: role as Role,
+    subject: sub,
+    ...(typeof site === 'string' ? { siteId: site } : {}),
+    credentialId: jti,
+    expiresAt: exp * 1000,
+  };
 }

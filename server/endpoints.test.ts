@@ -5,11 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInfluxd } from '../test/harness/influxd.js';
 import {
   agentCredential,
+  personCredential,
   startTestServer,
   testServerConfig,
-  testSigningKey,
 } from '../test/harness/server.js';
-import { issueCredential } from './credentials.js';
 
 let influxd: Awaited<ReturnType<typeof startInfluxd>>;
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -72,8 +71,8 @@ beforeAll(async () => {
   server = await startTestServer(
     testServerConfig(influxd.url, { endpoints_file: join(dir, 'endpoints.yaml') }),
   );
-  auditor = await issueCredential({ role: 'auditor', subject: 'thanh-tra' }, testSigningKey);
-  poller = await agentCredential('poller-1-aaaaaa', 'so-tttt');
+  auditor = await personCredential('auditor', 'thanh-tra');
+  poller = await agentCredential('poller-1-aaaaaa', 'so-tttt', 'poller');
   const points = [];
   for (let i = 0; i < 60; i++) {
     const down: Record<string, { cause: string; parent_id?: string }> = {};

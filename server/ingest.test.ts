@@ -7,7 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Batch } from '../protocol/index.js';
 import { rows, startInfluxd } from '../test/harness/influxd.js';
 import { waitFor } from '../test/harness/ports.js';
-import { agentCredential, siteTokens, startTestServer, testServerConfig } from '../test/harness/server.js';
+import {
+  agentCredential,
+  siteTokens,
+  startTestServer,
+  testAuthInput,
+  testServerConfig,
+} from '../test/harness/server.js';
 
 let influxd: Awaited<ReturnType<typeof startInfluxd>>;
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -73,11 +79,7 @@ beforeAll(async () => {
   writeFileSync(revocationFile, '# lost machines\n');
   server = await startTestServer(
     testServerConfig(influxd.url, {
-      auth: {
-        ...testServerConfig(influxd.url).auth,
-        revoked_agents: ['pc-lost-000000'],
-        revocation_file: revocationFile,
-      },
+      auth: testAuthInput({ revoked_agents: ['pc-lost-000000'], revocation_file: revocationFile }),
     }),
   );
   token = await agentCredential('pc-kt-07-abc123', 'so-tttt');

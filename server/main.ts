@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { loadEndpoints } from '../lib/endpoints/index.js';
@@ -11,6 +12,7 @@ import type { AppDeps } from './context.js';
 import { createMetrics } from './metrics.js';
 import { WritePipeline } from './pipeline.js';
 import { RevocationList } from './revocation.js';
+import { SeriesGuard } from './series-guard.js';
 import { Spool } from './spool.js';
 import { createStorage } from './storage/index.js';
 
@@ -47,7 +49,16 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     storage,
     spool,
     pipeline,
-    revocations: new RevocationList(config.auth.revoked_agents, config.auth.revocation_file, log),
+    revocations: new RevocationList(
+      [...config.auth.revoked, ...config.auth.revoked_agents],
+      config.auth.revocation_file,
+      log,
+    ),
+    series: await SeriesGuard.open(join(config.spool.dir, 'known-series.txt'), {
+      perSitePerHour: config.ingest.new_series_per_site_per_hour,
+      perAgentPerHour: config.ingest.new_series_per_agent_per_hour,
+      log,
+    }),
     endpoints: config.endpoints_file ? loadEndpoints(config.endpoints_file) : [],
   };
   try {
@@ -95,6 +106,8 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
             points_accepted: metrics.pointsAccepted.get(),
             points_rejected: metrics.pointsRejected.total(),
             write_errors: metrics.writeErrors.get(),
+            series_known: deps.series.size,
+            series_refused: deps.series.refused,
           },
           time: Date.now(),
         },
@@ -119,6 +132,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       clearTimeout(deadline);
       await pipeline.drain();
       await spool.close();
+      await deps.series.flushed();
       log.info({ spool_points: spool.points }, 'shut down');
     })();
     return closing;

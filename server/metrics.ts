@@ -97,6 +97,12 @@ export function createMetrics() {
       'batches refused because the spool was full',
       'counter',
     ),
+    seriesRefused: new Counter(
+      'hatang_series_refused_total',
+      'new series refused by the per-site or per-agent hourly allowance, by scope',
+      'counter',
+    ),
+    seriesKnown: new Counter('hatang_series_known', 'series the collector has seen', 'gauge'),
     spoolBytes: new Counter('hatang_spool_bytes', 'bytes waiting in the spool', 'gauge'),
     spoolPoints: new Counter('hatang_spool_points', 'points waiting in the spool', 'gauge'),
     influxUp: new Counter('hatang_influx_up', '1 when the last InfluxDB write or ping succeeded', 'gauge'),

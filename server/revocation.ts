@@ -1,24 +1,44 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { machineDigestOf } from './credentials.js';
+
+/** What a revocation entry is matched against. */
+export interface Revocable {
+  /** An agent id, or a person's or service's name. */
+  subject: string;
+  /** The credential's id (`jti`), when a credential is being checked. */
+  credentialId?: string | undefined;
+}
 
 /**
- * The set of revoked agent ids: the config's list plus an optional file (one id per line, `#`
- * comments) that is re-read when its mtime changes, checked at most once a second.
+ * What is revoked: the config's list plus an optional file (one entry per line, `#` comments) that
+ * is re-read when its mtime changes, checked at most once a second. An entry is
+ * - an agent id: that machine, under any hostname it enrolls with (its id ends with the digest of
+ *   its site and machine identity, and the digest is what is matched);
+ * - any other name: every credential issued to that subject (an auditor, an admin);
+ * - `credential:<id>`: one credential, by the id `hatang token issue` printed.
  */
 export class RevocationList {
   private fromFile = new Set<string>();
+  private configuredSet: Set<string>;
   private fileMtimeMs = -1;
   private checkedAt = 0;
 
   constructor(
-    private readonly configured: readonly string[],
+    configured: readonly string[],
     private readonly file: string | undefined,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.configuredSet = new Set(configured.flatMap(keysOf));
+  }
 
-  isRevoked(agentId: string): boolean {
+  isRevoked(who: Revocable): boolean {
     this.refresh();
-    return this.configured.includes(agentId) || this.fromFile.has(agentId);
+    const keys = [`subject:${who.subject}`];
+    const digest = machineDigestOf(who.subject);
+    if (digest) keys.push(`machine:${digest}`);
+    if (who.credentialId) keys.push(`credential:${who.credentialId}`);
+    return keys.some((k) => this.configuredSet.has(k) || this.fromFile.has(k));
   }
 
   private refresh(): void {
@@ -33,7 +53,7 @@ export class RevocationList {
         .split('\n')
         .map((l) => l.replace(/#.*/, '').trim())
         .filter(Boolean);
-      this.fromFile = new Set(ids);
+      this.fromFile = new Set(ids.flatMap(keysOf));
       this.fileMtimeMs = mtimeMs;
       this.log.info({ file: this.file, revoked: ids.length }, 'revocation list loaded');
     } catch (err) {
@@ -42,4 +62,11 @@ export class RevocationList {
       this.fileMtimeMs = -2;
     }
   }
+}
+
+/** The lookup keys one revocation entry stands for. */
+function keysOf(entry: string): string[] {
+  if (entry.startsWith('credential:')) return [entry];
+  const digest = machineDigestOf(entry);
+  return digest ? [`machine:${digest}`] : [`subject:${entry}`];
 }

@@ -183,9 +183,10 @@ async function main() {
     const url = `http://127.0.0.1:${port}`;
     await waitFor('hatang server', () => fetch(`${url}/healthz`).then((r) => r.ok));
     const serverPid = server.pid as number;
-    const credential = await issueCredential(
-      { role: 'agent', subject: 'bench-agent', siteId: SITE },
+    const { credential } = issueCredential(
+      { role: 'poller', subject: 'bench-agent', siteId: SITE },
       SIGNING_KEY,
+      86_400_000,
     );
     const headers = {
       'content-type': 'application/json',

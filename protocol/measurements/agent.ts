@@ -1,8 +1,9 @@
-import { defineMeasurement } from '../measurement.js';
+import { defineMeasurement, machineWriters } from '../measurement.js';
 
 export const agentHealth = defineMeasurement({
   name: 'agent_health',
   description: "The agent's own state: its send queue and what it had to drop.",
+  writers: machineWriters,
   tags: ['hostname', 'version'],
   fields: {
     queue_batches: { type: 'integer', description: 'batches waiting on disk to be sent' },
@@ -24,6 +25,7 @@ export const agentHealth = defineMeasurement({
 export const collectorRun = defineMeasurement({
   name: 'collector_run',
   description: 'One run of one collector: whether it could run, how long it took, what it produced.',
+  writers: machineWriters,
   tags: ['hostname', 'collector'],
   fields: {
     success: { type: 'boolean', description: 'false when the collector threw or timed out' },
@@ -36,6 +38,7 @@ export const collectorRun = defineMeasurement({
 export const serverHealth = defineMeasurement({
   name: 'server_health',
   description: "A collector server's own state, written by the server itself.",
+  writers: ['server'],
   tags: ['instance'],
   fields: {
     spool_bytes: { type: 'integer', description: 'bytes waiting in the spool for InfluxDB' },
@@ -43,5 +46,10 @@ export const serverHealth = defineMeasurement({
     points_accepted: { type: 'integer', description: 'points accepted since start' },
     points_rejected: { type: 'integer', description: 'points rejected since start' },
     write_errors: { type: 'integer', description: 'failed InfluxDB writes since start' },
+    series_known: { type: 'integer', description: 'series this collector has seen (kept beside its spool)' },
+    series_refused: {
+      type: 'integer',
+      description: 'new series refused since start by the per-site or per-agent hourly allowance',
+    },
   },
 });

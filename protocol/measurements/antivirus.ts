@@ -1,4 +1,4 @@
-import { defineMeasurement } from '../measurement.js';
+import { defineMeasurement, machineWriters } from '../measurement.js';
 
 /**
  * One antivirus product on one machine, as its own reporting channel sees it (SecurityCenter2, Defender's
@@ -9,6 +9,7 @@ import { defineMeasurement } from '../measurement.js';
 export const antivirus = defineMeasurement({
   name: 'antivirus',
   description: 'Protection state of one antivirus product on the machine running the agent.',
+  writers: machineWriters,
   tags: ['hostname', 'product'],
   fields: {
     state: {

@@ -1,8 +1,9 @@
-import { defineMeasurement } from '../measurement.js';
+import { defineMeasurement, machineWriters } from '../measurement.js';
 
 export const host = defineMeasurement({
   name: 'host',
   description: 'Load, memory and uptime of the machine running the agent.',
+  writers: machineWriters,
   tags: ['hostname'],
   fields: {
     cpu_load_percent: { type: 'float', description: 'CPU busy over the last interval, % of all cores' },
@@ -22,6 +23,7 @@ export const host = defineMeasurement({
 export const hostDisk = defineMeasurement({
   name: 'host_disk',
   description: 'Use of one mounted file system.',
+  writers: machineWriters,
   tags: ['hostname', 'mount', 'fs_type'],
   fields: {
     used_percent: { type: 'float', description: 'space used, %' },
@@ -33,6 +35,7 @@ export const hostDisk = defineMeasurement({
 export const hostNet = defineMeasurement({
   name: 'host_net',
   description: 'Traffic of one network interface of the machine running the agent.',
+  writers: machineWriters,
   tags: ['hostname', 'interface'],
   fields: {
     rx_bytes: { type: 'integer', description: 'bytes received since the interface came up (counter)' },

@@ -1,4 +1,4 @@
-import { defineMeasurement } from '../measurement.js';
+import { defineMeasurement, machineWriters } from '../measurement.js';
 
 /**
  * Hardware and OS inventory of one machine. Written when the inventory changes and re-asserted on a
@@ -9,6 +9,7 @@ import { defineMeasurement } from '../measurement.js';
 export const inventory = defineMeasurement({
   name: 'inventory',
   description: 'Hardware and OS inventory of the machine, written on change and re-asserted on a heartbeat.',
+  writers: machineWriters,
   tags: ['hostname'],
   fields: {
     manufacturer: { type: 'string', description: 'system manufacturer (SMBIOS), or "unknown"' },
@@ -80,6 +81,7 @@ export const inventory = defineMeasurement({
 export const inventoryChange = defineMeasurement({
   name: 'inventory_change',
   description: 'A change of one inventory component (memory, disk, cpu, system, bios, board, nic, os).',
+  writers: machineWriters,
   tags: ['hostname', 'component'],
   fields: {
     before: { type: 'string', description: 'the component as it was' },

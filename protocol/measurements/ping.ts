@@ -1,4 +1,4 @@
-import { defineMeasurement } from '../measurement.js';
+import { defineMeasurement, machineWriters } from '../measurement.js';
 
 /**
  * Reachability of one target from one source, over one cycle of several echoes. A down target is a
@@ -7,6 +7,7 @@ import { defineMeasurement } from '../measurement.js';
 export const ping = defineMeasurement({
   name: 'ping',
   description: 'ICMP echo reachability, loss, latency and jitter of one target over one cycle.',
+  writers: ['poller'],
   tags: ['source', 'target_id', 'level', 'district'],
   fields: {
     sent: { type: 'integer', description: 'echo requests sent this cycle' },
@@ -35,10 +36,27 @@ export const ping = defineMeasurement({
   },
 });
 
+const { cause: _cause, parent_id: _parentId, ...echoFields } = ping.fields;
+
+/**
+ * What an agency PC can reach from where it sits (its gateway, the data center, configured
+ * addresses): the same echo statistics as `ping`, in a measurement of its own so a PC's view never
+ * mixes with the WAN endpoints' availability, which only the poller measures.
+ */
+export const connectivity = defineMeasurement({
+  name: 'connectivity',
+  description:
+    'ICMP reachability of one target (gateway, data center, configured address) from an agency PC.',
+  writers: machineWriters,
+  tags: ['hostname', 'target'],
+  fields: echoFields,
+});
+
 /** Whether the names an agency PC depends on resolve, as seen from that PC. */
 export const connectivityDns = defineMeasurement({
   name: 'connectivity_dns',
   description: 'Resolution of one configured DNS name from the machine running the agent.',
+  writers: machineWriters,
   tags: ['hostname', 'name'],
   fields: {
     resolved: { type: 'boolean', description: 'the name resolved to at least one address' },

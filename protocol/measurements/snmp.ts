@@ -4,6 +4,7 @@ import { defineMeasurement } from '../measurement.js';
 export const snmpDevice = defineMeasurement({
   name: 'snmp_device',
   description: 'One SNMP device (switch, router, UPS, sensor box): reachability and identity.',
+  writers: ['poller'],
   tags: ['device'],
   fields: {
     up: { type: 'boolean', description: 'the device answered this poll' },
@@ -26,6 +27,7 @@ export const snmpDevice = defineMeasurement({
 export const snmpInterface = defineMeasurement({
   name: 'snmp_interface',
   description: 'One interface of an SNMP device (IF-MIB ifTable + ifXTable).',
+  writers: ['poller'],
   tags: ['device', 'if_index', 'if_name'],
   fields: {
     oper_up: { type: 'boolean', description: 'ifOperStatus = up(1)' },
@@ -65,6 +67,7 @@ export const snmpInterface = defineMeasurement({
 export const snmpEntity = defineMeasurement({
   name: 'snmp_entity',
   description: 'A physical part of an SNMP device (ENTITY-MIB entPhysicalTable): chassis, module, PSU, fan.',
+  writers: ['poller'],
   tags: ['device', 'ent_index', 'class'],
   fields: {
     name: { type: 'string', description: 'entPhysicalName' },
@@ -83,6 +86,7 @@ export const snmpEntity = defineMeasurement({
 export const ups = defineMeasurement({
   name: 'ups',
   description: 'A UPS read over UPS-MIB (RFC 1628). A field the UPS does not implement is absent.',
+  writers: ['poller'],
   tags: ['device'],
   fields: {
     battery_status: {
@@ -117,6 +121,7 @@ export const environment = defineMeasurement({
   name: 'environment',
   description:
     'Temperature and humidity of one sensor probe (ENTITY-SENSOR-MIB, RFC 3433), scale and precision applied.',
+  writers: ['poller'],
   tags: ['device', 'sensor', 'zone'],
   fields: {
     temperature_c: { type: 'float', description: 'temperature, °C' },
@@ -131,6 +136,7 @@ export const environment = defineMeasurement({
 export const snmpPoll = defineMeasurement({
   name: 'snmp_poll',
   description: 'How one poll of one SNMP device went, so a slow or dead device is named.',
+  writers: ['poller'],
   tags: ['device'],
   fields: {
     success: { type: 'boolean', description: 'every request of the poll was answered' },

@@ -1,38 +1,42 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppDeps, AppEnv } from '../context.js';
-import { type Identity, type Role, verifyCredential } from '../credentials.js';
+import { CredentialError, type Identity, type Role, verifyCredential } from '../credentials.js';
 import { ApiError } from '../errors.js';
 
-/** Accepts only `Authorization: Bearer <credential>` signed by this deployment, of one of `roles`. */
+/** Verified credentials kept, so a busy agent's HMAC is checked once, not on every request. */
+const CACHE_MAX = 50_000;
+
+/**
+ * Accepts only `Authorization: Bearer <credential>` signed by this deployment, not expired, not
+ * revoked, of one of `roles`. Expiry and revocation are checked on every request, whoever calls.
+ */
 export function requireCredential(deps: AppDeps, roles: readonly Role[]): MiddlewareHandler<AppEnv> {
-  // Verified credentials, so a busy agent's HMAC is checked once, not per request. Bounded; revocation
-  // is still checked on every request below.
   const verified = new Map<string, Identity>();
   return async function credentialCheck(c, next) {
     const header = c.req.header('authorization');
-    const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    const token = header?.match(/^bearer +([A-Za-z0-9._-]{1,4096})$/i)?.[1];
     const challenge = { headers: { 'WWW-Authenticate': 'Bearer realm="hatang"' } };
     if (!token) {
-      throw new ApiError(
-        401,
-        'unauthenticated',
-        'authorization: a Bearer credential is required',
-        [],
-        challenge,
-      );
+      const message = header
+        ? 'authorization: expected "Bearer <credential>"'
+        : 'authorization: a Bearer credential is required';
+      throw new ApiError(401, 'unauthenticated', message, [], challenge);
     }
+    const now = Date.now();
     let identity = verified.get(token);
-    if (!identity) {
+    if (!identity || identity.expiresAt <= now) {
+      verified.delete(token);
       try {
-        identity = await verifyCredential(token, deps.config.auth.signing_key);
+        identity = verifyCredential(token, deps.config.auth.signing_key, now);
       } catch (err) {
-        throw new ApiError(401, 'invalid_credential', (err as Error).message, [], {
-          ...challenge,
-          cause: err,
-        });
+        if (!(err instanceof CredentialError)) throw err;
+        throw new ApiError(401, 'invalid_credential', err.message, [], { ...challenge, cause: err });
       }
-      if (verified.size >= 50_000) verified.clear();
+      if (verified.size >= CACHE_MAX) verified.clear();
       verified.set(token, identity);
+    }
+    if (deps.revocations.isRevoked(identity)) {
+      throw new ApiError(403, 'revoked', `${identity.role} "${identity.subject}" is revoked`);
     }
     if (!roles.includes(identity.role)) {
       throw new ApiError(
@@ -40,9 +44,6 @@ export function requireCredential(deps: AppDeps, roles: readonly Role[]): Middle
         'forbidden',
         `role "${identity.role}" may not call this (needs ${roles.join(' or ')})`,
       );
-    }
-    if (identity.role === 'agent' && deps.revocations.isRevoked(identity.subject)) {
-      throw new ApiError(403, 'revoked', `agent "${identity.subject}" is revoked`);
     }
     c.set('identity', identity);
     await next();

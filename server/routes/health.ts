@@ -28,6 +28,7 @@ export function healthRoutes(deps: AppDeps) {
     .get('/metrics', (c) => {
       deps.metrics.spoolBytes.set({}, deps.spool.bytes);
       deps.metrics.spoolPoints.set({}, deps.spool.points);
+      deps.metrics.seriesKnown.set({}, deps.series.size);
       return c.text(deps.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' });
     });
 }

@@ -52,7 +52,7 @@ describe('a real agent process', () => {
     expect(host).toHaveLength(1);
     const [h] = host as [Record<string, unknown>];
     expect(h.site_id).toBe('huyen-a');
-    expect(h.agent_id).toMatch(/^pc-kt-07-[0-9a-f]{6}$/);
+    expect(h.agent_id).toMatch(/^pc-kt-07-[a-z2-7]{26}$/);
     expect(h.mem_total_bytes).toBe(totalmem());
     expect(h.cpu_load_percent).toBeGreaterThanOrEqual(0);
     expect(h.cpu_load_percent).toBeLessThanOrEqual(100);

@@ -61,7 +61,9 @@ describe('the host agent on this machine, through the real server', () => {
     expect(clam?.state).not.toBe('protected');
     expect(String(clam?.reason)).toMatch(/daemon_not_running|no_signatures|signatures/);
 
-    const [dc] = await q(`SELECT * FROM ping WHERE target_id = 'datacenter'`);
+    // A PC's own probes are its connectivity, never the WAN endpoints' ping.
+    expect(await q(`SELECT * FROM ping`)).toEqual([]);
+    const [dc] = await q(`SELECT * FROM connectivity WHERE target = 'datacenter'`);
     expect(dc).toMatchObject({
       up: true,
       sent: 3,

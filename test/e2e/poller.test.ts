@@ -10,10 +10,9 @@ import {
   linkFromRoot,
   setLink,
 } from '../../agent/collectors/ping/netns-fixture.js';
-import { issueCredential } from '../../server/credentials.js';
 import { runHatang } from '../harness/hatang.js';
 import { startInfluxd } from '../harness/influxd.js';
-import { siteTokens, startTestServer, testServerConfig, testSigningKey } from '../harness/server.js';
+import { personCredential, pollerTokens, startTestServer, testServerConfig } from '../harness/server.js';
 
 /**
  * The poller path end to end: the endpoint registry, a real agent process running the ping collector
@@ -46,7 +45,7 @@ beforeAll(async () => {
   );
   influxd = await startInfluxd();
   server = await startTestServer(testServerConfig(influxd.url, { endpoints_file: registry }));
-  auditor = await issueCredential({ role: 'auditor', subject: 'thanh-tra' }, testSigningKey);
+  auditor = await personCredential('auditor', 'thanh-tra');
   writeFileSync(
     agentYaml,
     `agent: { state_dir: "${join(dir, 'state')}", hostname: poller-dc1 }
@@ -71,7 +70,7 @@ afterAll(async () => {
 
 const sweep = async () => {
   const { code, output } = await runHatang(['agent', '--config', agentYaml, '--once'], {
-    TOKEN: siteTokens['so-tttt'],
+    TOKEN: pollerTokens['so-tttt'],
   });
   expect(code, output).toBe(0);
 };

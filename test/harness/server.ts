@@ -11,6 +11,25 @@ export const siteTokens = {
   'so-tttt': 'enroll-so-tttt-0123456789abcdef',
   'huyen-a': 'enroll-huyen-a-0123456789abcdef',
 } as const;
+/** Each site's poller enrollment token: an agent enrolling with it gets role poller. */
+export const pollerTokens = {
+  'so-tttt': 'poller-so-tttt-0123456789abcdef',
+  'huyen-a': 'poller-huyen-a-0123456789abcdef',
+} as const;
+
+/** The `auth` section of the test servers' config, as written in server.yaml (before parsing). */
+export function testAuthInput(overrides: Record<string, unknown> = {}) {
+  return {
+    signing_key: testSigningKey,
+    sites: Object.entries(siteTokens).map(([id, token]) => ({
+      id,
+      name: id,
+      enrollment_token_sha256: hashToken(token),
+      poller_token_sha256: hashToken(pollerTokens[id as keyof typeof pollerTokens]),
+    })),
+    ...overrides,
+  };
+}
 
 /** A server config for tests: real influxd URL, a temp spool, two sites, port chosen by the OS. */
 export function testServerConfig(influxUrl: string, overrides: Record<string, unknown> = {}): ServerConfig {
@@ -18,14 +37,7 @@ export function testServerConfig(influxUrl: string, overrides: Record<string, un
   return serverConfigSchema.parse({
     instance: 'test',
     listen: { host: '127.0.0.1', port: 0 },
-    auth: {
-      signing_key: testSigningKey,
-      sites: Object.entries(siteTokens).map(([id, token]) => ({
-        id,
-        name: id,
-        enrollment_token_sha256: hashToken(token),
-      })),
-    },
+    auth: testAuthInput(),
     storage: { kind: 'influxdb-v1', url: influxUrl, database: 'hatang', timeout: '3s' },
     spool: { dir: spoolDir },
     ...overrides,
@@ -44,8 +56,18 @@ export async function startTestServer(
   });
 }
 
-export function agentCredential(agentId: string, siteId: string): Promise<string> {
-  return issueCredential({ role: 'agent', subject: agentId, siteId }, testSigningKey);
+/** A machine's credential (agent or poller) signed with the test key, valid for a day. */
+export async function agentCredential(
+  agentId: string,
+  siteId: string,
+  role: 'agent' | 'poller' = 'agent',
+): Promise<string> {
+  return issueCredential({ role, subject: agentId, siteId }, testSigningKey, 86_400_000).credential;
+}
+
+/** An auditor's or admin's credential signed with the test key, valid for a day. */
+export async function personCredential(role: 'auditor' | 'admin', subject: string): Promise<string> {
+  return issueCredential({ role, subject }, testSigningKey, 86_400_000).credential;
 }
 
 /**
@@ -64,7 +86,7 @@ export function serverProcessYaml(o: {
   return `listen: { host: 127.0.0.1, port: ${o.port} }
 auth:
   signing_key: \${SIGNING_KEY}
-  sites: [{ id: so-tttt, name: test, enrollment_token_sha256: ${hashToken(o.siteToken)} }]
+  sites: [{ id: so-tttt, name: test, enrollment_token_sha256: ${hashToken(o.siteToken)}, poller_token_sha256: ${hashToken(pollerTokens['so-tttt'])} }]
 storage: { kind: influxdb-v1, url: "${o.influxUrl}", database: hatang${o.storageExtra ? `, ${o.storageExtra}` : ''} }
 spool: { dir: "${o.spoolDir}"${o.spoolExtra ? `, ${o.spoolExtra}` : ''} }
 ${o.extra ?? ''}

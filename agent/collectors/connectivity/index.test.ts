@@ -73,13 +73,14 @@ describe('connectivity collector', () => {
     const points = await connectivityCollector.collect(cfg, ctx());
     expect(checkAgainstCatalogue(asPoints(points))).toEqual([]);
 
-    const pings = points.filter((p) => p.measurement === 'ping');
-    expect(pings.map((p) => [p.tags.target_id, p.fields.address, p.fields.up, p.fields.received])).toEqual([
+    expect(points.some((p) => p.measurement === 'ping')).toBe(false);
+    const pings = points.filter((p) => p.measurement === 'connectivity');
+    expect(pings.map((p) => [p.tags.target, p.fields.address, p.fields.up, p.fields.received])).toEqual([
       ['gateway', gatewayAddress, true, 3],
       ['datacenter', '127.0.0.1', true, 3],
       ['portal', '127.0.0.2', true, 3],
     ]);
-    expect(pings[0]?.tags).toEqual({ source: 'pc-ubnd-07', target_id: 'gateway' });
+    expect(pings[0]?.tags).toEqual({ hostname: 'pc-ubnd-07', target: 'gateway' });
 
     const names = points.filter((p) => p.measurement === 'connectivity_dns');
     expect(names.map((p) => [p.tags.name, p.fields.resolved, p.fields.addresses, p.fields.error])).toEqual([
@@ -100,15 +101,13 @@ describe('connectivity collector', () => {
     expect(checkAgainstCatalogue(asPoints(points))).toEqual([]);
     expect(points).toEqual([
       {
-        measurement: 'ping',
-        tags: { source: 'pc-ubnd-07', target_id: 'gateway' },
+        measurement: 'connectivity',
+        tags: { hostname: 'pc-ubnd-07', target: 'gateway' },
         fields: {
           sent: 0,
           received: 0,
           loss_percent: 100,
           up: false,
-          cause: 'down',
-          parent_id: '',
           address: '',
           error: `no IPv4 default route in ${routes}`,
         },

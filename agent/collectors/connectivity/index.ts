@@ -1,4 +1,4 @@
-import { connectivityDns } from '../../../protocol/index.js';
+import { connectivity, connectivityDns } from '../../../protocol/index.js';
 import { type CollectedPoint, defineCollector } from '../../collector.js';
 import { chooseEngine, type ProbeOutcome } from '../ping/engine.js';
 import { pingPoint, probeOptions } from '../ping/index.js';
@@ -15,7 +15,7 @@ interface Probe {
 
 /**
  * What an agency PC can reach: its default gateway, the data center and configured addresses (the
- * `ping` measurement, several echoes each), and whether the names it needs resolve
+ * `connectivity` measurement, several echoes each), and whether the names it needs resolve
  * (`connectivity_dns`). Runs without root on Linux (fping and iputils ping carry cap_net_raw).
  */
 export const connectivityCollector = defineCollector({
@@ -65,7 +65,13 @@ export const connectivityCollector = defineCollector({
         rttsMs: [],
         error: p.error ?? 'no result from the engine',
       };
-      return pingPoint({ source: ctx.hostname, target_id: p.id }, p.address ?? '', outcome, undefined);
+      // The ping collector's statistics, in this PC's own measurement: only a poller writes `ping`.
+      const {
+        cause: _cause,
+        parent_id: _parentId,
+        ...fields
+      } = pingPoint({ source: ctx.hostname, target_id: p.id }, p.address ?? '', outcome, undefined).fields;
+      return { measurement: connectivity.name, tags: { hostname: ctx.hostname, target: p.id }, fields };
     });
     for (const r of names) {
       points.push({
