@@ -65,11 +65,14 @@ function base32(bytes: Buffer, chars: number): string {
 }
 
 /**
- * The identity of one machine at one site, whatever its hostname: what revocation holds on to, so
- * a revoked PC renamed and enrolled again is still revoked. 130 bits of sha256, base32.
+ * The identity of one machine at one site in one role, whatever its hostname: what revocation
+ * holds on to, so a revoked PC renamed and enrolled again is still revoked. A poller on a machine
+ * that also runs a PC agent is a second identity, so their points and revocations never mix.
+ * 130 bits of sha256, base32.
  */
-export function machineDigest(siteId: string, machineId: string): string {
-  return base32(createHash('sha256').update(`${siteId}\n${machineId}`).digest(), ID_DIGEST_CHARS);
+export function machineDigest(siteId: string, machineId: string, role: Role = 'agent'): string {
+  const input = role === 'agent' ? `${siteId}\n${machineId}` : `${siteId}\n${machineId}\n${role}`;
+  return base32(createHash('sha256').update(input).digest(), ID_DIGEST_CHARS);
 }
 
 /** The machine digest at the end of an agent id, or undefined for an id of another form. */
@@ -84,7 +87,12 @@ export function machineDigestOf(agentId: string): string | undefined {
  *
  * @example agentIdFor('so-tttt', 'PC-KT-07', '4c4c4544-0042') → 'pc-kt-07-' + 26 base32 characters
  */
-export function agentIdFor(siteId: string, hostname: string, machineId: string): string {
+export function agentIdFor(
+  siteId: string,
+  hostname: string,
+  machineId: string,
+  role: Role = 'agent',
+): string {
   const slug =
     hostname
       .normalize('NFKD')
@@ -94,7 +102,7 @@ export function agentIdFor(siteId: string, hostname: string, machineId: string):
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-+|-+$/g, '')
       .slice(0, 40) || 'host';
-  return `${slug}-${machineDigest(siteId, machineId)}`;
+  return `${slug}-${machineDigest(siteId, machineId, role)}`;
 }
 
 function signature(signedPart: string, signingKey: string): string {

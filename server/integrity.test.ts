@@ -195,7 +195,20 @@ describe('credentials', () => {
     });
     expect(enrolled.status).toBe(201);
     expect(enrolled.body).toMatchObject({ site_id: 'so-tttt', role: 'poller' });
-    expect(enrolled.body.agent_id).toBe(`poller-dc1-${machineDigest('so-tttt', 'machine-poller-1')}`);
+    expect(enrolled.body.agent_id).toBe(
+      `poller-dc1-${machineDigest('so-tttt', 'machine-poller-1', 'poller')}`,
+    );
+    // The same machine enrolled as an agency PC is another identity.
+    const asPc = await post('/api/v1/enroll', {
+      token: siteTokens['so-tttt'],
+      hostname: 'poller-dc1',
+      machine_id: 'machine-poller-1',
+    });
+    expect(asPc.body).toMatchObject({
+      role: 'agent',
+      agent_id: `poller-dc1-${machineDigest('so-tttt', 'machine-poller-1')}`,
+    });
+    expect(asPc.body.agent_id).not.toBe(enrolled.body.agent_id);
     const expires = Date.parse(enrolled.body.expires_at);
     expect(expires - Date.now()).toBeGreaterThan(89 * 86_400_000);
     expect((await ingest([pingPoint('core', true, Date.now())], enrolled.body.credential)).status).toBe(202);

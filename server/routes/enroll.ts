@@ -78,7 +78,7 @@ export function enrollRoutes(deps: AppDeps) {
           'token: not a valid enrollment token for any site',
         );
       }
-      const agentId = agentIdFor(site.id, parsed.data.hostname, parsed.data.machine_id);
+      const agentId = agentIdFor(site.id, parsed.data.hostname, parsed.data.machine_id, role);
       // The id ends with the digest of site and machine identity: a revoked machine stays revoked
       // whatever hostname it enrolls with next.
       if (deps.revocations.isRevoked({ subject: agentId })) {
