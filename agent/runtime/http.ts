@@ -122,12 +122,18 @@ function readAnswer(
     finish(undefined, { status, body: undefined, contentType, oversize: maxBytes });
   };
   const declared = Number(res.headers['content-length'] ?? Number.NaN);
-  if (declared > maxBytes) return cutOff();
+  if (declared > maxBytes) {
+    cutOff();
+    return;
+  }
   const chunks: Buffer[] = [];
   let bytes = 0;
   res.on('data', (c: Buffer) => {
     bytes += c.length;
-    if (bytes > maxBytes) return cutOff();
+    if (bytes > maxBytes) {
+      cutOff();
+      return;
+    }
     chunks.push(c);
   });
   res.on('error', (err) => finish(err));

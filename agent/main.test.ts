@@ -1,0 +1,151 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../test/harness/ports.js';
+import { agentConfigSchema } from './config.js';
+import { runAgent } from './main.js';
+import { capturedLog, hostile, startTestCollector, type TestCollector } from './runtime/test-collector.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** Runs the real agent in this process against `collector`; stopped by the test's cleanup. */
+function startAgent(collector: TestCollector, extra: { token?: boolean } = {}) {
+  const stateDir = mkdtempSync(join(tmpdir(), 'hatang-agent-main-'));
+  const config = agentConfigSchema.parse({
+    agent: { state_dir: stateDir, hostname: 'pc-1' },
+    server: {
+      urls: [collector.url],
+      ...(extra.token === false ? {} : { enrollment_token: 'site-token-0123456789' }),
+      request_timeout: '1s',
+    },
+    queue: { send_interval: '200ms', backoff_max: '500ms' },
+    health_interval: '1s',
+    collectors: [{ type: 'host', interval: '1s' }],
+  });
+  const { log, lines } = capturedLog();
+  const stop = new AbortController();
+  let exited: unknown;
+  const run = runAgent(config, log, { signal: stop.signal }).then(
+    (code) => {
+      exited = code;
+    },
+    (err) => {
+      exited = err;
+    },
+  );
+  cleanups.push(async () => {
+    stop.abort();
+    await run;
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+  return {
+    stateDir,
+    lines,
+    exited: () => exited,
+    credential: () => {
+      const file = join(stateDir, 'credential.json');
+      return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+    },
+  };
+}
+
+describe('the agent against a hostile server', () => {
+  it('keeps running through huge, dripping, {} / HTML / CR-LF answers, stores none of them, and enrolls once the server is good', async () => {
+    const collector = await startTestCollector({ oldAnswer: true, lifetimeS: 0 });
+    cleanups.push(() => collector.close());
+    const answers = [
+      hostile.huge,
+      hostile.drip,
+      hostile.emptyObject,
+      hostile.html,
+      hostile.crlfCredential,
+      hostile.wrongTypes,
+    ];
+    collector.enroll = (req, res) => {
+      const next = answers[collector.calls.enroll - 1];
+      if (next) return next(req, res);
+      // Hostile answers are over: this call is refused as by a busy server, the next ones succeed.
+      collector.enroll = 'good';
+      res.writeHead(503, { 'content-type': 'application/json' }).end('{"message":"busy"}');
+    };
+    const agent = startAgent(collector);
+    let storedWhileHostile = false;
+    await waitFor(
+      'six hostile answers',
+      () => {
+        if (collector.calls.enroll <= answers.length && agent.credential() !== undefined)
+          storedWhileHostile = true;
+        return collector.calls.enroll > answers.length;
+      },
+      { timeoutMs: 30_000, everyMs: 20 },
+    );
+    await waitFor('points delivered', () => collector.points.some((p) => p.measurement === 'host'), {
+      timeoutMs: 30_000,
+    });
+    expect(storedWhileHostile).toBe(false);
+    expect(agent.exited()).toBeUndefined();
+    expect(agent.credential().credential).toBe(collector.issued[0]);
+    expect(statSync(join(agent.stateDir, 'credential.json')).mode & 0o777).toBe(0o600);
+    const errors = agent.lines
+      .filter(
+        (l) => l.msg === 'enrollment answer unusable; not stored' || l.msg === 'not enrolled yet; retrying',
+      )
+      .map((l) => String(l.err));
+    for (const why of [
+      'answer is larger than 65536 bytes',
+      'no complete answer within 1000 ms',
+      'agent_id is missing',
+      'answer is not a JSON object (text/html)',
+      'credential is not a JWT',
+      'agent_id must be a string',
+    ])
+      expect(errors.some((e) => e.includes(why))).toBe(true);
+    // An old server's credential without exp is never renewed.
+    expect(collector.calls.renew).toBe(0);
+  }, 60_000);
+});
+
+describe('credential renewal', () => {
+  it('renews when a third of the lifetime is left, keeps sending with the new credential, and re-enrolls when renewal is refused', async () => {
+    const collector = await startTestCollector({ lifetimeS: 3 });
+    cleanups.push(() => collector.close());
+    const agent = startAgent(collector);
+    await waitFor('a renewal', () => collector.calls.renew >= 1 && collector.issued.length >= 2, {
+      timeoutMs: 20_000,
+    });
+    await waitFor(
+      'the renewed credential stored',
+      () => agent.credential()?.credential === collector.issued[1],
+      {
+        timeoutMs: 5_000,
+      },
+    );
+    const renewed = agent.credential();
+    expect(renewed.renewed_at).toBeDefined();
+    expect(renewed.role).toBe('agent');
+    expect(statSync(join(agent.stateDir, 'credential.json')).mode & 0o777).toBe(0o600);
+    // Not before two thirds of the lifetime: the first renewal came from iat + 2 s on.
+    const firstIat = JSON.parse(Buffer.from(collector.issued[0]!.split('.')[1]!, 'base64url').toString()).iat;
+    const secondIat = JSON.parse(
+      Buffer.from(collector.issued[1]!.split('.')[1]!, 'base64url').toString(),
+    ).iat;
+    expect(secondIat - firstIat).toBeGreaterThanOrEqual(2);
+
+    const enrolls = collector.calls.enroll;
+    collector.renew = 'unauthorized';
+    await waitFor('enrolling again after a refused renewal', () => collector.calls.enroll > enrolls, {
+      timeoutMs: 20_000,
+    });
+    expect(agent.lines.some((l) => l.msg === 'credential renewal refused: enrolling again')).toBe(true);
+    collector.renew = 'good';
+    const delivered = collector.points.length;
+    await waitFor('deliveries after re-enrolling', () => collector.points.length > delivered, {
+      timeoutMs: 20_000,
+    });
+    expect(agent.exited()).toBeUndefined();
+  }, 60_000);
+});
