@@ -1,10 +1,21 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { statusLines } from '../cli/agent-command.js';
 import { waitFor } from '../test/harness/ports.js';
 import { agentConfigSchema } from './config.js';
 import { runAgent } from './main.js';
+import type { AgentStatus } from './runtime/state.js';
 import { capturedLog, hostile, startTestCollector, type TestCollector } from './runtime/test-collector.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -13,8 +24,12 @@ afterEach(async () => {
 });
 
 /** Runs the real agent in this process against `collector`; stopped by the test's cleanup. */
-function startAgent(collector: TestCollector, extra: { token?: boolean } = {}) {
+function startAgent(
+  collector: TestCollector,
+  extra: { token?: boolean; prepare?: (stateDir: string) => void } = {},
+) {
   const stateDir = mkdtempSync(join(tmpdir(), 'hatang-agent-main-'));
+  extra.prepare?.(stateDir);
   const config = agentConfigSchema.parse({
     agent: { state_dir: stateDir, hostname: 'pc-1' },
     server: {
@@ -147,5 +162,62 @@ describe('credential renewal', () => {
       timeoutMs: 20_000,
     });
     expect(agent.exited()).toBeUndefined();
+  }, 60_000);
+});
+
+describe('damaged queue files', () => {
+  it('are logged by name, counted in agent_health and agent status, and the rest of the queue still goes', async () => {
+    const collector = await startTestCollector();
+    cleanups.push(() => collector.close());
+    const good = {
+      batch_id: 'left-from-last-run',
+      points: [
+        {
+          measurement: 'host',
+          tags: { hostname: 'pc-1' },
+          fields: { uptime_s: 7 },
+          time: Date.now() - 60_000,
+        },
+      ],
+    };
+    const agent = startAgent(collector, {
+      prepare: (dir) => {
+        mkdirSync(join(dir, 'queue'), { recursive: true });
+        writeFileSync(join(dir, 'queue', '0000000000000001-40.json'), '{"batch_id":"x","points":[{"measu');
+        writeFileSync(join(dir, 'queue', '0000000000000002-1.json'), JSON.stringify(good));
+        writeFileSync(join(dir, 'queue', '0000000000000003-25.json'), Buffer.from([0, 1, 2, 0xfe]));
+      },
+    });
+    await waitFor(
+      'agent_health counting the damaged files',
+      () =>
+        collector.points.some(
+          (p) =>
+            p.measurement === 'agent_health' &&
+            p.fields.corrupt_queue_files === 2 &&
+            p.fields.corrupt_queue_points === 65,
+        ),
+      { timeoutMs: 20_000 },
+    );
+    expect(collector.points.some((p) => p.fields.uptime_s === 7)).toBe(true);
+    const logged = agent.lines.filter((l) => l.msg === 'damaged queue file moved to rejected/');
+    expect(logged.map((l) => String(l.file).split('/').at(-1))).toEqual([
+      '0000000000000001-40.json',
+      '0000000000000003-25.json',
+    ]);
+    expect(String(logged[0]?.reason)).toMatch(/^not JSON \(33 bytes\)/);
+    expect(readdirSync(join(agent.stateDir, 'queue', 'rejected')).sort()).toEqual([
+      '0000000000000001-40.json',
+      '0000000000000003-25.json',
+    ]);
+    await waitFor('the status file', () => existsSync(join(agent.stateDir, 'status.json')));
+    await waitFor('the status file to count them', () => {
+      const status = JSON.parse(readFileSync(join(agent.stateDir, 'status.json'), 'utf8')) as AgentStatus;
+      return status.counters.corrupt_queue_files === 2;
+    });
+    const status = JSON.parse(readFileSync(join(agent.stateDir, 'status.json'), 'utf8')) as AgentStatus;
+    expect(statusLines({ status, enrollment: undefined, running: true, statusFile: '' })).toContain(
+      'rejected:    0 points refused by the server; 2 damaged queue files (65 points), kept in queue/rejected/',
+    );
   }, 60_000);
 });
