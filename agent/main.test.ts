@@ -166,7 +166,7 @@ describe('credential renewal', () => {
 });
 
 describe('damaged queue files', () => {
-  it('are logged by name, counted in agent_health and agent status, and the rest of the queue still goes', async () => {
+  it('are logged by name, counted in agent_health and agent status, the rest of the queue still goes, and cut-short temp files are removed at start', async () => {
     const collector = await startTestCollector();
     cleanups.push(() => collector.close());
     const good = {
@@ -186,6 +186,10 @@ describe('damaged queue files', () => {
         writeFileSync(join(dir, 'queue', '0000000000000001-40.json'), '{"batch_id":"x","points":[{"measu');
         writeFileSync(join(dir, 'queue', '0000000000000002-1.json'), JSON.stringify(good));
         writeFileSync(join(dir, 'queue', '0000000000000003-25.json'), Buffer.from([0, 1, 2, 0xfe]));
+        // Temp files of writes a crash or a full disk cut short, in the state dir and a collector's.
+        writeFileSync(join(dir, 'status.json.4242.0badf00d.tmp'), '');
+        mkdirSync(join(dir, 'collectors', 'host'), { recursive: true });
+        writeFileSync(join(dir, 'collectors', 'host', 'state.json.4242.0badf00d.tmp'), '{"half');
       },
     });
     await waitFor(
@@ -200,6 +204,9 @@ describe('damaged queue files', () => {
       { timeoutMs: 20_000 },
     );
     expect(collector.points.some((p) => p.fields.uptime_s === 7)).toBe(true);
+    expect(
+      readdirSync(agent.stateDir, { recursive: true, encoding: 'utf8' }).filter((n) => n.endsWith('.tmp')),
+    ).toEqual([]);
     const logged = agent.lines.filter((l) => l.msg === 'damaged queue file moved to rejected/');
     expect(logged.map((l) => String(l.file).split('/').at(-1))).toEqual([
       '0000000000000001-40.json',

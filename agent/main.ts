@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import si from 'systeminformation';
 import { sleep } from '../lib/sleep.js';
@@ -49,6 +50,8 @@ export async function runAgent(
   await mkdir(config.agent.state_dir, { recursive: true, mode: 0o700 });
   // Temp files of writes cut short by a crash or a full disk: never part of any state.
   await removeTempFiles(config.agent.state_dir);
+  for (const c of await readdir(files.collectors).catch(() => [] as string[]))
+    await removeTempFiles(join(files.collectors, c));
   const ca = config.server.ca_file ? await readFile(config.server.ca_file) : undefined;
   const http = new HttpClient(ca, {
     connectMs: Math.min(10_000, config.server.request_timeout),

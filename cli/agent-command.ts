@@ -98,6 +98,8 @@ export function statusLines(o: {
     return lines;
   }
   const c = { ...zeroCounters(), ...status.counters };
+  // An older agent counted only full-queue drops, without a reason.
+  if (status.counters.dropped_queue_full_points === undefined) c.dropped_queue_full_points = c.dropped_points;
   lines.push(
     `process:     ${o.running ? `running, pid ${status.pid}` : 'not running'}; status written ${status.updated_at}`,
     `last send:   ${status.last_send_at ?? 'never'}${status.last_send_error ? `; last error: ${status.last_send_error}` : ''}`,
