@@ -277,7 +277,11 @@ export async function runAgent(
         }
         await renewIfDue();
         if (!enrollment) continue;
-        const empty = await sender.flush(stop.signal);
+        const empty = await sender.flush(stop.signal).catch((err) => {
+          // A queue file that cannot be removed (EIO, EACCES) must not stop collection.
+          log.error({ err: (err as Error).message }, 'sending the queue failed');
+          return false;
+        });
         await saveStatus();
         await sleep(empty ? config.queue.send_interval : sender.nextDelay(), stop.signal);
       }

@@ -128,7 +128,8 @@ export class DiskQueue {
 
   /**
    * The oldest batches, together at most `maxPoints` points (always at least one batch when the
-   * queue holds a readable one). A damaged file is set aside (onCorrupt) and skipped.
+   * queue holds a readable one). A damaged file is set aside (onCorrupt) and skipped. Empty while
+   * batches remain only when the system could not read them just now (out of file descriptors).
    */
   async peek(maxPoints: number): Promise<QueuedBatch[]> {
     const out: QueuedBatch[] = [];
@@ -136,6 +137,7 @@ export class DiskQueue {
     for (const e of [...this.entries]) {
       if (out.length > 0 && points + e.points > maxPoints) break;
       const read = await this.read(e);
+      if (read === 'busy') break;
       if (typeof read === 'string') {
         // A damaged entry must not block the queue forever, nor vanish without a word.
         this.o.log?.error(
@@ -152,12 +154,21 @@ export class DiskQueue {
     return out;
   }
 
-  /** The entry's batch, or why it cannot be one. */
+  /** The entry's batch, why it cannot be one, or 'busy' when the system cannot read it just now. */
   private async read(e: Entry): Promise<Batch | string> {
     let text: string;
     try {
       text = await readFile(join(this.dir, e.name), 'utf8');
     } catch (err) {
+      // Out of file descriptors or memory says nothing about the file: try again later.
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (['EMFILE', 'ENFILE', 'ENOMEM', 'EAGAIN', 'EINTR'].includes(code)) {
+        this.o.log?.warn(
+          { file: join(this.dir, e.name), err: (err as Error).message },
+          'cannot read queue file now',
+        );
+        return 'busy';
+      }
       return `cannot read: ${(err as Error).message}`;
     }
     if (text.length === 0) return 'empty file';

@@ -60,7 +60,11 @@ export class Sender {
     while (this.o.queue.batches > 0 && !signal?.aborted) {
       if (!this.o.credential()) return false;
       const items = await this.o.queue.peek(this.o.batchMaxPoints);
-      if (items.length === 0) continue;
+      // Damaged files were set aside: go on. Nothing readable just now: back off rather than spin.
+      if (items.length === 0) {
+        if (this.o.queue.batches > 0) return false;
+        continue;
+      }
       let outcome = await this.send(merge(items), signal);
       if (outcome === 'rejected' && items.length > 1) {
         // One bad batch must not take its neighbours down with it: retry them one by one.
