@@ -10,7 +10,7 @@ import type { Collector } from './collector.js';
 import { collectors } from './collectors/index.js';
 import { type AgentConfig, agentHostname } from './config.js';
 import { Backoff } from './runtime/backoff.js';
-import { renewalDueAt } from './runtime/credential.js';
+import { minRenewalGap, renewalDueAt } from './runtime/credential.js';
 import { ensureEnrolled, renewCredential } from './runtime/enroll.js';
 import { removeTempFiles } from './runtime/files.js';
 import { HttpClient } from './runtime/http.js';
@@ -211,7 +211,7 @@ export async function runAgent(
       if (outcome.kind === 'renewed') {
         enrollment = outcome.enrollment;
         renewBackoff.reset();
-        renewNotBefore = 0;
+        renewNotBefore = Date.now() + minRenewalGap(enrollment);
         return;
       }
       if (config.server.enrollment_token) {
@@ -221,15 +221,15 @@ export async function runAgent(
         );
         enrollment = undefined;
         reenroll = true;
-        return;
-      }
-      log.error(
-        { status: outcome.status, err: outcome.message },
-        'credential renewal refused: set server.enrollment_token to let the agent enroll again',
-      );
+      } else
+        log.error(
+          { status: outcome.status, err: outcome.message },
+          'credential renewal refused: set server.enrollment_token to let the agent enroll again',
+        );
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'credential renewal failed; keeping the current one');
     }
+    // Also after a refusal: a server handing out credentials already due must not make this spin.
     renewNotBefore = Date.now() + renewBackoff.next();
   };
 

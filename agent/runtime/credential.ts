@@ -104,11 +104,16 @@ export function enrollmentFromAnswer(
   }
   const a = parsed.data;
   const claims = credentialClaims(a.credential);
-  const role = a.role ?? (claims.role === 'agent' || claims.role === 'poller' ? claims.role : undefined);
-  if (claims.role !== undefined && role !== claims.role)
+  const claimed = claims.role;
+  if (claimed !== undefined && claimed !== 'agent' && claimed !== 'poller')
     throw new Error(
-      `answer is not a valid enrollment: role "${role}" but the credential says "${claims.role}"`,
+      `answer is not a valid enrollment: the credential's role "${excerpt(claimed, 40)}" is not agent or poller`,
     );
+  if (a.role !== undefined && claimed !== undefined && a.role !== claimed)
+    throw new Error(
+      `answer is not a valid enrollment: role "${a.role}" but the credential says "${claimed}"`,
+    );
+  const role = a.role ?? claimed;
   if (previous && (a.agent_id !== previous.agent_id || a.site_id !== previous.site_id))
     throw new Error(
       `answer names agent ${a.agent_id} at site ${a.site_id}, but this is ${previous.agent_id} at ${previous.site_id}`,
@@ -182,4 +187,13 @@ export function renewalDueAt(e: Enrollment): number | undefined {
 /** True once the credential's expiry has passed: the server refuses it, renewal too. */
 export function isExpired(e: Enrollment, now: number): boolean {
   return e.expires_at !== undefined && Date.parse(e.expires_at) <= now;
+}
+
+/**
+ * The shortest wait between two renewals: a tenth of the lifetime, at least a second, so a server
+ * (or a wrong clock) that hands out credentials already due for renewal cannot make the agent spin.
+ */
+export function minRenewalGap(e: Enrollment): number {
+  const lifetime = Date.parse(e.expires_at ?? '') - Date.parse(e.issued_at ?? e.enrolled_at);
+  return Math.max(1_000, Number.isFinite(lifetime) ? lifetime / 10 : 0);
 }

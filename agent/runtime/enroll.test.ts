@@ -64,6 +64,20 @@ describe('ensureEnrolled against a hostile or broken server', () => {
     await expect(ensureEnrolled(options())).rejects.toThrow('expires_at is not an ISO-8601 time');
   });
 
+  it('refuses a credential whose own role is not agent or poller', async () => {
+    const payload = Buffer.from(JSON.stringify({ sub: 'x', role: 'admin' })).toString('base64url');
+    collector.enroll = (_req, res) => {
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ agent_id: 'a', site_id: 's', credential: `eyJhbGciOiJIUzI1NiJ9.${payload}.c` }),
+      );
+    };
+    await expect(ensureEnrolled(options())).rejects.toThrow(
+      `the credential's role "admin" is not agent or poller`,
+    );
+    expect(existsSync(credentialFile())).toBe(false);
+  });
+
   it('stores role, expiry and issue time from a current server', async () => {
     const e = await ensureEnrolled(options());
     const claims = credentialClaims(e.credential);
