@@ -15,6 +15,8 @@ import { statusLines } from '../cli/agent-command.js';
 import { waitFor } from '../test/harness/ports.js';
 import { agentConfigSchema } from './config.js';
 import { runAgent } from './main.js';
+import { ensureEnrolled } from './runtime/enroll.js';
+import { HttpClient } from './runtime/http.js';
 import type { AgentStatus } from './runtime/state.js';
 import { capturedLog, hostile, startTestCollector, type TestCollector } from './runtime/test-collector.js';
 
@@ -161,6 +163,48 @@ describe('credential renewal', () => {
     await waitFor('deliveries after re-enrolling', () => collector.points.length > delivered, {
       timeoutMs: 20_000,
     });
+    expect(agent.exited()).toBeUndefined();
+  }, 60_000);
+});
+
+describe('credential renewal without a token', () => {
+  it('keeps the current credential when renewal is refused, says what to do, and does not retry in a loop', async () => {
+    const collector = await startTestCollector({ lifetimeS: 4 });
+    cleanups.push(() => collector.close());
+    // Enrolled earlier (the token has since been removed from the config).
+    const earlier = mkdtempSync(join(tmpdir(), 'hatang-agent-earlier-'));
+    const http = new HttpClient(undefined, { connectMs: 500, totalMs: 2_000 });
+    cleanups.push(() => {
+      http.close();
+      rmSync(earlier, { recursive: true, force: true });
+    });
+    const first = await ensureEnrolled({
+      stateDir: earlier,
+      urls: [collector.url],
+      token: 'site-token-0123456789',
+      hostname: 'pc-1',
+      version: 'test',
+      http,
+      log: capturedLog().log,
+    });
+    collector.renew = 'unauthorized';
+    const agent = startAgent(collector, {
+      token: false,
+      prepare: (dir) =>
+        writeFileSync(join(dir, 'credential.json'), readFileSync(join(earlier, 'credential.json'))),
+    });
+    const refused = 'credential renewal refused: set server.enrollment_token to let the agent enroll again';
+    await waitFor('the refusal logged', () => agent.lines.some((l) => l.msg === refused), {
+      timeoutMs: 20_000,
+    });
+    await waitFor('a second attempt', () => agent.lines.filter((l) => l.msg === refused).length >= 2, {
+      timeoutMs: 10_000,
+    });
+    // Backed off (at least 250 ms, growing), not retried at every turn of the send loop.
+    const [t1, t2] = agent.lines.filter((l) => l.msg === refused).map((l) => l.time as number);
+    expect(t2! - t1!).toBeGreaterThanOrEqual(250);
+    expect(collector.calls.enroll).toBe(1);
+    expect(agent.credential().credential).toBe(first.credential);
     expect(agent.exited()).toBeUndefined();
   }, 60_000);
 });

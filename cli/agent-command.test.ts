@@ -33,7 +33,7 @@ const status: AgentStatus = {
 describe('hatang agent status', () => {
   it('shows the credential role, expiry and when renewal starts (a third of the lifetime before expiry)', () => {
     expect(statusLines({ status: undefined, enrollment, running: false, statusFile: 's' })).toContain(
-      'credential:  role agent, expires 2026-01-31T00:00:00.000Z, renewed from 2026-01-21T00:00:00.000Z',
+      'credential:  role agent, expires 2026-01-31T00:00:00.000Z, renewal due from 2026-01-21T00:00:00.000Z',
     );
   });
 

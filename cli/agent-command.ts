@@ -88,7 +88,7 @@ export function statusLines(o: {
     lines.push(
       `credential:  role ${enrollment.role ?? 'unknown'}, ${
         enrollment.expires_at
-          ? `expires ${enrollment.expires_at}, renewed from ${new Date(renewFrom ?? 0).toISOString()}`
+          ? `expires ${enrollment.expires_at}, renewal due from ${new Date(renewFrom ?? 0).toISOString()}`
           : 'never expires'
       }${enrollment.renewed_at ? `; last renewed ${enrollment.renewed_at}` : ''}`,
     );
