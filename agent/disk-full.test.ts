@@ -84,6 +84,9 @@ describe('the agent with its state dir on a full disk', () => {
     try {
       await waitFor('enrolled and delivering', () => collector.points.length > 0, { timeoutMs: 20_000 });
       collector.ingest = 'down';
+      // Once a send has been refused, none is in flight that could still free queue files.
+      const seen = collector.calls.ingest;
+      await waitFor('a refused send', () => collector.calls.ingest > seen, { timeoutMs: 20_000 });
       const filler = join(mnt, 'filler');
       fill(filler);
       const fullAt = Date.now();
