@@ -78,6 +78,18 @@ describe('ensureEnrolled against a hostile or broken server', () => {
     expect(existsSync(credentialFile())).toBe(false);
   });
 
+  it('moves on to the next server when one gives an unusable answer', async () => {
+    const broken = await startTestCollector();
+    try {
+      broken.enroll = hostile.html;
+      const e = await ensureEnrolled({ ...options(), urls: [broken.url, collector.url] });
+      expect(e.server).toBe(collector.url);
+      expect(broken.calls.enroll).toBe(1);
+    } finally {
+      await broken.close();
+    }
+  });
+
   it('stores role, expiry and issue time from a current server', async () => {
     const e = await ensureEnrolled(options());
     const claims = credentialClaims(e.credential);
