@@ -54,7 +54,11 @@ export const agentConfigSchema = z.strictObject({
       .preprocess((v) => (v === '' ? undefined : v), z.string().min(16).optional())
       .describe('per-site token, needed only until the agent has enrolled; use ${ENV:-} or ${file:...}'),
     ca_file: z.string().optional().describe('PEM file of a private CA to trust for HTTPS'),
-    request_timeout: duration().default(15_000),
+    request_timeout: duration()
+      .default(15_000)
+      .describe(
+        'longest a whole request may take (connect, send, the complete answer); connecting alone gets at most 10s',
+      ),
   }),
   queue: z
     .strictObject({
@@ -64,12 +68,23 @@ export const agentConfigSchema = z.strictObject({
       batch_max_points: z.number().int().min(1).max(5000).default(1000),
       send_interval: duration().default(5_000).describe('how often queued batches are sent'),
       backoff_max: duration().default(300_000).describe('longest wait between retries'),
+      rejected_max_bytes: byteSize()
+        .default(16 * 1024 ** 2)
+        .describe('queue/rejected/ (refused and damaged batches) keeps its newest files within this size'),
+      rejected_max_files: z
+        .number()
+        .int()
+        .min(1)
+        .default(1000)
+        .describe('queue/rejected/ keeps at most this many files, the newest'),
     })
     .default({
       max_bytes: 64 * 1024 ** 2,
       batch_max_points: 1000,
       send_interval: 5_000,
       backoff_max: 300_000,
+      rejected_max_bytes: 16 * 1024 ** 2,
+      rejected_max_files: 1000,
     }),
   health_interval: duration().default(60_000).describe('how often agent_health is reported'),
   collectors: z

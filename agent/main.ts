@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import si from 'systeminformation';
 import { sleep } from '../lib/sleep.js';
@@ -8,8 +9,12 @@ import { agentHealth, type Point } from '../protocol/index.js';
 import type { Collector } from './collector.js';
 import { collectors } from './collectors/index.js';
 import { type AgentConfig, agentHostname } from './config.js';
-import { ensureEnrolled } from './runtime/enroll.js';
+import { Backoff } from './runtime/backoff.js';
+import { minRenewalGap, renewalDueAt } from './runtime/credential.js';
+import { ensureEnrolled, renewCredential } from './runtime/enroll.js';
+import { removeTempFiles } from './runtime/files.js';
 import { HttpClient } from './runtime/http.js';
+import { Outbox } from './runtime/outbox.js';
 import { DiskQueue } from './runtime/queue.js';
 import { type RunResult, Scheduler } from './runtime/scheduler.js';
 import { Sender } from './runtime/sender.js';
@@ -20,6 +25,7 @@ import {
   readJson,
   stateFiles,
   writeJson,
+  zeroCounters,
 } from './runtime/state.js';
 
 export interface AgentRunOptions {
@@ -30,8 +36,8 @@ export interface AgentRunOptions {
 
 /**
  * The agent process: enrolls on first start, runs the collectors on their intervals, queues every
- * run's points on disk and sends them. Resolves with an exit code when stopped (or after one pass
- * with `once`).
+ * run's points on disk and sends them, renews its credential before it expires. Resolves with an
+ * exit code when stopped (or after one pass with `once`).
  */
 export async function runAgent(
   config: AgentConfig,
@@ -42,16 +48,37 @@ export async function runAgent(
   const hostname = agentHostname(config);
   const files = stateFiles(config.agent.state_dir);
   await mkdir(config.agent.state_dir, { recursive: true, mode: 0o700 });
+  // Temp files of writes cut short by a crash or a full disk: never part of any state.
+  await removeTempFiles(config.agent.state_dir);
+  for (const c of await readdir(files.collectors).catch(() => [] as string[]))
+    await removeTempFiles(join(files.collectors, c));
   const ca = config.server.ca_file ? await readFile(config.server.ca_file) : undefined;
-  const http = new HttpClient(ca, config.server.request_timeout);
-  const queue = await DiskQueue.open(files.queue, config.queue.max_bytes);
-  const counters: Counters = {
-    dropped_points: 0,
-    rejected_points: 0,
-    ...(await readJson<Counters>(files.counters)),
-  };
+  const http = new HttpClient(ca, {
+    connectMs: Math.min(10_000, config.server.request_timeout),
+    totalMs: config.server.request_timeout,
+  });
+  const counters = await loadCounters(files.counters, log);
+  const queue = await DiskQueue.open(files.queue, {
+    maxBytes: config.queue.max_bytes,
+    rejectedMaxBytes: config.queue.rejected_max_bytes,
+    rejectedMaxFiles: config.queue.rejected_max_files,
+    log,
+    onCorrupt: ({ points }) => outbox.corrupt(points),
+  });
   const stop = new AbortController();
   opts.signal?.addEventListener('abort', () => stop.abort(), { once: true });
+
+  let seq = 0;
+  const batchId = () =>
+    `${Date.now().toString(36)}-${process.pid}-${(seq++).toString(36)}-${randomBytes(3).toString('hex')}`;
+  const outbox = new Outbox({
+    queue,
+    batchMaxPoints: config.queue.batch_max_points,
+    counters,
+    countersFile: files.counters,
+    batchId,
+    log,
+  });
 
   let enrollment: Enrollment | undefined;
   let reenroll = false;
@@ -67,30 +94,27 @@ export async function runAgent(
   const saveStatus = async () => {
     status.updated_at = new Date().toISOString();
     status.queue = { batches: queue.batches, points: queue.points, bytes: queue.bytes };
-    if (enrollment) Object.assign(status, { agent_id: enrollment.agent_id, site_id: enrollment.site_id });
-    await writeJson(files.status, status).catch((err) => log.warn({ err }, 'cannot write status file'));
+    status.reserve_points = outbox.reservePoints;
+    status.last_write_error = outbox.lastWriteError;
+    if (enrollment) {
+      const renewFrom = renewalDueAt(enrollment);
+      Object.assign(status, {
+        agent_id: enrollment.agent_id,
+        site_id: enrollment.site_id,
+        credential: {
+          role: enrollment.role,
+          expires_at: enrollment.expires_at,
+          renew_from: renewFrom === undefined ? undefined : new Date(renewFrom).toISOString(),
+        },
+      });
+    }
+    await outbox.saveCounters();
+    await writeJson(files.status, status).catch((err) =>
+      // With the disk full this fails every time; the outbox has said so once already.
+      outbox.lastWriteError ? undefined : log.warn({ err }, 'cannot write status file'),
+    );
   };
 
-  let seq = 0;
-  const batchId = () =>
-    `${Date.now().toString(36)}-${process.pid}-${(seq++).toString(36)}-${randomBytes(3).toString('hex')}`;
-  /** Queues points in batches of at most batch_max_points, counting what the bounded queue dropped. */
-  const enqueue = async (points: Point[]) => {
-    for (let i = 0; i < points.length; i += config.queue.batch_max_points) {
-      const dropped = await queue.push({
-        batch_id: batchId(),
-        points: points.slice(i, i + config.queue.batch_max_points),
-      });
-      if (dropped > 0) {
-        counters.dropped_points += dropped;
-        log.warn(
-          { dropped_points: dropped, total_dropped: counters.dropped_points },
-          'send queue full: dropped the oldest points',
-        );
-        await writeJson(files.counters, counters);
-      }
-    }
-  };
   const healthPoint = (): Point => ({
     measurement: agentHealth.name,
     tags: { hostname, version },
@@ -99,7 +123,12 @@ export async function runAgent(
       queue_points: queue.points,
       queue_bytes: queue.bytes,
       dropped_points: counters.dropped_points,
+      dropped_queue_full_points: counters.dropped_queue_full_points,
+      dropped_disk_full_points: counters.dropped_disk_full_points,
       rejected_points: counters.rejected_points,
+      corrupt_queue_files: counters.corrupt_queue_files,
+      corrupt_queue_points: counters.corrupt_queue_points,
+      reserve_points: outbox.reservePoints,
       send_errors: sendErrors,
       rss_bytes: process.memoryUsage.rss(),
     },
@@ -113,7 +142,7 @@ export async function runAgent(
     stateDir: files.collectors,
     log,
     deliver: async (run: RunResult) => {
-      await enqueue(run.points);
+      await outbox.keep(run.points);
       status.collectors[run.collector] = {
         last_run_at: new Date(run.startedAt).toISOString(),
         success: run.success,
@@ -132,9 +161,13 @@ export async function runAgent(
     batchMaxPoints: config.queue.batch_max_points,
     backoffMaxMs: config.queue.backoff_max,
     log,
+    memory: {
+      batch: () => outbox.memoryBatch(),
+      delivered: (batch, outcome) => outbox.memoryDelivered(batch, outcome),
+    },
     onRejected: (points) => {
-      counters.rejected_points += points;
-      writeJson(files.counters, counters).catch((err) => log.warn({ err }, 'cannot save counters'));
+      outbox.rejected(points);
+      outbox.saveCounters();
     },
     onSent: () => {
       status.last_send_at = new Date().toISOString();
@@ -156,24 +189,59 @@ export async function runAgent(
       reenroll = true;
     },
   });
-  const enroll = () =>
-    ensureEnrolled({
-      stateDir: config.agent.state_dir,
-      urls: config.server.urls,
-      token: config.server.enrollment_token,
-      hostname,
-      version,
-      http,
-      log,
-    });
+  const enrollOptions = {
+    stateDir: config.agent.state_dir,
+    urls: config.server.urls,
+    token: config.server.enrollment_token,
+    hostname,
+    version,
+    http,
+    log,
+  };
+  const enroll = () => ensureEnrolled({ ...enrollOptions, replace: reenroll });
+
+  const renewBackoff = new Backoff(config.queue.backoff_max);
+  let renewNotBefore = 0;
+  /** Renews once less than a third of the credential's lifetime is left; keeps the old one on failure. */
+  const renewIfDue = async () => {
+    const due = enrollment && renewalDueAt(enrollment);
+    if (!enrollment || due === undefined || Date.now() < Math.max(due, renewNotBefore)) return;
+    try {
+      const outcome = await renewCredential(enrollment, enrollOptions);
+      if (outcome.kind === 'renewed') {
+        enrollment = outcome.enrollment;
+        renewBackoff.reset();
+        renewNotBefore = Date.now() + minRenewalGap(enrollment);
+        return;
+      }
+      if (config.server.enrollment_token) {
+        log.warn(
+          { status: outcome.status, err: outcome.message },
+          'credential renewal refused: enrolling again',
+        );
+        enrollment = undefined;
+        reenroll = true;
+      } else
+        log.error(
+          { status: outcome.status, err: outcome.message },
+          'credential renewal refused: set server.enrollment_token to let the agent enroll again',
+        );
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'credential renewal failed; keeping the current one');
+    }
+    // Also after a refusal: a server handing out credentials already due must not make this spin.
+    renewNotBefore = Date.now() + renewBackoff.next();
+  };
 
   // On Windows every systeminformation call starts powershell.exe; one kept-open shell serves them all.
   if (process.platform === 'win32') si.powerShellStart();
   try {
     if (opts.once) {
       enrollment = await enroll();
+      await renewIfDue();
+      if (!enrollment) enrollment = await enroll();
       await scheduler.runOnce(stop.signal);
-      await enqueue([healthPoint()]);
+      await outbox.keep([healthPoint()]);
       const empty = await sender.flush(stop.signal);
       await saveStatus();
       if (!empty)
@@ -191,22 +259,29 @@ export async function runAgent(
     // Collect from the first second, even before enrollment succeeds: the queue keeps it all.
     scheduler.start(stop.signal);
     const health = setInterval(() => {
-      enqueue([healthPoint()]).catch((err) => log.error({ err }, 'cannot queue agent_health'));
+      outbox.keep([healthPoint()]).catch((err) => log.error({ err }, 'cannot queue agent_health'));
     }, config.health_interval);
+    const enrollBackoff = new Backoff(config.queue.backoff_max);
     try {
       while (!stop.signal.aborted) {
         if (!enrollment) {
           try {
-            if (reenroll) await rm(files.enrollment, { force: true });
-            reenroll = false;
             enrollment = await enroll();
+            reenroll = false;
+            enrollBackoff.reset();
           } catch (err) {
             log.error({ err: (err as Error).message }, 'not enrolled yet; retrying');
-            await sleep(sender.nextDelay(), stop.signal);
+            await sleep(enrollBackoff.next(), stop.signal);
             continue;
           }
         }
-        const empty = await sender.flush(stop.signal);
+        await renewIfDue();
+        if (!enrollment) continue;
+        const empty = await sender.flush(stop.signal).catch((err) => {
+          // A queue file that cannot be removed (EIO, EACCES) must not stop collection.
+          log.error({ err: (err as Error).message }, 'sending the queue failed');
+          return false;
+        });
         await saveStatus();
         await sleep(empty ? config.queue.send_interval : sender.nextDelay(), stop.signal);
       }
@@ -223,4 +298,22 @@ export async function runAgent(
     http.close();
     if (process.platform === 'win32') si.powerShellRelease();
   }
+}
+
+/** counters.json, or zeros; a damaged file is reported and restarted from zero rather than stop the agent. */
+async function loadCounters(file: string, log: Logger): Promise<Counters> {
+  const counters = zeroCounters();
+  try {
+    const stored = await readJson<Partial<Counters>>(file);
+    for (const key of Object.keys(counters) as (keyof Counters)[]) {
+      const v = stored?.[key];
+      if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) counters[key] = v;
+    }
+    // Before the reasons were counted apart, every drop was a full queue.
+    if (stored && stored.dropped_queue_full_points === undefined)
+      counters.dropped_queue_full_points = counters.dropped_points;
+  } catch (err) {
+    log.error({ err: (err as Error).message }, 'counters file unreadable: counting from zero');
+  }
+  return counters;
 }

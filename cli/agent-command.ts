@@ -1,7 +1,15 @@
 import { parseArgs } from 'node:util';
 import { loadAgentConfig } from '../agent/config.js';
 import { runAgent } from '../agent/main.js';
-import { type AgentStatus, readJson, stateFiles } from '../agent/runtime/state.js';
+import { renewalDueAt } from '../agent/runtime/credential.js';
+import { readEnrollment } from '../agent/runtime/enroll.js';
+import {
+  type AgentStatus,
+  type Enrollment,
+  readJson,
+  stateFiles,
+  zeroCounters,
+} from '../agent/runtime/state.js';
 import { UsageError } from '../lib/config.js';
 import { createLogger } from '../lib/log.js';
 
@@ -36,40 +44,79 @@ export async function agentCommand(argv: string[]): Promise<number> {
 async function printStatus(stateDir: string): Promise<number> {
   const files = stateFiles(stateDir);
   const status = await readJson<AgentStatus>(files.status);
-  const enrollment = await readJson<{
-    agent_id: string;
-    site_id: string;
-    server: string;
-    enrolled_at: string;
-  }>(files.enrollment);
-  console.log(
-    enrollment
-      ? `enrolled:    yes, agent ${enrollment.agent_id} at site ${enrollment.site_id} (${enrollment.server}, ${enrollment.enrolled_at})`
-      : 'enrolled:    no',
-  );
-  if (!status) {
-    console.log(`status:      none yet (${files.status} missing: the agent has not run)`);
-    return enrollment ? 0 : 1;
+  let enrollment: Enrollment | undefined;
+  let enrollmentProblem = '';
+  try {
+    enrollment = await readEnrollment(stateDir);
+  } catch (err) {
+    enrollmentProblem = (err as Error).message;
   }
   let running = false;
-  try {
-    process.kill(status.pid, 0);
-    running = true;
-  } catch {}
-  console.log(
-    `process:     ${running ? `running, pid ${status.pid}` : 'not running'}; status written ${status.updated_at}`,
-  );
-  console.log(
-    `last send:   ${status.last_send_at ?? 'never'}${status.last_send_error ? `; last error: ${status.last_send_error}` : ''}`,
-  );
-  console.log(
-    `queue:       ${status.queue.batches} batches, ${status.queue.points} points, ${status.queue.bytes} bytes; dropped ${status.counters.dropped_points}, rejected ${status.counters.rejected_points}`,
-  );
-  console.log('collectors:');
-  for (const [name, c] of Object.entries(status.collectors)) {
-    console.log(
-      `  ${name.padEnd(14)} ${c.success ? 'ok    ' : 'FAILED'} ${c.last_run_at} ${String(c.duration_ms).padStart(6)} ms ${String(c.points).padStart(5)} points${c.error ? `  ${c.error}` : ''}`,
+  if (status) {
+    try {
+      process.kill(status.pid, 0);
+      running = true;
+    } catch {}
+  }
+  for (const line of statusLines({
+    status,
+    enrollment,
+    enrollmentProblem,
+    running,
+    statusFile: files.status,
+  }))
+    console.log(line);
+  return enrollment || status ? 0 : 1;
+}
+
+/** What `hatang agent status` prints, from the status file the running agent writes. */
+export function statusLines(o: {
+  status: AgentStatus | undefined;
+  enrollment: Enrollment | undefined;
+  enrollmentProblem?: string;
+  running: boolean;
+  statusFile: string;
+}): string[] {
+  const { status, enrollment } = o;
+  const lines = [
+    enrollment
+      ? `enrolled:    yes, agent ${enrollment.agent_id} at site ${enrollment.site_id} (${enrollment.server}, ${enrollment.enrolled_at})`
+      : `enrolled:    no${o.enrollmentProblem ? ` (${o.enrollmentProblem})` : ''}`,
+  ];
+  if (enrollment) {
+    const renewFrom = renewalDueAt(enrollment);
+    lines.push(
+      `credential:  role ${enrollment.role ?? 'unknown'}, ${
+        enrollment.expires_at
+          ? `expires ${enrollment.expires_at}, renewal due from ${new Date(renewFrom ?? 0).toISOString()}`
+          : 'never expires'
+      }${enrollment.renewed_at ? `; last renewed ${enrollment.renewed_at}` : ''}`,
     );
   }
-  return 0;
+  if (!status) {
+    lines.push(`status:      none yet (${o.statusFile} missing: the agent has not run)`);
+    return lines;
+  }
+  const c = { ...zeroCounters(), ...status.counters };
+  // An older agent counted only full-queue drops, without a reason.
+  if (status.counters.dropped_queue_full_points === undefined) c.dropped_queue_full_points = c.dropped_points;
+  lines.push(
+    `process:     ${o.running ? `running, pid ${status.pid}` : 'not running'}; status written ${status.updated_at}`,
+    `last send:   ${status.last_send_at ?? 'never'}${status.last_send_error ? `; last error: ${status.last_send_error}` : ''}`,
+    `queue:       ${status.queue.batches} batches, ${status.queue.points} points, ${status.queue.bytes} bytes${
+      status.reserve_points
+        ? `; ${status.reserve_points} agent_health/collector_run points held in memory`
+        : ''
+    }`,
+    `dropped:     ${c.dropped_points} points (queue full ${c.dropped_queue_full_points}, disk full ${c.dropped_disk_full_points})`,
+    `rejected:    ${c.rejected_points} points refused by the server; ${c.corrupt_queue_files} damaged queue files (${c.corrupt_queue_points} points), kept in queue/rejected/`,
+  );
+  if (status.last_write_error) lines.push(`disk:        cannot write the queue: ${status.last_write_error}`);
+  lines.push('collectors:');
+  for (const [name, r] of Object.entries(status.collectors)) {
+    lines.push(
+      `  ${name.padEnd(14)} ${r.success ? 'ok    ' : 'FAILED'} ${r.last_run_at} ${String(r.duration_ms).padStart(6)} ms ${String(r.points).padStart(5)} points${r.error ? `  ${r.error}` : ''}`,
+    );
+  }
+  return lines;
 }

@@ -56,15 +56,17 @@ ${o.serverUrls.map((u) => `    - ${scalar(serverUrl(u))}`).join('\n')}
   # lets the variable be unset once enrolled.
   enrollment_token: \${HATANG_ENROLLMENT_TOKEN:-}
   # ca_file: /etc/hatang/ca.pem    # trust a private CA
-  request_timeout: 15s
+  request_timeout: 15s             # a whole request: connect (at most 10s), send, the complete answer
 
 queue:
   max_bytes: 64MiB                 # on-disk queue; when full the oldest points are dropped and counted
   batch_max_points: 1000
   send_interval: 5s
   backoff_max: 5m                  # longest wait between retries while no collector answers
+  rejected_max_bytes: 16MiB        # queue/rejected/ (refused and damaged batches) keeps its newest files
+  rejected_max_files: 1000
 
-health_interval: 60s               # agent_health: queue depth, dropped and rejected points
+health_interval: 60s               # agent_health: queue depth, dropped (by reason), refused and damaged points
 
 collectors:
   - type: host                     # CPU, memory, disks, uptime

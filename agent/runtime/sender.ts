@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Batch } from '../../protocol/index.js';
+import { excerpt } from './credential.js';
 import type { HttpClient } from './http.js';
 import type { DiskQueue, QueuedBatch } from './queue.js';
 
@@ -11,6 +12,14 @@ export interface SenderOptions {
   batchMaxPoints: number;
   backoffMaxMs: number;
   log: Logger;
+  /**
+   * Points held in memory because the disk queue could not take them (see Outbox): sent before the
+   * queue, directly, and forgotten only once the server took or refused them.
+   */
+  memory?: {
+    batch(): Promise<Batch | undefined>;
+    delivered(batch: Batch, outcome: 'sent' | 'rejected'): Promise<void>;
+  };
   /** Called with the number of points the server refused as invalid (moved to queue/rejected/). */
   onRejected: (points: number) => void;
   onSent: (points: number, url: string) => void;
@@ -20,6 +29,9 @@ export interface SenderOptions {
 }
 
 type Outcome = 'sent' | 'rejected' | 'failed';
+
+/** The ingest answer is `{batch_id, accepted}` or a bounded error; the status is what counts. */
+const MAX_INGEST_ANSWER_BYTES = 16 * 1024;
 
 /**
  * Sends queued batches oldest first, merging small ones up to `batchMaxPoints`. A batch leaves the
@@ -35,10 +47,24 @@ export class Sender {
 
   /** Sends until the queue is empty (true) or no collector accepts (false). */
   async flush(signal?: AbortSignal): Promise<boolean> {
+    if (!this.o.credential()) return false;
+    for (
+      let mem = await this.o.memory?.batch();
+      mem && !signal?.aborted;
+      mem = await this.o.memory?.batch()
+    ) {
+      const outcome = await this.send(mem, signal);
+      if (outcome === 'failed') return false;
+      await this.o.memory?.delivered(mem, outcome);
+    }
     while (this.o.queue.batches > 0 && !signal?.aborted) {
       if (!this.o.credential()) return false;
       const items = await this.o.queue.peek(this.o.batchMaxPoints);
-      if (items.length === 0) continue;
+      // Damaged files were set aside: go on. Nothing readable just now: back off rather than spin.
+      if (items.length === 0) {
+        if (this.o.queue.batches > 0) return false;
+        continue;
+      }
       let outcome = await this.send(merge(items), signal);
       if (outcome === 'rejected' && items.length > 1) {
         // One bad batch must not take its neighbours down with it: retry them one by one.
@@ -79,9 +105,12 @@ export class Sender {
         const res = await this.o.http.postJson(url, batch, {
           bearer: this.o.credential(),
           gzip: true,
+          maxBytes: MAX_INGEST_ANSWER_BYTES,
           ...(signal ? { signal } : {}),
         });
-        const message = (res.body as { message?: string } | undefined)?.message ?? '';
+        const message = res.oversize
+          ? `(answer over ${res.oversize} bytes, not read)`
+          : excerpt((res.body as { message?: unknown } | undefined)?.message ?? '', 300);
         if (res.status >= 200 && res.status < 300) {
           this.failures = 0;
           this.o.onSent(batch.points.length, base);

@@ -2,20 +2,32 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './files.js';
 
-/** What enrollment gave this agent; kept 0600 in the state dir. */
-export interface Enrollment {
-  agent_id: string;
-  site_id: string;
-  credential: string;
-  enrolled_at: string;
-  server: string;
+export type { Enrollment } from './credential.js';
+
+/** Counters that must survive restarts (they feed agent_health and `hatang agent status`). */
+export interface Counters {
+  /** Every point the agent produced but could not keep: the sum of the dropped_* reasons below. */
+  dropped_points: number;
+  /** Dropped oldest-first because the queue reached queue.max_bytes. */
+  dropped_queue_full_points: number;
+  /** Could not be written to the queue at all (disk full or another write error). */
+  dropped_disk_full_points: number;
+  /** Refused by the server as invalid (kept in queue/rejected/). */
+  rejected_points: number;
+  /** Queue files found damaged (unreadable, not JSON, not a batch), moved to queue/rejected/. */
+  corrupt_queue_files: number;
+  /** Points those damaged files held, as their names said. */
+  corrupt_queue_points: number;
 }
 
-/** Counters that must survive restarts (they feed agent_health). */
-export interface Counters {
-  dropped_points: number;
-  rejected_points: number;
-}
+export const zeroCounters = (): Counters => ({
+  dropped_points: 0,
+  dropped_queue_full_points: 0,
+  dropped_disk_full_points: 0,
+  rejected_points: 0,
+  corrupt_queue_files: 0,
+  corrupt_queue_points: 0,
+});
 
 export interface CollectorStatus {
   last_run_at: string;
@@ -35,6 +47,15 @@ export interface AgentStatus {
   last_send_at?: string;
   last_send_error?: string;
   queue: { batches: number; points: number; bytes: number };
+  /** agent_health and collector_run points held in memory because the queue could not be written. */
+  reserve_points?: number;
+  /** The last failure to write the queue (disk full…), until a write succeeds again. */
+  last_write_error?: string | undefined;
+  credential?: {
+    role?: string | undefined;
+    expires_at?: string | undefined;
+    renew_from?: string | undefined;
+  };
   counters: Counters;
   collectors: Record<string, CollectorStatus>;
 }

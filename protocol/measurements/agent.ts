@@ -11,11 +11,30 @@ export const agentHealth = defineMeasurement({
     queue_bytes: { type: 'integer', description: 'bytes of the on-disk queue' },
     dropped_points: {
       type: 'integer',
-      description: 'points dropped oldest-first because the queue was full, since enrollment',
+      description:
+        'points the agent produced but could not keep, all reasons (dropped_queue_full_points + dropped_disk_full_points)',
+    },
+    dropped_queue_full_points: {
+      type: 'integer',
+      description: 'points dropped oldest-first because the queue reached queue.max_bytes',
+    },
+    dropped_disk_full_points: {
+      type: 'integer',
+      description: 'newest points that could not be written to the queue (disk full or another write error)',
     },
     rejected_points: {
       type: 'integer',
       description: 'points the server refused as invalid (4xx), since enrollment',
+    },
+    corrupt_queue_files: {
+      type: 'integer',
+      description:
+        'queue files found damaged (unreadable, not JSON, not a batch) and moved to queue/rejected/',
+    },
+    corrupt_queue_points: { type: 'integer', description: 'points those damaged queue files held' },
+    reserve_points: {
+      type: 'integer',
+      description: 'agent_health and collector_run points held in memory while the queue cannot be written',
     },
     send_errors: { type: 'integer', description: 'failed send attempts since the agent started' },
     rss_bytes: { type: 'integer', description: 'resident memory of the agent process' },

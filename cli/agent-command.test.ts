@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { AgentStatus, Enrollment } from '../agent/runtime/state.js';
+import { statusLines } from './agent-command.js';
+
+const enrollment: Enrollment = {
+  agent_id: 'pc-1-abc123',
+  site_id: 'so-test',
+  credential: 'a.e30.c',
+  role: 'agent',
+  issued_at: '2026-01-01T00:00:00.000Z',
+  expires_at: '2026-01-31T00:00:00.000Z',
+  enrolled_at: '2026-01-01T00:00:00.000Z',
+  server: 'https://hatang1:8443',
+};
+const status: AgentStatus = {
+  pid: 1,
+  version: '1.0.0',
+  updated_at: '2026-01-02T00:00:00.000Z',
+  queue: { batches: 2, points: 30, bytes: 4096 },
+  reserve_points: 12,
+  last_write_error: 'queue 0000000000000009-3.json: ENOSPC: no space left on device',
+  counters: {
+    dropped_points: 15,
+    dropped_queue_full_points: 5,
+    dropped_disk_full_points: 10,
+    rejected_points: 3,
+    corrupt_queue_files: 1,
+    corrupt_queue_points: 40,
+  },
+  collectors: {},
+};
+
+describe('hatang agent status', () => {
+  it('shows the credential role, expiry and when renewal starts (a third of the lifetime before expiry)', () => {
+    expect(statusLines({ status: undefined, enrollment, running: false, statusFile: 's' })).toContain(
+      'credential:  role agent, expires 2026-01-31T00:00:00.000Z, renewal due from 2026-01-21T00:00:00.000Z',
+    );
+  });
+
+  it('shows drops by reason, damaged files, the in-memory reserve and why the queue cannot be written', () => {
+    const lines = statusLines({ status, enrollment, running: false, statusFile: 's' });
+    expect(lines).toContain('dropped:     15 points (queue full 5, disk full 10)');
+    expect(lines).toContain(
+      'rejected:    3 points refused by the server; 1 damaged queue files (40 points), kept in queue/rejected/',
+    );
+    expect(lines).toContain(
+      'queue:       2 batches, 30 points, 4096 bytes; 12 agent_health/collector_run points held in memory',
+    );
+    expect(lines).toContain(
+      'disk:        cannot write the queue: queue 0000000000000009-3.json: ENOSPC: no space left on device',
+    );
+  });
+
+  it('reads the status file of an older agent, which counted drops without reasons', () => {
+    const old = { ...status, counters: { dropped_points: 4, rejected_points: 0 } } as unknown as AgentStatus;
+    expect(statusLines({ status: old, enrollment: undefined, running: false, statusFile: 's' })).toContain(
+      'dropped:     4 points (queue full 4, disk full 0)',
+    );
+  });
+});
