@@ -141,6 +141,7 @@ export async function runAgent(
     hostname,
     stateDir: files.collectors,
     log,
+    role: () => enrollment?.role,
     deliver: async (run: RunResult) => {
       await outbox.keep(run.points);
       status.collectors[run.collector] = {

@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineCollector } from '../collector.js';
+import { type CollectedPoint, defineCollector } from '../collector.js';
 import { type RunResult, Scheduler } from './scheduler.js';
 
 /** A collector of the test's own: reports one host point, asks to save state once it is queued. */
@@ -93,5 +93,45 @@ describe('Scheduler', () => {
     );
     expect(result?.points.map((p) => p.measurement)).toEqual(['collector_run']);
     expect(events).toEqual(['collected', 'queued 1']);
+  });
+});
+
+describe('Scheduler with a role', () => {
+  const mixed = defineCollector({
+    name: 'mixed',
+    defaultInterval: '1s',
+    config: z.strictObject({}),
+    async collect(_cfg, ctx): Promise<CollectedPoint[]> {
+      return [
+        { measurement: 'host', tags: { hostname: ctx.hostname }, fields: { uptime_s: 1 } },
+        { measurement: 'ping', tags: { source: ctx.hostname, target_id: 'core' }, fields: { up: true } },
+      ];
+    },
+  });
+  const run = (role: string | undefined) =>
+    new Scheduler({
+      entries: [{ type: 'mixed', interval: 1_000, timeout: 1_000 }],
+      registry: { mixed },
+      hostname: 'pc-test',
+      stateDir: tmpdir(),
+      log: pino({ level: 'silent' }),
+      role: () => role,
+      deliver: async () => {},
+    }).runOnce(new AbortController().signal);
+
+  it('drops what a PC agent may not write, keeps the rest, and says what to do', async () => {
+    const [result] = await run('agent');
+    expect(result?.points.map((p) => p.measurement)).toEqual(['host', 'collector_run']);
+    expect(result?.error).toBe(
+      `dropped 1 invalid point(s): points[1]: role "agent" may not write "ping" (enroll this agent with the site's poller token)`,
+    );
+  });
+
+  it('keeps everything for a poller, and before the role is known', async () => {
+    for (const role of ['poller', undefined]) {
+      const [result] = await run(role);
+      expect(result?.points.map((p) => p.measurement)).toEqual(['host', 'ping', 'collector_run']);
+      expect(result?.error).toBe('');
+    }
   });
 });

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { sleep } from '../../lib/sleep.js';
-import { collectorRun, type Point, pointProblems } from '../../protocol/index.js';
+import { collectorRun, lookupMeasurement, type Point, pointProblems } from '../../protocol/index.js';
 import type { CollectContext, Collector } from '../collector.js';
 import type { CollectorEntry } from '../config.js';
 
@@ -26,6 +26,12 @@ export interface SchedulerOptions {
   log: Logger;
   /** Receives each run's valid points plus its collector_run point. */
   deliver: (result: RunResult) => Promise<void>;
+  /**
+   * The role of the agent's credential, once enrolled. Points of measurements that role may not
+   * write (a PC agent running the ping or snmp collector) are dropped here and the run says why,
+   * instead of the server refusing every batch they would be merged into.
+   */
+  role?: () => string | undefined;
 }
 
 const MAX_TIMEOUT_MS = 5 * 60_000;
@@ -118,7 +124,10 @@ export class Scheduler {
       });
       // The race makes a collector that ignores its signal still end on time; its late result is dropped.
       const collected = await Promise.race([collector.collect(entry as never, ctx), aborted]);
-      const checked = validate(collected.map((p) => ({ ...p, time: p.time ?? startedAt })));
+      const checked = validate(
+        collected.map((p) => ({ ...p, time: p.time ?? startedAt })),
+        this.o.role?.(),
+      );
       points = checked.valid;
       if (checked.problems.length > 0) {
         error = `dropped ${checked.dropped} invalid point(s): ${checked.problems.slice(0, 3).join('; ')}`;
@@ -154,13 +163,28 @@ export class Scheduler {
 }
 
 /** Keeps the points the server would accept, so one bad point cannot get a whole batch refused. */
-function validate(points: unknown[]): { valid: Point[]; problems: string[]; dropped: number } {
+function validate(
+  points: unknown[],
+  role: string | undefined,
+): { valid: Point[]; problems: string[]; dropped: number } {
   const valid: Point[] = [];
   const problems: string[] = [];
   points.forEach((p, i) => {
     const issues = pointProblems(p, `points[${i}]`);
-    if (issues.length > 0) problems.push(...issues.map((x) => `${x.path}: ${x.message}`));
-    else valid.push(p as Point);
+    if (issues.length > 0) {
+      problems.push(...issues.map((x) => `${x.path}: ${x.message}`));
+      return;
+    }
+    const { measurement } = p as Point;
+    const writers: readonly string[] = lookupMeasurement(measurement)?.writers ?? [];
+    if (role && !writers.includes(role)) {
+      const need = writers.includes('poller')
+        ? "enroll this agent with the site's poller token"
+        : 'only the server writes it';
+      problems.push(`points[${i}]: role "${role}" may not write "${measurement}" (${need})`);
+      return;
+    }
+    valid.push(p as Point);
   });
   return { valid, problems, dropped: points.length - valid.length };
 }

@@ -116,7 +116,15 @@ export class Sender {
           this.o.onSent(batch.points.length, base);
           return 'sent';
         }
-        if (res.status === 400 || res.status === 413 || res.status === 422) {
+        // 403 forbidden_measurement: this role may never write it (an older agent, or a role
+        // changed by enrolling with another token); retrying would hold the queue forever.
+        const code = (res.body as { code?: unknown } | undefined)?.code;
+        if (
+          res.status === 400 ||
+          res.status === 413 ||
+          res.status === 422 ||
+          (res.status === 403 && code === 'forbidden_measurement')
+        ) {
           this.o.log.error(
             { url, status: res.status, batch_id: batch.batch_id, err: message },
             'batch refused as invalid',
