@@ -3,13 +3,13 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Logger } from 'pino';
-import { loadEndpoints } from '../lib/endpoints/index.js';
 import { serverHealth } from '../protocol/index.js';
 import { createApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import type { AppDeps } from './context.js';
 import { createMetrics } from './metrics.js';
 import { WritePipeline } from './pipeline.js';
+import { registryFile, staticRegistry } from './registry.js';
 import { RevocationList } from './revocation.js';
 import { Spool } from './spool.js';
 import { createStorage } from './storage/index.js';
@@ -48,7 +48,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     spool,
     pipeline,
     revocations: new RevocationList(config.auth.revoked_agents, config.auth.revocation_file, log),
-    endpoints: config.endpoints_file ? loadEndpoints(config.endpoints_file) : [],
+    registry: config.endpoints_file ? registryFile(config.endpoints_file, { log }) : staticRegistry(),
   };
   try {
     await storage.prepare();

@@ -368,7 +368,7 @@ export function crossEntryProblems(
       });
     }
   }
-  problems.push(...cycleProblems(byId));
+  for (const p of cycleProblems(byId)) problems.push(p);
   return problems.sort((a, b) => a.index - b.index);
 }
 
