@@ -21,7 +21,7 @@ const en = messages.en;
 const endpoints: Endpoint[] = loadEndpoints(
   fileURLToPath(new URL('../config/endpoints.yaml', import.meta.url)),
 );
-const built = buildDashboards('en', endpoints).map((b) => b.dashboard);
+const built = buildDashboards('en').map((b) => b.dashboard);
 const byUid = (prefix: string) => built.find((d) => d.uid === `${prefix}-en`) as dashboard.Dashboard;
 const wan = byUid('hatang-wan');
 const fleet = byUid('hatang-fleet');
@@ -151,16 +151,23 @@ describe('queries with known answers', () => {
     }
   });
 
-  it('availability per district and level are the shares of all their cycles up', async () => {
+  it('availability per former district, level and carrier are the shares of all their cycles up', async () => {
+    const groupOf = {
+      former_district: (e: Endpoint) => e.tags?.former_district,
+      level: (e: Endpoint) => e.level,
+      carrier: (e: Endpoint) => e.tags?.carrier,
+    };
     for (const [title, key] of [
-      [en.wan.availabilityDistrict, 'district'],
+      [en.wan.availabilityDistrict, 'former_district'],
       [en.wan.availabilityLevel, 'level'],
+      [en.wan.availabilityCarrier, 'carrier'],
     ] as const) {
       const got = flat(await run(wan, find(wan, title)));
-      const groups = new Set(endpoints.map((e) => e[key]));
+      const groups = new Set(endpoints.map(groupOf[key]));
+      expect(groups.size).toBeGreaterThan(1);
       expect(new Set(got.map((r) => r[key]))).toEqual(groups);
       for (const g of groups) {
-        const members = endpoints.filter((e) => e[key] === g);
+        const members = endpoints.filter((e) => groupOf[key](e) === g);
         const down = members.reduce((n, e) => n + (data.expect.downCycles.get(e.id) ?? 0), 0);
         const expected = (100 * (members.length * pingCycles - down)) / (members.length * pingCycles);
         expect(Number(got.find((r) => r[key] === g)?.availability_percent), `${key} ${g}`).toBeCloseTo(
@@ -171,9 +178,13 @@ describe('queries with known answers', () => {
     }
   });
 
-  it('the status grid shows every endpoint’s latest status, parent-down apart from down', async () => {
+  it('the status grid shows every endpoint’s latest status, parent-down apart from down, by office name', async () => {
     const got = flat(await run(wan, find(wan, en.wan.statusGrid)));
     expect(new Map(got.map((r) => [r.target_id, r.status]))).toEqual(data.expect.latestStatus);
+    // Labelled with the office name the points carry, not the slug.
+    expect(find(wan, en.wan.statusGrid).target.alias).toBe('$tag_name');
+    const names = new Map(endpoints.map((e) => [e.id, e.name]));
+    for (const r of got) expect(r.name).toBe(names.get(String(r.target_id)));
     const children = endpoints.filter((e) => e.parent === scenario.currentOutage.router).map((e) => e.id);
     expect(children.length).toBeGreaterThan(3);
     for (const c of children) expect(data.expect.latestStatus.get(c)).toBe(1100);
@@ -199,16 +210,34 @@ describe('queries with known answers', () => {
     }
     expect(got).toEqual(expected);
 
-    const vanLam = endpoints.filter((e) => e.district === 'Văn Lâm');
+    const vanLam = endpoints.filter((e) => e.tags?.former_district === 'Văn Lâm');
     const narrowed = flat(
-      await run(wan, find(wan, en.wan.byDistrict, 'D'), { district: ['Văn Lâm', 'Kim Động'] }),
+      await run(wan, find(wan, en.wan.byDistrict, 'D'), { former_district: ['Văn Lâm', 'Kim Động'] }),
     );
     expect(narrowed).toEqual([
       expect.objectContaining({
-        district: 'Văn Lâm',
+        former_district: 'Văn Lâm',
         parent_down: vanLam.filter((e) => e.parent === scenario.currentOutage.router).length,
       }),
     ]);
+    const viettel = flat(await run(wan, find(wan, en.wan.byLevel, 'A'), { carrier: 'viettel' }));
+    const up = (level: string) =>
+      endpoints.filter(
+        (e) =>
+          e.level === level && e.tags?.carrier === 'viettel' && (data.expect.latestStatus.get(e.id) ?? 0) < 5,
+      ).length;
+    expect(viettel.map((r) => [r.level, r.up])).toEqual([['commune', up('commune')]]);
+  });
+
+  it('the map places every endpoint at the coordinates its points carry, named by its office', async () => {
+    const coords = flat(await run(wan, find(wan, en.wan.map, 'B')));
+    const located = endpoints.filter((e) => e.lat !== undefined);
+    expect(coords).toHaveLength(located.length);
+    for (const e of located) {
+      expect(coords.find((r) => r.target_id === e.id)).toMatchObject({ lat: e.lat, lon: e.lon });
+    }
+    const status = flat(await run(wan, find(wan, en.wan.map, 'A')));
+    expect(status.find((r) => r.target_id === 'so-tt-tt')?.name).toMatch(/^Sở Khoa học và Công nghệ/);
   });
 
   it('the outage table lists every endpoint that was down, with its down cycles and cause', async () => {
@@ -328,10 +357,10 @@ describe('alert rule queries', () => {
     expect(firing.sort()).toEqual([scenario.ownOutage.endpoint, scenario.currentOutage.router].sort());
   });
 
-  it('district link loss fires for the lossy district link only', async () => {
-    const loss = await runAlert('hatang-district-loss-en', 'A');
+  it('link loss fires for the lossy aggregation link only, not for the degraded commune', async () => {
+    const loss = await runAlert('hatang-link-loss-en', 'A');
     expect(loss.filter((r) => Number(r.loss_percent) > 10).map((r) => r.target_id)).toEqual(
-      data.expect.lossyDistrictLinks,
+      data.expect.lossyLinks,
     );
   });
 
