@@ -109,6 +109,24 @@ endpoints:
     expect(commune?.fields.lat).toBeUndefined();
   });
 
+  it("joins inline targets to a two-tier registry file under the file's levels", async () => {
+    const file = join(dir, 'two-tier-mixed.yaml');
+    writeFileSync(
+      file,
+      'levels: [province, commune]\nendpoints:\n  - { id: core2, name: Lõi, level: province, address: 127.1.0.30 }\n',
+    );
+    const cfg = pingCollector.config.parse({
+      endpoints_file: file,
+      targets: [{ id: 'xa-c', name: 'UBND xã C', level: 'commune', parent: 'core2', address: '127.1.0.31' }],
+      ...fastKeys,
+    });
+    const points = await pingCollector.collect(cfg, ctx());
+    expect(points.map((p) => [p.tags.target_id, p.tags.level, p.fields.up])).toEqual([
+      ['core2', 'province', true],
+      ['xa-c', 'commune', true],
+    ]);
+  });
+
   it('gives the same answer through the system ping fallback', async () => {
     const cfg = pingCollector.config.parse({
       targets: loopback(2),

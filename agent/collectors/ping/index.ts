@@ -2,7 +2,8 @@ import {
   crossEntryProblems,
   type Endpoint,
   groupingTagsOf,
-  loadEndpoints,
+  loadRegistry,
+  twoTierLevels,
 } from '../../../lib/endpoints/index.js';
 import { sleep } from '../../../lib/sleep.js';
 import { parseDuration } from '../../../lib/units.js';
@@ -106,11 +107,13 @@ export function endpointTags(source: string, e: Endpoint) {
 }
 
 function targetsOf(cfg: PingConfig): Endpoint[] {
-  const fromFile = cfg.endpoints_file ? loadEndpoints(cfg.endpoints_file) : [];
+  const registry = cfg.endpoints_file ? loadRegistry(cfg.endpoints_file) : undefined;
+  const fromFile = registry?.endpoints ?? [];
   const all = [...fromFile, ...(cfg.targets ?? [])];
-  if (cfg.endpoints_file && cfg.targets?.length) {
+  if (registry && cfg.targets?.length) {
     const ref = (i: number) => (i < fromFile.length ? `endpoints[${i}]` : `targets[${i - fromFile.length}]`);
-    const problems = crossEntryProblems(all, { ref });
+    // Inline targets join the file's levels: a two-tier registry's targets have no district.
+    const problems = crossEntryProblems(all, { ref, levels: registry.levels ?? twoTierLevels });
     if (problems.length > 0) {
       const first = problems[0]!;
       const at = [ref(first.index), ...first.path.map(String)].join('.');
