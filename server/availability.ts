@@ -160,12 +160,35 @@ interface PingRow {
   intervalMs: number;
 }
 
+/** The ping rows of a query answer, in its order. */
+function pingRows(series: QuerySeries | undefined): PingRow[] {
+  const values = series?.values ?? [];
+  const columns = series?.columns ?? [];
+  const [iT, iUp, iCause, iParent, iInterval] = ['time', 'up', 'cause', 'parent_id', 'interval_s'].map((c) =>
+    columns.indexOf(c),
+  );
+  const out: PingRow[] = [];
+  for (const v of values) {
+    const interval = Number(v[iInterval ?? -1]);
+    out.push({
+      t: Number(v[iT ?? 0]),
+      up: v[iUp ?? -1] === true,
+      cause: String(v[iCause ?? -1] ?? ''),
+      parent: String(v[iParent ?? -1] ?? ''),
+      intervalMs: (Number.isFinite(interval) && interval > 0 ? interval : defaultCycleIntervalS) * 1000,
+    });
+  }
+  return out;
+}
+
+const pingColumns = `${UP}, ${CAUSE}, ${PARENT}, ${INTERVAL}`;
+
 /**
- * The points of one target between two times, oldest first, a page at a time. Pages follow the time
- * of the last point read; points sharing that time (two pollers' cycles) are skipped by count, so none
- * is read twice or lost.
+ * The down points of one target between two times, oldest first, a page at a time. Pages follow the
+ * time of the last point read; points sharing that time (several pollers' cycles) are skipped by
+ * count, so none is read twice or lost.
  */
-async function* pointsOf(
+async function* downPointsOf(
   storage: Storage,
   targetId: string,
   fromMs: number,
@@ -176,37 +199,26 @@ async function* pointsOf(
   let skip = 0;
   for (;;) {
     const series = await storage.query(
-      `SELECT ${UP}, ${CAUSE}, ${PARENT}, ${INTERVAL} FROM ${M} WHERE "target_id" = ${literal(targetId)} AND time >= ${cursor}ms AND time < ${Math.trunc(toMs)}ms ORDER BY time ASC LIMIT ${pageSize}`,
+      `SELECT ${pingColumns} FROM ${M} WHERE "target_id" = ${literal(targetId)} AND ${UP} = false AND time >= ${cursor}ms AND time < ${Math.trunc(toMs)}ms ORDER BY time ASC LIMIT ${pageSize}`,
       signal,
     );
-    const values = series[0]?.values ?? [];
-    const columns = series[0]?.columns ?? [];
-    const at = (name: string) => columns.indexOf(name);
-    const [iT, iUp, iCause, iParent, iInterval] = ['time', 'up', 'cause', 'parent_id', 'interval_s'].map(at);
+    const rows = pingRows(series[0]);
     let skipped = 0;
     let last = cursor;
     let atLast = skip;
-    for (const v of values) {
-      const t = Number(v[iT ?? 0]);
-      if (t === cursor && skipped < skip) {
+    for (const row of rows) {
+      if (row.t === cursor && skipped < skip) {
         skipped++;
         continue;
       }
-      if (t === last) atLast++;
+      if (row.t === last) atLast++;
       else {
-        last = t;
+        last = row.t;
         atLast = 1;
       }
-      const interval = Number(v[iInterval ?? -1]);
-      yield {
-        t,
-        up: v[iUp ?? -1] === true,
-        cause: String(v[iCause ?? -1] ?? ''),
-        parent: String(v[iParent ?? -1] ?? ''),
-        intervalMs: (Number.isFinite(interval) && interval > 0 ? interval : defaultCycleIntervalS) * 1000,
-      };
+      yield row;
     }
-    if (values.length < pageSize) return;
+    if (rows.length < pageSize) return;
     if (last === cursor && atLast <= skip) {
       throw new Error(`availability: more than ${pageSize} points of ${targetId} at one time (${cursor})`);
     }
@@ -223,12 +235,29 @@ interface Run {
   parent: string;
 }
 
+/** The first point of a target after `afterMs` and no later than `untilMs`, if any. */
+async function nextPoint(
+  storage: Storage,
+  targetId: string,
+  afterMs: number,
+  untilMs: number,
+  signal?: AbortSignal,
+): Promise<PingRow | undefined> {
+  const series = await storage.query(
+    `SELECT ${pingColumns} FROM ${M} WHERE "target_id" = ${literal(targetId)} AND time > ${Math.trunc(afterMs)}ms AND time <= ${Math.trunc(untilMs)}ms ORDER BY time ASC LIMIT 1`,
+    signal,
+  );
+  return pingRows(series[0])[0];
+}
+
 /**
- * The outages of one target in the window [from, to), from its points in [from − margin, to + margin)
- * so that an outage crossing either edge is seen whole. A run of down points closer than 1.5 cycles
- * apart is one outage; it ends at the first up point after it. When points stop during a run, the end
- * is unknown: the outage is counted up to the end of its last down cycle (`no_data`), the rest of the
- * time is unknown. Durations count only the part inside the window.
+ * The outages of one target in the window [from, to), from its down points in [from − margin,
+ * to + margin) so that an outage crossing either edge is seen whole. Down points closer than 1.5
+ * cycles apart are one outage; it ends at the first up point after it, looked up once per outage
+ * (only down points are read: an endpoint up all month costs nothing, one down for a month costs its
+ * down points, a page at a time). When points stop during an outage, its end is unknown: it is counted
+ * up to the end of its last down cycle (`no_data`), the rest is unknown time. Durations count only
+ * the part inside the window.
  */
 async function outagesOf(
   storage: Storage,
@@ -262,40 +291,36 @@ async function outagesOf(
       ongoing: endedBy === 'ongoing',
     });
   };
-  for await (const p of pointsOf(storage, targetId, fromMs - marginMs, readTo, signal)) {
-    if (run) {
-      if (p.t - run.lastDown > run.intervalMs * 1.5) {
-        close(run, run.lastDown + run.intervalMs, 'no_data');
-        run = undefined;
-      } else if (p.up) {
-        close(run, p.t, 'up');
-        run = undefined;
-        continue;
-      } else {
-        run.lastDown = p.t;
-        run.intervalMs = p.intervalMs;
-        run.causes.set(p.cause, (run.causes.get(p.cause) ?? 0) + 1);
-        if (p.parent) run.parent = p.parent;
-        continue;
-      }
+  /** Ends a run at the first point after it: up (recovered), down beyond what was read, or none. */
+  const finish = async (r: Run) => {
+    const gap = r.intervalMs * 1.5;
+    const next = await nextPoint(storage, targetId, r.lastDown, r.lastDown + gap, signal);
+    if (next?.up) return close(r, next.t, 'up');
+    if (next) return close(r, next.t, 'after_window');
+    // Points of a cycle are stamped at its start and land after the sweep and the agent's send: the
+    // latest point of a running poller can be nearly two intervals old.
+    const current = nowMs - r.lastDown <= r.intervalMs * 2;
+    if (current && toMs >= nowMs - 1) return close(r, nowMs, 'ongoing');
+    return close(r, r.lastDown + r.intervalMs, 'no_data');
+  };
+  for await (const p of downPointsOf(storage, targetId, fromMs - marginMs, readTo, signal)) {
+    if (run && p.t - run.lastDown <= run.intervalMs * 1.5) {
+      run.lastDown = p.t;
+      run.intervalMs = p.intervalMs;
+      run.causes.set(p.cause, (run.causes.get(p.cause) ?? 0) + 1);
+      if (p.parent) run.parent = p.parent;
+      continue;
     }
-    if (!p.up) {
-      run = {
-        start: p.t,
-        lastDown: p.t,
-        intervalMs: p.intervalMs,
-        causes: new Map([[p.cause, 1]]),
-        parent: p.parent,
-      };
-    }
+    if (run) await finish(run);
+    run = {
+      start: p.t,
+      lastDown: p.t,
+      intervalMs: p.intervalMs,
+      causes: new Map([[p.cause, 1]]),
+      parent: p.parent,
+    };
   }
-  if (!run) return;
-  // A cycle's points are stamped at its start and land after the sweep and the agent's send: the
-  // latest point of a running poller can be nearly two intervals old.
-  const stillDown = Math.min(readTo, nowMs) - run.lastDown <= run.intervalMs * 2;
-  if (!stillDown) close(run, run.lastDown + run.intervalMs, 'no_data');
-  else if (toMs >= nowMs - 1) close(run, nowMs, 'ongoing');
-  else close(run, readTo, 'after_window');
+  if (run) await finish(run);
 }
 
 /**
