@@ -2,7 +2,7 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HatangProcess, spawnHatang } from '../test/harness/hatang.js';
+import { type HatangProcess, runHatang, spawnHatang } from '../test/harness/hatang.js';
 import { startInfluxd } from '../test/harness/influxd.js';
 import { freeTcpPort, waitFor } from '../test/harness/ports.js';
 import { serverProcessYaml, siteTokens, testSigningKey } from '../test/harness/server.js';
@@ -127,6 +127,29 @@ endpoints:
       { timeoutMs: 10_000, everyMs: 200 },
     );
     expect((await endpoints()).endpoints).toHaveLength(2);
+  });
+
+  it('hatang server --check lists the problems of a broken registry and exits 78', async () => {
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, 'endpoints:\n  - { id: core, name: Lõi, level: district, address: 127.1.0.1 }\n');
+    const config = join(dir, 'check.yaml');
+    writeFileSync(
+      config,
+      serverProcessYaml({
+        port: 1,
+        influxUrl: influxd.url,
+        spoolDir: join(dir, 'spool-check'),
+        siteToken: siteTokens['so-tttt'],
+        extra: `endpoints_file: "${broken}"`,
+      }),
+    );
+    const { code, output } = await runHatang(['server', '--config', config, '--check'], {
+      SIGNING_KEY: testSigningKey,
+    });
+    expect(code).toBe(78);
+    expect(output).toContain(
+      `${broken}:2:35 endpoints[0].level: "district" is not a level: use province or commune (Tỉnh, Xã/Phường/Đặc khu in spreadsheets): districts were dissolved in July 2025, keep it as tags.former_district`,
+    );
   });
 
   it('keeps serving the last good registry when the file is deleted', async () => {
