@@ -53,7 +53,7 @@ const en = {
     rowAvailability: 'Availability and outages',
     availabilityEndpoint: 'Availability per endpoint',
     availabilityEndpointDesc:
-      'Share of the recorded ping cycles in the range with a reply (mean of up). Own availability counts cycles lost only to a down parent as up: the link itself was not at fault. Cycles never recorded are not in it: see the availability API for expected cycles and coverage.',
+      'Share of the recorded ping cycles in the range with a reply (mean of up). Own availability counts cycles lost only to a down parent as up: the link itself was not at fault. Coverage is the share of the range the recorded cycles stand for (each point its interval_s): time without points is unknown, not up.',
     availability: 'Availability',
     ownAvailability: 'Own availability',
     availabilityDistrict: 'Availability per former district',
@@ -66,6 +66,7 @@ const en = {
     availabilityCarrierDesc:
       'Share of the recorded ping cycles of each carrier’s endpoints in the range that got a reply.',
     office: 'Office',
+    coverage: 'Coverage',
     outages: 'Outages',
     outagesDesc:
       'Endpoints that were down in the range: first and last down cycle, last cause, the down parent blamed, down cycles, and the status now.',
@@ -314,7 +315,7 @@ const vi = {
     rowAvailability: 'Độ sẵn sàng và sự cố',
     availabilityEndpoint: 'Độ sẵn sàng từng điểm',
     availabilityEndpointDesc:
-      'Tỷ lệ chu kỳ ping đã ghi nhận có trả lời trong khoảng thời gian (trung bình của up). Độ sẵn sàng riêng coi các chu kỳ mất chỉ vì điểm cấp trên là hoạt động: bản thân đường truyền không có lỗi. Chu kỳ không được ghi nhận không tính vào đây: API độ sẵn sàng cho biết số chu kỳ dự kiến và độ bao phủ.',
+      'Tỷ lệ chu kỳ ping đã ghi nhận có trả lời trong khoảng thời gian (trung bình của up). Độ sẵn sàng riêng coi các chu kỳ mất chỉ vì điểm cấp trên là hoạt động: bản thân đường truyền không có lỗi. Độ bao phủ là phần thời gian mà các chu kỳ đã ghi nhận đại diện (mỗi điểm một interval_s): thời gian không có điểm là không xác định, không phải hoạt động.',
     availability: 'Độ sẵn sàng',
     ownAvailability: 'Độ sẵn sàng riêng',
     availabilityDistrict: 'Độ sẵn sàng theo huyện cũ',
@@ -325,6 +326,7 @@ const vi = {
     availabilityCarrier: 'Độ sẵn sàng theo nhà mạng',
     availabilityCarrierDesc: 'Tỷ lệ chu kỳ ping đã ghi nhận có trả lời của các điểm theo từng nhà mạng.',
     office: 'Đơn vị',
+    coverage: 'Độ bao phủ',
     outages: 'Sự cố',
     outagesDesc:
       'Các điểm đã mất kết nối trong khoảng thời gian: chu kỳ mất đầu tiên và cuối cùng, nguyên nhân gần nhất, điểm cấp trên bị quy lỗi, số chu kỳ mất và trạng thái hiện tại.',

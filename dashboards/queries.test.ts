@@ -15,7 +15,7 @@ import {
   type TimeContext,
   variableDefaults,
 } from './testdata/grafana.js';
-import { type Dataset, makeDataset, pingCycles, scenario } from './testdata/seed.js';
+import { type Dataset, makeDataset, pingCycleMs, pingCycles, scenario } from './testdata/seed.js';
 
 const en = messages.en;
 const endpoints: Endpoint[] = loadEndpoints(
@@ -27,7 +27,7 @@ const wan = byUid('hatang-wan');
 const fleet = byUid('hatang-fleet');
 const network = byUid('hatang-network');
 const health = byUid('hatang-health');
-const panelTime: TimeContext = { timeFilter: 'time >= now() - 6h', interval: '10m' };
+const panelTime: TimeContext = { timeFilter: 'time >= now() - 6h', interval: '10m', rangeS: 6 * 3600 };
 
 let influxd: Awaited<ReturnType<typeof startInfluxd>>;
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -143,6 +143,17 @@ describe('queries with known answers', () => {
     expect(get(a, commune, 'availability_percent')).toBeCloseTo(availability(cycles), 9);
     expect(get(own, commune, 'own_availability_percent')).toBe(100);
     expect(get(a, 'trung-tam-thdl', 'availability_percent')).toBe(100);
+    // Coverage: every endpoint's points stand for 66 cycles of 5 min, 5.5 h of the 6 h range.
+    const coverage = flat(await run(wan, find(wan, en.wan.availabilityEndpoint, 'C')));
+    expect(coverage).toHaveLength(endpoints.length);
+    for (const r of coverage)
+      expect(Number(r.coverage_percent)).toBeCloseTo(
+        (100 * pingCycles * (pingCycleMs / 1000)) / (6 * 3600),
+        9,
+      );
+    expect(coverage.find((r) => r.target_id === router)?.name).toBe(
+      endpoints.find((e) => e.id === router)?.name,
+    );
     for (const r of a) {
       expect(Number(r.availability_percent)).toBeCloseTo(
         availability(data.expect.downCycles.get(String(r.target_id)) ?? 0),

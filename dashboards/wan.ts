@@ -318,6 +318,15 @@ export function wanDashboard(m: Messages, lang: string): dashboard.DashboardBuil
             'B',
           ).format('table'),
         )
+        .withTarget(
+          influx(
+            // Each point stands for its cycle (interval_s): the share of the range that was measured.
+            wanFilters(from('ping'))
+              .selectExpr('coverage_percent', (f) => `100 * sum(${f('interval_s')}) / $__range_s`)
+              .groupBy(...endpointTags),
+            'C',
+          ).format('table'),
+        )
         .withTransformation(merge)
         .withTransformation(
           organize(
@@ -329,6 +338,7 @@ export function wanDashboard(m: Messages, lang: string): dashboard.DashboardBuil
               carrier: m.vars.carrier,
               availability_percent: w.availability,
               own_availability_percent: w.ownAvailability,
+              coverage_percent: w.coverage,
             },
             ['Time'],
           ),
