@@ -35,6 +35,7 @@ endpoints:
   - { id: sparse, name: "UBND xã Ít Số Liệu", level: commune, parent: core, address: 127.1.1.7 }
   - { id: old-points, name: "UBND xã Điểm Cũ", level: commune, parent: core, address: 127.1.1.8 }
   - { id: silent, name: "UBND xã Im Lặng", level: commune, parent: core, address: 127.1.1.9 }
+  - { id: fast, name: "UBND xã Nhanh", level: commune, parent: core, address: 127.1.1.10 }
 `;
 
 const tagText = (v: string) => v.replace(/[ ,=\\]/g, (c) => `\\${c}`);
@@ -106,6 +107,13 @@ beforeAll(async () => {
     lines.push(line('blips', at(i), i !== 10 && i !== 30));
     // Points from before interval_s existed: counted at the collector's default interval, 60 s.
     if (i >= 0 && i < 60) lines.push(line('old-points', at(i), true, { interval: null }));
+    // A poller sweeping every 30 s for the first half hour, then every 60 s.
+    if (i >= 0 && i < 30) {
+      lines.push(
+        line('fast', at(i), true, { interval: 30 }),
+        line('fast', at(i) + 30_000, true, { interval: 30 }),
+      );
+    } else lines.push(line('fast', at(i), true));
   }
   // Three minutes of data in a 30-day window.
   for (let i = 0; i < 3; i++) lines.push(line('sparse', at(i), true));
@@ -165,6 +173,13 @@ describe('availability over a past window', () => {
       availability_percent: null,
     });
     expect(rows['old-points']).toMatchObject({ cycles: 60, coverage_percent: 100, interval_s: 60 });
+    // Each point stands for its own interval: 60 × 30 s + 30 × 60 s is the whole hour.
+    expect(rows.fast).toMatchObject({
+      cycles: 90,
+      monitored_seconds: 3600,
+      coverage_percent: 100,
+      interval_s: 60,
+    });
   });
 
   it('clips outages crossing the window edges and ends each at the first up point', async () => {
@@ -220,7 +235,7 @@ describe('availability over a past window', () => {
       availability_percent: 94.4444,
       outages: 1,
     });
-    expect(rows['(none)']).toMatchObject({ endpoints: 6 });
+    expect(rows['(none)']).toMatchObject({ endpoints: 7 });
     const carriers = byKey((await api(`/api/v1/availability?${window}&group=carrier`)).body.rows);
     expect(carriers.viettel).toMatchObject({ endpoints: 2, cycles: 120, up_cycles: 110, outages: 2 });
   });

@@ -43,7 +43,7 @@ export interface AvailabilityRow {
   circuit?: string;
   /** Endpoints in the row (1 for an endpoint). */
   endpoints: number;
-  /** The cycle interval expected cycles are counted with, s (interval_s of the points; 60 without any). */
+  /** The cycle interval expected cycles are counted with, s: the longest interval_s of the points (60 without any). */
   interval_s: number;
   /** Cycles the window holds at that interval. */
   expected_cycles: number;
@@ -343,7 +343,7 @@ export async function computeAvailability(
   if (windowMs > 0) {
     const [all, up, parentDown] = await Promise.all([
       storage.query(
-        `SELECT count(${UP}) AS cycles, sum(${INTERVAL}) AS interval_sum, count(${INTERVAL}) AS with_interval, last(${INTERVAL}) AS interval FROM ${M} WHERE ${window} ${GROUP_BY}`,
+        `SELECT count(${UP}) AS cycles, sum(${INTERVAL}) AS interval_sum, count(${INTERVAL}) AS with_interval, max(${INTERVAL}) AS interval_max FROM ${M} WHERE ${window} ${GROUP_BY}`,
         signal,
       ),
       storage.query(
@@ -360,7 +360,7 @@ export async function computeAvailability(
       c.intervalSum += Number(r.interval_sum ?? 0);
       c.withInterval += Number(r.with_interval ?? 0);
       // The longest, so expected cycles are never overstated.
-      if (typeof r.interval === 'number') c.interval = Math.max(c.interval ?? 0, r.interval);
+      if (typeof r.interval_max === 'number') c.interval = Math.max(c.interval ?? 0, r.interval_max);
     });
     foldCounts(counts, up, (c, r) => {
       c.up += Number(r.n ?? 0);
