@@ -93,6 +93,9 @@ const cases: Record<string, string[]> = {
   'two-tier-commune-under-commune': [
     'lib/endpoints/testdata/two-tier-commune-under-commune.yaml:16:13 endpoints[2].parent: "xa-xuan-quan" is a commune point: a commune point hangs off a province point',
   ],
+  'three-tier-missing-district': [
+    'lib/endpoints/testdata/three-tier-missing-district.yaml:8:5 endpoints[1].district: required',
+  ],
   'bad-levels': [
     'lib/endpoints/testdata/bad-levels.yaml:1:20 levels[1]: must be a slug (lowercase letters, digits and single - between them)',
     'lib/endpoints/testdata/bad-levels.yaml:1:9 levels: must not repeat a level',
