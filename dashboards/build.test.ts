@@ -48,8 +48,8 @@ describe('built dashboards', () => {
     const d = json(path);
     const defined = new Set((d.templating as { list: { name: string }[] }).list.map((v) => v.name));
     const used = new Set<string>();
-    for (const [key, value] of walk(d)) {
-      if (typeof value !== 'string' || key === 'csvContent') continue;
+    for (const [, value] of walk(d)) {
+      if (typeof value !== 'string') continue;
       for (const m of value.matchAll(/\$\{(\w+)[^}]*\}|\$(\w+)/g)) used.add((m[1] ?? m[2]) as string);
     }
     // Grafana's own ($timeFilter, $__interval) and the InfluxDB alias patterns ($tag_x, $col).
