@@ -502,9 +502,14 @@ export function loadEndpoints(file: string, options?: LoadOptions): Endpoint[] {
   return loadRegistry(file, options).endpoints;
 }
 
-/** The grouping tags an endpoint's ping points carry: its `tags` named in {@link groupingTags}. */
+/**
+ * The grouping tags an endpoint's ping points carry: its `tags` named in {@link groupingTags}. An
+ * entry of a three-tier registry gives its `district` as `former_district` unless it names one, so
+ * dashboards grouping by former district show registries written before the reform too.
+ */
 export function groupingTagsOf(e: Endpoint): Record<string, string> {
   const out: Record<string, string> = {};
+  if (e.district !== undefined) out.former_district = e.district;
   for (const key of groupingTags) {
     const value = e.tags?.[key];
     if (value !== undefined) out[key] = value;

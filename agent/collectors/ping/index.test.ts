@@ -55,7 +55,15 @@ describe('ping collector on loopback', () => {
       });
       expect(p.fields.rtt_avg_ms).toBeLessThan(50);
       expect(p.fields.jitter_ms).toBeGreaterThanOrEqual(0);
-      expect(Object.keys(p.tags).sort()).toEqual(['district', 'level', 'name', 'source', 'target_id']);
+      // A three-tier target: its district also travels as former_district, the dashboards' grouping.
+      expect(Object.keys(p.tags).sort()).toEqual([
+        'district',
+        'former_district',
+        'level',
+        'name',
+        'source',
+        'target_id',
+      ]);
       // No interval in a bare collector config: the collector's default cycle, 60 s.
       expect(p.fields.interval_s).toBe(60);
     }

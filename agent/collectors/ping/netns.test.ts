@@ -161,6 +161,7 @@ describe('ping collector: outage attribution over namespaces', () => {
       name: 'D1',
       level: 'district',
       district: 'Văn Giang',
+      former_district: 'Văn Giang',
     });
   });
 
