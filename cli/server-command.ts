@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { loadRegistry } from '../lib/endpoints/index.js';
 import { createLogger } from '../lib/log.js';
 import { loadServerConfig } from '../server/config.js';
 import { startServer } from '../server/main.js';
@@ -12,6 +13,8 @@ export async function serverCommand(argv: string[]): Promise<number> {
     },
   });
   const config = loadServerConfig(values.config as string);
+  // The registry is part of the configuration: --check lists its problems too.
+  if (config.endpoints_file) loadRegistry(config.endpoints_file);
   if (values.check) {
     console.log(`${values.config}: ok`);
     return 0;

@@ -18,8 +18,8 @@ const exprDatasource = { type: '__expr__', uid: '__expr__' } as const;
 /** Thresholds the rules use, named for the README and the tests. */
 export const alertThresholds = {
   endpointDownSeconds: 300,
-  districtLossPercent: 10,
-  districtLossSeconds: 600,
+  linkLossPercent: 10,
+  linkLossSeconds: 600,
   upsOnBatterySeconds: 120,
   unprotectedSeconds: 3600,
   spoolGrowthSeconds: 900,
@@ -98,9 +98,7 @@ function groups(m: Messages, lang: string): RuleGroupSpec[] {
             influxQuery(
               'A',
               influx(
-                pingStatus('none')
-                  .select('min', 'status', 'status')
-                  .groupBy('target_id', 'level', 'district'),
+                pingStatus('none').select('min', 'status', 'status').groupBy('target_id', 'name', 'level'),
                 'A',
               ),
               t.endpointDownSeconds,
@@ -110,9 +108,7 @@ function groups(m: Messages, lang: string): RuleGroupSpec[] {
             influxQuery(
               'B',
               influx(
-                pingStatus('none')
-                  .select('last', 'status', 'status')
-                  .groupBy('target_id', 'level', 'district'),
+                pingStatus('none').select('last', 'status', 'status').groupBy('target_id', 'name', 'level'),
                 'B',
               ),
               t.endpointDownSeconds,
@@ -122,23 +118,24 @@ function groups(m: Messages, lang: string): RuleGroupSpec[] {
           .withQuery(reduce('D', 'B', 'last'))
           .withQuery(math('E', `$C >= ${statusCode.down} && $D < ${statusCode.parentDownFrom}`))
           .condition('E'),
-        rule(`hatang-district-loss-${lang}`, a.linkLoss, a.linkLossSummary, a.linkLossDescription, 'warning')
+        rule(`hatang-link-loss-${lang}`, a.linkLoss, a.linkLossSummary, a.linkLossDescription, 'warning')
           .withQuery(
             influxQuery(
               'A',
               influx(
                 from('ping')
                   .select('mean', 'loss_percent', 'loss_percent')
-                  .whereTag('level', 'district')
+                  // Every level above the communes: levels come from the registry, communes are always last.
+                  .whereTag('level', 'commune', '!=')
                   .whereField('up', '=', true)
-                  .groupBy('target_id', 'district'),
+                  .groupBy('target_id', 'name'),
                 'A',
               ),
-              t.districtLossSeconds,
+              t.linkLossSeconds,
             ),
           )
           .withQuery(reduce('B', 'A', 'mean'))
-          .withQuery(above('C', 'B', t.districtLossPercent))
+          .withQuery(above('C', 'B', t.linkLossPercent))
           .condition('C'),
       ],
     },

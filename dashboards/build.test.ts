@@ -5,19 +5,17 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { UsageError } from '../lib/config.js';
-import { loadEndpoints } from '../lib/endpoints/index.js';
 import type { AlertingFile } from './alerts.js';
 import { buildDashboards, buildFiles, defaultBuildOptions } from './build.js';
 import { dashboardsCommand, staleFiles } from './cli.js';
-import { influxDatasource, registryDatasource } from './grafana.js';
+import { influxDatasource } from './grafana.js';
 import { languages, type Messages, messages } from './messages.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const endpoints = loadEndpoints(join(repo, 'config/endpoints.yaml'));
-const files = buildFiles({ ...defaultBuildOptions, languages, endpoints });
+const files = buildFiles({ ...defaultBuildOptions, languages });
 const json = (path: string) => JSON.parse(files.get(path) as string) as Record<string, unknown>;
 const dashboardPaths = [...files.keys()].filter((p) => p.endsWith('.json'));
-const provisioned = new Set([influxDatasource.uid, registryDatasource.uid]);
+const provisioned = new Set([influxDatasource.uid]);
 const tmp = mkdtempSync(join(tmpdir(), 'hatang-dashboards-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -50,8 +48,8 @@ describe('built dashboards', () => {
     const d = json(path);
     const defined = new Set((d.templating as { list: { name: string }[] }).list.map((v) => v.name));
     const used = new Set<string>();
-    for (const [key, value] of walk(d)) {
-      if (typeof value !== 'string' || key === 'csvContent') continue;
+    for (const [, value] of walk(d)) {
+      if (typeof value !== 'string') continue;
       for (const m of value.matchAll(/\$\{(\w+)[^}]*\}|\$(\w+)/g)) used.add((m[1] ?? m[2]) as string);
     }
     // Grafana's own ($timeFilter, $__interval) and the InfluxDB alias patterns ($tag_x, $col).
@@ -88,14 +86,17 @@ describe('built dashboards', () => {
     }
   });
 
-  it('the map carries every endpoint with coordinates from the registry', () => {
+  it('bakes nothing of the endpoint registry in: no counts, names or coordinates, only queries', () => {
+    for (const lang of languages) {
+      const text = files.get(`${lang}/dashboards/hatang-wan.json`) as string;
+      expect(text).not.toMatch(/\b166\b/);
+      expect(text).not.toContain('csvContent');
+      expect(text).not.toContain('trung-tam-thdl');
+      expect(text).not.toContain('Văn Giang');
+    }
     const wan = json('en/dashboards/hatang-wan.json');
-    const csv = [...walk(wan)].find(([k]) => k === 'csvContent')?.[1] as string;
-    const lines = csv.split('\n');
-    expect(lines[0]).toBe('target_id,name,level,district,lat,lon');
-    expect(lines).toHaveLength(1 + endpoints.filter((e) => e.lat !== undefined).length);
-    const e = endpoints.find((x) => x.id === 'ubnd-kim-dong');
-    expect(lines).toContain(`ubnd-kim-dong,${e?.name},district,Kim Động,${e?.lat},${e?.lon}`);
+    const queries = [...walk(wan)].filter(([k]) => k === 'query').map(([, v]) => String(v));
+    expect(queries.some((q) => /last\("lat"\)/.test(q))).toBe(true);
   });
 
   it('both languages build the same dashboards and differ only in text', () => {
@@ -129,9 +130,7 @@ describe('built dashboards', () => {
 
   it('the same InfluxQL is built whatever the language', () => {
     const q = (lang: 'en' | 'vi') =>
-      JSON.stringify(
-        buildDashboards(lang, endpoints).map((b) => [...walk(b.dashboard)].filter(([k]) => k === 'query')),
-      );
+      JSON.stringify(buildDashboards(lang).map((b) => [...walk(b.dashboard)].filter(([k]) => k === 'query')));
     expect(q('vi')).toBe(q('en'));
   });
 });
@@ -139,10 +138,7 @@ describe('built dashboards', () => {
 describe('provisioning files', () => {
   it.each(languages)('%s: datasource, dashboard provider and alert rules parse and agree', (lang) => {
     const ds = parse(files.get(`${lang}/provisioning/datasources/hatang.yaml`) as string);
-    expect(ds.datasources.map((d: { uid: string }) => d.uid)).toEqual([
-      influxDatasource.uid,
-      registryDatasource.uid,
-    ]);
+    expect(ds.datasources.map((d: { uid: string }) => d.uid)).toEqual([influxDatasource.uid]);
     expect(ds.datasources[0]).toMatchObject({
       type: 'influxdb',
       url: defaultBuildOptions.influxUrl,
@@ -158,7 +154,7 @@ describe('provisioning files', () => {
     const rules = alerts.groups.flatMap((g) => g.rules);
     expect(rules.map((r) => r.uid)).toEqual([
       `hatang-endpoint-down-${lang}`,
-      `hatang-district-loss-${lang}`,
+      `hatang-link-loss-${lang}`,
       `hatang-ups-on-battery-${lang}`,
       `hatang-unprotected-${lang}`,
       `hatang-spool-growing-${lang}`,
@@ -187,7 +183,7 @@ describe('hatang dashboards build|check', () => {
     const out = join(tmp, 'out');
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     const err = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const args = ['--out', out, '--lang', 'vi', '--endpoints', join(repo, 'config/endpoints.yaml')];
+    const args = ['--out', out, '--lang', 'vi'];
     try {
       expect(await dashboardsCommand(['build', ...args])).toBe(0);
       expect(await dashboardsCommand(['check', ...args])).toBe(0);

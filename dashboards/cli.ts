@@ -2,13 +2,12 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../lib/config.js';
-import { loadEndpoints } from '../lib/endpoints/index.js';
 import { buildFiles, defaultBuildOptions } from './build.js';
 import { type Language, languages } from './messages.js';
 
 export const dashboardsUsage = `usage:
   hatang dashboards build [--lang vi|en|all] [--out dashboards/build] [--influx-url ${defaultBuildOptions.influxUrl}]
-                          [--database hatang] [--endpoints config/endpoints.yaml] [--dashboards-path ${defaultBuildOptions.dashboardsPath}]
+                          [--database hatang] [--dashboards-path ${defaultBuildOptions.dashboardsPath}]
   hatang dashboards check [same options]   exit 1 when the files under --out differ from a fresh build`;
 
 function filesUnder(dir: string): string[] {
@@ -53,7 +52,6 @@ export async function dashboardsCommand(argv: string[]): Promise<number> {
       out: { type: 'string', default: 'dashboards/build' },
       'influx-url': { type: 'string', default: defaultBuildOptions.influxUrl },
       database: { type: 'string', default: defaultBuildOptions.database },
-      endpoints: { type: 'string', default: 'config/endpoints.yaml' },
       'dashboards-path': { type: 'string', default: defaultBuildOptions.dashboardsPath },
       help: { type: 'boolean', short: 'h' },
     },
@@ -89,7 +87,6 @@ export async function dashboardsCommand(argv: string[]): Promise<number> {
     languages: langs,
     influxUrl: influxUrl.href.replace(/\/$/, ''),
     database: values.database,
-    endpoints: loadEndpoints(values.endpoints),
     dashboardsPath: values['dashboards-path'],
   });
   const out = values.out;

@@ -11,12 +11,6 @@ import type { Query, Shape } from './influxql.js';
 
 /** The InfluxDB datasource, as provisioned by provisioning/datasources/hatang.yaml. */
 export const influxDatasource = { type: 'influxdb', uid: 'hatang-influxdb' } as const;
-/**
- * A TestData datasource holding the endpoint registry (id, name, lat, lon) as CSV baked in at build time:
- * ping points carry no coordinates, so the geomap joins the registry to the latest ping by target_id.
- */
-export const registryDatasource = { type: 'grafana-testdata-datasource', uid: 'hatang-registry' } as const;
-
 /** What tests need to know about a panel query, kept on the built target under a symbol (not in JSON). */
 export interface QueryInfo {
   /** Columns InfluxDB returns for each series. */
@@ -76,22 +70,6 @@ export class InfluxQLTarget implements cog.Builder<cog.Dataquery> {
 /** `influx(query)`: a time-series target; `.format('table')` for tables. */
 export function influx<S extends Shape, O extends string>(query: Query<S, O>, refId = 'A'): InfluxQLTarget {
   return new InfluxQLTarget(query as unknown as Query<Shape, string>, refId);
-}
-
-/** A TestData CSV target (the registry baked into the dashboard). */
-export class CsvTarget implements cog.Builder<cog.Dataquery> {
-  constructor(
-    private readonly csv: string,
-    private readonly refId = 'R',
-  ) {}
-  build(): cog.Dataquery {
-    return {
-      refId: this.refId,
-      datasource: { ...registryDatasource },
-      scenarioId: 'csv_content',
-      csvContent: this.csv,
-    } as unknown as cog.Dataquery;
-  }
 }
 
 export const colors = {

@@ -9,7 +9,8 @@ const en = {
   av: { protected: 'Protected', unprotected: 'Unprotected', unknown: 'Unknown' },
   vars: {
     level: 'Level',
-    district: 'District',
+    formerDistrict: 'Former district',
+    carrier: 'Carrier',
     endpoint: 'Endpoint',
     site: 'Site',
     hostname: 'Machine',
@@ -22,21 +23,23 @@ const en = {
     instance: 'Server',
   },
   wan: {
-    title: 'WAN — 166 endpoints',
+    title: 'WAN — endpoints',
     description:
-      'Reachability, loss, latency and availability of the points of the provincial dedicated network, from the poller’s ping collector.',
+      'Reachability, loss, latency and availability of the points of the provincial dedicated network, from the poller’s ping collector. Endpoints, office names, levels, former districts, carriers and coordinates come from the ping points, which carry them from the registry at every cycle.',
     rowNow: 'Now',
     statusGrid: 'Endpoint status',
     statusGridDesc:
       'Latest ping cycle of every endpoint in the range. Green up (loss < 5 %), orange degraded (loss 5–99 %), red down, purple down because an upstream endpoint is down.',
     map: 'Map',
     mapDesc:
-      'Endpoints at their registry coordinates (baked in from config/endpoints.yaml at build time: ping points carry no coordinates), coloured by latest status.',
+      'Endpoints at the coordinates their ping points carry (from the registry), coloured by latest status.',
     mapLayer: 'Endpoints',
     byLevel: 'Endpoints by level',
-    byLevelDesc: 'Endpoints per latest status, by level (province, district, commune).',
-    byDistrict: 'Endpoints by district',
-    byDistrictDesc: 'Endpoints per latest status, by district.',
+    byLevelDesc:
+      'Endpoints per latest status, by level (province, commune; district in a three-tier registry).',
+    byDistrict: 'Endpoints by former district',
+    byDistrictDesc:
+      'Endpoints per latest status, by the district an office belonged to before July 2025 (the registry’s former_district tag; blank when it has none).',
     rowHistory: 'History',
     timeline: 'Status over time',
     timelineDesc:
@@ -50,15 +53,20 @@ const en = {
     rowAvailability: 'Availability and outages',
     availabilityEndpoint: 'Availability per endpoint',
     availabilityEndpointDesc:
-      'Share of ping cycles in the range with a reply (mean of up). Own availability counts cycles lost only to a down parent as up: the link itself was not at fault.',
+      'Share of the recorded ping cycles in the range with a reply (mean of up). Own availability counts cycles lost only to a down parent as up: the link itself was not at fault. Coverage is the share of the range the recorded cycles stand for (each point its interval_s): time without points is unknown, not up.',
     availability: 'Availability',
     ownAvailability: 'Own availability',
-    availabilityDistrict: 'Availability per district',
+    availabilityDistrict: 'Availability per former district',
     availabilityDistrictDesc:
-      'Share of all ping cycles of the district’s endpoints in the range that got a reply.',
+      'Share of the recorded ping cycles of each former district’s endpoints in the range that got a reply. Unmonitored time is not counted as up: the availability API reports coverage beside it.',
     availabilityLevel: 'Availability per level',
     availabilityLevelDesc:
-      'Share of all ping cycles of each level’s endpoints in the range that got a reply.',
+      'Share of the recorded ping cycles of each level’s endpoints in the range that got a reply.',
+    availabilityCarrier: 'Availability per carrier',
+    availabilityCarrierDesc:
+      'Share of the recorded ping cycles of each carrier’s endpoints in the range that got a reply.',
+    office: 'Office',
+    coverage: 'Coverage',
     outages: 'Outages',
     outagesDesc:
       'Endpoints that were down in the range: first and last down cycle, last cause, the down parent blamed, down cycles, and the status now.',
@@ -226,13 +234,14 @@ const en = {
     groupSystem: 'hatang',
     endpointDown: 'Endpoint down',
     endpointDownSummary:
-      '{{ $labels.target_id }} ({{ $labels.district }}, {{ $labels.level }}) has not answered ping for 5 minutes.',
+      '{{ $labels.name }} ({{ $labels.target_id }}, {{ $labels.level }}) has not answered ping for 5 minutes.',
     endpointDownDescription:
       'Every ping cycle of the last 5 minutes was lost and the endpoint itself is to blame (not cause=parent_down).',
-    linkLoss: 'District link loss',
+    linkLoss: 'Core or aggregation link loss',
     linkLossSummary:
-      'District link {{ $labels.target_id }} ({{ $labels.district }}) loses {{ $values.B }} % of pings.',
-    linkLossDescription: 'Mean packet loss over 10 minutes on a district office link that is up, above 10 %.',
+      'The link of {{ $labels.name }} ({{ $labels.target_id }}) loses {{ $values.B }} % of pings.',
+    linkLossDescription:
+      'Mean packet loss over 10 minutes, above 10 %, on a link that is up and is not a commune’s: the provincial core, departments and aggregation nodes (district offices in a three-tier registry).',
     upsOnBattery: 'UPS on battery',
     upsOnBatterySummary: 'UPS {{ $labels.device }} is running on battery.',
     upsOnBatteryDescription:
@@ -261,7 +270,8 @@ const vi = {
   av: { protected: 'Được bảo vệ', unprotected: 'Không được bảo vệ', unknown: 'Không xác định' },
   vars: {
     level: 'Cấp',
-    district: 'Huyện',
+    formerDistrict: 'Huyện cũ',
+    carrier: 'Nhà mạng',
     endpoint: 'Điểm kết nối',
     site: 'Đơn vị',
     hostname: 'Máy tính',
@@ -274,21 +284,23 @@ const vi = {
     instance: 'Máy chủ',
   },
   wan: {
-    title: 'Mạng truyền số liệu — 166 điểm',
+    title: 'Mạng truyền số liệu — các điểm kết nối',
     description:
-      'Khả năng kết nối, mất gói, độ trễ và độ sẵn sàng của các điểm thuộc mạng truyền số liệu chuyên dùng của tỉnh, đo bằng ping từ máy thăm dò.',
+      'Khả năng kết nối, mất gói, độ trễ và độ sẵn sàng của các điểm thuộc mạng truyền số liệu chuyên dùng của tỉnh, đo bằng ping từ máy thăm dò. Danh sách điểm, tên đơn vị, cấp, huyện cũ, nhà mạng và tọa độ lấy từ các điểm ping, vốn mang chúng theo danh mục ở mỗi chu kỳ.',
     rowNow: 'Hiện tại',
     statusGrid: 'Trạng thái các điểm',
     statusGridDesc:
       'Chu kỳ ping gần nhất của từng điểm trong khoảng thời gian. Xanh: hoạt động (mất gói < 5 %), cam: suy giảm (mất 5–99 %), đỏ: mất kết nối, tím: mất kết nối do điểm cấp trên mất kết nối.',
     map: 'Bản đồ',
     mapDesc:
-      'Các điểm theo tọa độ trong danh mục (lấy từ config/endpoints.yaml khi dựng bảng điều khiển, vì điểm ping không mang tọa độ), tô màu theo trạng thái gần nhất.',
+      'Các điểm theo tọa độ mà điểm ping mang theo (lấy từ danh mục), tô màu theo trạng thái gần nhất.',
     mapLayer: 'Điểm kết nối',
     byLevel: 'Số điểm theo cấp',
-    byLevelDesc: 'Số điểm theo trạng thái gần nhất, chia theo cấp (tỉnh, huyện, xã).',
-    byDistrict: 'Số điểm theo huyện',
-    byDistrictDesc: 'Số điểm theo trạng thái gần nhất, chia theo huyện.',
+    byLevelDesc:
+      'Số điểm theo trạng thái gần nhất, chia theo cấp (tỉnh, xã; có cấp huyện nếu danh mục theo ba cấp cũ).',
+    byDistrict: 'Số điểm theo huyện cũ',
+    byDistrictDesc:
+      'Số điểm theo trạng thái gần nhất, chia theo huyện mà đơn vị thuộc về trước ngày 1/7/2025 (nhãn former_district trong danh mục; để trống nếu không có).',
     rowHistory: 'Diễn biến',
     timeline: 'Trạng thái theo thời gian',
     timelineDesc:
@@ -303,13 +315,18 @@ const vi = {
     rowAvailability: 'Độ sẵn sàng và sự cố',
     availabilityEndpoint: 'Độ sẵn sàng từng điểm',
     availabilityEndpointDesc:
-      'Tỷ lệ chu kỳ ping có trả lời trong khoảng thời gian (trung bình của up). Độ sẵn sàng riêng coi các chu kỳ mất chỉ vì điểm cấp trên là hoạt động: bản thân đường truyền không có lỗi.',
+      'Tỷ lệ chu kỳ ping đã ghi nhận có trả lời trong khoảng thời gian (trung bình của up). Độ sẵn sàng riêng coi các chu kỳ mất chỉ vì điểm cấp trên là hoạt động: bản thân đường truyền không có lỗi. Độ bao phủ là phần thời gian mà các chu kỳ đã ghi nhận đại diện (mỗi điểm một interval_s): thời gian không có điểm là không xác định, không phải hoạt động.',
     availability: 'Độ sẵn sàng',
     ownAvailability: 'Độ sẵn sàng riêng',
-    availabilityDistrict: 'Độ sẵn sàng theo huyện',
-    availabilityDistrictDesc: 'Tỷ lệ chu kỳ ping có trả lời của tất cả các điểm trong huyện.',
+    availabilityDistrict: 'Độ sẵn sàng theo huyện cũ',
+    availabilityDistrictDesc:
+      'Tỷ lệ chu kỳ ping đã ghi nhận có trả lời của các điểm thuộc từng huyện cũ. Thời gian không giám sát không được tính là hoạt động: API độ sẵn sàng cho biết độ bao phủ.',
     availabilityLevel: 'Độ sẵn sàng theo cấp',
-    availabilityLevelDesc: 'Tỷ lệ chu kỳ ping có trả lời của tất cả các điểm thuộc từng cấp.',
+    availabilityLevelDesc: 'Tỷ lệ chu kỳ ping đã ghi nhận có trả lời của các điểm thuộc từng cấp.',
+    availabilityCarrier: 'Độ sẵn sàng theo nhà mạng',
+    availabilityCarrierDesc: 'Tỷ lệ chu kỳ ping đã ghi nhận có trả lời của các điểm theo từng nhà mạng.',
+    office: 'Đơn vị',
+    coverage: 'Độ bao phủ',
     outages: 'Sự cố',
     outagesDesc:
       'Các điểm đã mất kết nối trong khoảng thời gian: chu kỳ mất đầu tiên và cuối cùng, nguyên nhân gần nhất, điểm cấp trên bị quy lỗi, số chu kỳ mất và trạng thái hiện tại.',
@@ -478,14 +495,14 @@ const vi = {
     groupSystem: 'hatang',
     endpointDown: 'Điểm mất kết nối',
     endpointDownSummary:
-      '{{ $labels.target_id }} ({{ $labels.district }}, {{ $labels.level }}) không trả lời ping trong 5 phút.',
+      '{{ $labels.name }} ({{ $labels.target_id }}, {{ $labels.level }}) không trả lời ping trong 5 phút.',
     endpointDownDescription:
       'Mọi chu kỳ ping trong 5 phút qua đều mất và lỗi nằm ở chính điểm này (không phải cause=parent_down).',
-    linkLoss: 'Đường truyền huyện mất gói',
+    linkLoss: 'Đường truyền lõi hoặc nút mạng mất gói',
     linkLossSummary:
-      'Đường truyền huyện {{ $labels.target_id }} ({{ $labels.district }}) mất {{ $values.B }} % gói ping.',
+      'Đường truyền của {{ $labels.name }} ({{ $labels.target_id }}) mất {{ $values.B }} % gói ping.',
     linkLossDescription:
-      'Tỷ lệ mất gói trung bình 10 phút trên đường truyền của UBND huyện đang hoạt động, vượt quá 10 %.',
+      'Tỷ lệ mất gói trung bình 10 phút vượt quá 10 % trên đường truyền đang hoạt động không phải của cấp xã: lõi của tỉnh, các sở và các nút mạng khu vực (UBND huyện nếu danh mục theo ba cấp cũ).',
     upsOnBattery: 'UPS chạy ắc quy',
     upsOnBatterySummary: 'UPS {{ $labels.device }} đang chạy bằng ắc quy.',
     upsOnBatteryDescription: 'Mọi lần thu thập trong 2 phút qua đều báo UPS chạy ắc quy: mất điện lưới.',

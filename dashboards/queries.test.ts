@@ -15,19 +15,26 @@ import {
   type TimeContext,
   variableDefaults,
 } from './testdata/grafana.js';
-import { type Dataset, makeDataset, pingCycles, type SeedPoint, scenario } from './testdata/seed.js';
+import {
+  type Dataset,
+  makeDataset,
+  pingCycleMs,
+  pingCycles,
+  type SeedPoint,
+  scenario,
+} from './testdata/seed.js';
 
 const en = messages.en;
 const endpoints: Endpoint[] = loadEndpoints(
   fileURLToPath(new URL('../config/endpoints.yaml', import.meta.url)),
 );
-const built = buildDashboards('en', endpoints).map((b) => b.dashboard);
+const built = buildDashboards('en').map((b) => b.dashboard);
 const byUid = (prefix: string) => built.find((d) => d.uid === `${prefix}-en`) as dashboard.Dashboard;
 const wan = byUid('hatang-wan');
 const fleet = byUid('hatang-fleet');
 const network = byUid('hatang-network');
 const health = byUid('hatang-health');
-const panelTime: TimeContext = { timeFilter: 'time >= now() - 6h', interval: '10m' };
+const panelTime: TimeContext = { timeFilter: 'time >= now() - 6h', interval: '10m', rangeS: 6 * 3600 };
 
 let influxd: Awaited<ReturnType<typeof startInfluxd>>;
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -148,6 +155,17 @@ describe('queries with known answers', () => {
     expect(get(a, commune, 'availability_percent')).toBeCloseTo(availability(cycles), 9);
     expect(get(own, commune, 'own_availability_percent')).toBe(100);
     expect(get(a, 'trung-tam-thdl', 'availability_percent')).toBe(100);
+    // Coverage: every endpoint's points stand for 66 cycles of 5 min, 5.5 h of the 6 h range.
+    const coverage = flat(await run(wan, find(wan, en.wan.availabilityEndpoint, 'C')));
+    expect(coverage).toHaveLength(endpoints.length);
+    for (const r of coverage)
+      expect(Number(r.coverage_percent)).toBeCloseTo(
+        (100 * pingCycles * (pingCycleMs / 1000)) / (6 * 3600),
+        9,
+      );
+    expect(coverage.find((r) => r.target_id === router)?.name).toBe(
+      endpoints.find((e) => e.id === router)?.name,
+    );
     for (const r of a) {
       expect(Number(r.availability_percent)).toBeCloseTo(
         availability(data.expect.downCycles.get(String(r.target_id)) ?? 0),
@@ -156,16 +174,23 @@ describe('queries with known answers', () => {
     }
   });
 
-  it('availability per district and level are the shares of all their cycles up', async () => {
+  it('availability per former district, level and carrier are the shares of all their cycles up', async () => {
+    const groupOf = {
+      former_district: (e: Endpoint) => e.tags?.former_district,
+      level: (e: Endpoint) => e.level,
+      carrier: (e: Endpoint) => e.tags?.carrier,
+    };
     for (const [title, key] of [
-      [en.wan.availabilityDistrict, 'district'],
+      [en.wan.availabilityDistrict, 'former_district'],
       [en.wan.availabilityLevel, 'level'],
+      [en.wan.availabilityCarrier, 'carrier'],
     ] as const) {
       const got = flat(await run(wan, find(wan, title)));
-      const groups = new Set(endpoints.map((e) => e[key]));
+      const groups = new Set(endpoints.map(groupOf[key]));
+      expect(groups.size).toBeGreaterThan(1);
       expect(new Set(got.map((r) => r[key]))).toEqual(groups);
       for (const g of groups) {
-        const members = endpoints.filter((e) => e[key] === g);
+        const members = endpoints.filter((e) => groupOf[key](e) === g);
         const down = members.reduce((n, e) => n + (data.expect.downCycles.get(e.id) ?? 0), 0);
         const expected = (100 * (members.length * pingCycles - down)) / (members.length * pingCycles);
         expect(Number(got.find((r) => r[key] === g)?.availability_percent), `${key} ${g}`).toBeCloseTo(
@@ -176,9 +201,13 @@ describe('queries with known answers', () => {
     }
   });
 
-  it('the status grid shows every endpoint’s latest status, parent-down apart from down', async () => {
+  it('the status grid shows every endpoint’s latest status, parent-down apart from down, by office name', async () => {
     const got = flat(await run(wan, find(wan, en.wan.statusGrid)));
     expect(new Map(got.map((r) => [r.target_id, r.status]))).toEqual(data.expect.latestStatus);
+    // Labelled with the office name the points carry, not the slug.
+    expect(find(wan, en.wan.statusGrid).target.alias).toBe('$tag_name');
+    const names = new Map(endpoints.map((e) => [e.id, e.name]));
+    for (const r of got) expect(r.name).toBe(names.get(String(r.target_id)));
     const children = endpoints.filter((e) => e.parent === scenario.currentOutage.router).map((e) => e.id);
     expect(children.length).toBeGreaterThan(3);
     for (const c of children) expect(data.expect.latestStatus.get(c)).toBe(1100);
@@ -204,16 +233,34 @@ describe('queries with known answers', () => {
     }
     expect(got).toEqual(expected);
 
-    const vanLam = endpoints.filter((e) => e.district === 'Văn Lâm');
+    const vanLam = endpoints.filter((e) => e.tags?.former_district === 'Văn Lâm');
     const narrowed = flat(
-      await run(wan, find(wan, en.wan.byDistrict, 'D'), { district: ['Văn Lâm', 'Kim Động'] }),
+      await run(wan, find(wan, en.wan.byDistrict, 'D'), { former_district: ['Văn Lâm', 'Kim Động'] }),
     );
     expect(narrowed).toEqual([
       expect.objectContaining({
-        district: 'Văn Lâm',
+        former_district: 'Văn Lâm',
         parent_down: vanLam.filter((e) => e.parent === scenario.currentOutage.router).length,
       }),
     ]);
+    const viettel = flat(await run(wan, find(wan, en.wan.byLevel, 'A'), { carrier: 'viettel' }));
+    const up = (level: string) =>
+      endpoints.filter(
+        (e) =>
+          e.level === level && e.tags?.carrier === 'viettel' && (data.expect.latestStatus.get(e.id) ?? 0) < 5,
+      ).length;
+    expect(viettel.map((r) => [r.level, r.up])).toEqual([['commune', up('commune')]]);
+  });
+
+  it('the map places every endpoint at the coordinates its points carry, named by its office', async () => {
+    const coords = flat(await run(wan, find(wan, en.wan.map, 'B')));
+    const located = endpoints.filter((e) => e.lat !== undefined);
+    expect(coords).toHaveLength(located.length);
+    for (const e of located) {
+      expect(coords.find((r) => r.target_id === e.id)).toMatchObject({ lat: e.lat, lon: e.lon });
+    }
+    const status = flat(await run(wan, find(wan, en.wan.map, 'A')));
+    expect(status.find((r) => r.target_id === 'so-tt-tt')?.name).toMatch(/^Sở Khoa học và Công nghệ/);
   });
 
   it('the outage table lists every endpoint that was down, with its down cycles and cause', async () => {
@@ -333,10 +380,10 @@ describe('alert rule queries', () => {
     expect(firing.sort()).toEqual([scenario.ownOutage.endpoint, scenario.currentOutage.router].sort());
   });
 
-  it('district link loss fires for the lossy district link only', async () => {
-    const loss = await runAlert('hatang-district-loss-en', 'A');
+  it('link loss fires for the lossy aggregation link only, not for the degraded commune', async () => {
+    const loss = await runAlert('hatang-link-loss-en', 'A');
     expect(loss.filter((r) => Number(r.loss_percent) > 10).map((r) => r.target_id)).toEqual(
-      data.expect.lossyDistrictLinks,
+      data.expect.lossyLinks,
     );
   });
 

@@ -18,10 +18,24 @@ type PingFilter = 'dashboard' | 'none';
 
 function pingBase(filter: PingFilter) {
   const q = from('ping');
-  return filter === 'dashboard'
-    ? q.whereTagVar('level', 'level').whereTagVar('district', 'district').whereTagVar('target_id', 'endpoint')
-    : q;
+  return filter === 'dashboard' ? wanFilters(q) : q;
 }
+
+/**
+ * The WAN dashboard's filters: level, former district, carrier and endpoint, all template variables
+ * listing what the ping points carry (the registry's levels and grouping tags), never a list baked in
+ * at build time. A point without a grouping tag matches the variable's All (`.*` matches "").
+ */
+export function wanFilters<Q extends ReturnType<typeof from<'ping'>>>(q: Q): Q {
+  return q
+    .whereTagVar('level', 'level')
+    .whereTagVar('former_district', 'former_district')
+    .whereTagVar('carrier', 'carrier')
+    .whereTagVar('target_id', 'endpoint') as Q;
+}
+
+/** Tags a WAN panel's rows carry: the endpoint, its office name and what it is grouped by. */
+export const endpointTags = ['target_id', 'name', 'level', 'former_district', 'carrier'] as const;
 
 /** Every cycle's status code (see statusCode), grouped by every tag so outer queries can group. */
 export function pingStatus(filter: PingFilter = 'dashboard') {
@@ -39,7 +53,9 @@ export function pingStatus(filter: PingFilter = 'dashboard') {
 
 /** The latest status code of each endpoint in the range. */
 export function latestStatus(filter: PingFilter = 'dashboard') {
-  return pingStatus(filter).select('last', 'status', 'status').groupBy('target_id', 'level', 'district');
+  return pingStatus(filter)
+    .select('last', 'status', 'status')
+    .groupBy(...endpointTags);
 }
 
 /**

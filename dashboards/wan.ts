@@ -6,9 +6,7 @@ import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import type { Endpoint } from '../lib/endpoints/types.js';
 import {
-  CsvTarget,
   colors,
   influx,
   lastNotNull,
@@ -22,7 +20,7 @@ import {
 } from './grafana.js';
 import { from, fromSubqueries, showTagValues } from './influxql.js';
 import type { Messages } from './messages.js';
-import { latestStatus, pingStatus, statusCode, upAsNumber } from './queries.js';
+import { endpointTags, latestStatus, pingStatus, statusCode, upAsNumber, wanFilters } from './queries.js';
 
 /** The status mapping shared by the grid, the timeline and the map. */
 function statusMappings(m: Messages): dashboard.ValueMapping[] {
@@ -45,7 +43,7 @@ const statusThresholds = () =>
 const availabilityThresholds = () => thresholds([colors.bad, 0], [colors.warn, 95], [colors.ok, 99]);
 
 /** Endpoints per status (columns up, degraded, down, parent_down), counted over each endpoint's latest status. */
-function countByStatus(by: 'level' | 'district') {
+function countByStatus(by: 'level' | 'former_district') {
   const latest = fromSubqueries(latestStatus());
   const { degradedFrom, down, parentDownFrom } = statusCode;
   return [
@@ -89,29 +87,14 @@ function statusColumns(m: Messages): Record<string, string> {
   };
 }
 
-/** Registry rows for the map: id, name, level, district, lat, lon (only endpoints with coordinates). */
-export function registryCsv(endpoints: readonly Endpoint[]): string {
-  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const rows = endpoints
-    .filter((e) => e.lat !== undefined && e.lon !== undefined)
-    .map((e) => [e.id, e.name, e.level, e.district, String(e.lat), String(e.lon)].map(quote).join(','));
-  return ['target_id,name,level,district,lat,lon', ...rows].join('\n');
-}
-
-export function wanDashboard(
-  m: Messages,
-  lang: string,
-  endpoints: readonly Endpoint[],
-): dashboard.DashboardBuilder {
+/**
+ * The WAN dashboard. Everything it shows comes from the ping points: endpoints, their office names,
+ * levels, grouping tags and coordinates travel on every point (the poller takes them from the
+ * registry at each cycle), so an edited registry shows without rebuilding the dashboard.
+ */
+export function wanDashboard(m: Messages, lang: string): dashboard.DashboardBuilder {
   const w = m.wan;
   const latest = latestStatus();
-  const located = endpoints.filter((e) => e.lat !== undefined && e.lon !== undefined);
-  const center = located.length
-    ? {
-        lat: located.reduce((n, e) => n + (e.lat ?? 0), 0) / located.length,
-        lon: located.reduce((n, e) => n + (e.lon ?? 0), 0) / located.length,
-      }
-    : { lat: 16, lon: 106 };
 
   return new dashboard.DashboardBuilder(w.title)
     .uid(`hatang-wan-${lang}`)
@@ -122,13 +105,28 @@ export function wanDashboard(
     .tooltip(dashboard.DashboardCursorSync.Crosshair)
     .withVariable(tagVariable('level', m.vars.level, showTagValues('ping', 'level')))
     .withVariable(
-      tagVariable('district', m.vars.district, showTagValues('ping', 'district', { level: 'level' })),
+      tagVariable(
+        'former_district',
+        m.vars.formerDistrict,
+        showTagValues('ping', 'former_district', { level: 'level' }),
+      ),
+    )
+    .withVariable(
+      tagVariable(
+        'carrier',
+        m.vars.carrier,
+        showTagValues('ping', 'carrier', { level: 'level', former_district: 'former_district' }),
+      ),
     )
     .withVariable(
       tagVariable(
         'endpoint',
         m.vars.endpoint,
-        showTagValues('ping', 'target_id', { level: 'level', district: 'district' }),
+        showTagValues('ping', 'target_id', {
+          level: 'level',
+          former_district: 'former_district',
+          carrier: 'carrier',
+        }),
       ),
     )
     .withRow(new dashboard.RowBuilder(w.rowNow))
@@ -136,7 +134,7 @@ export function wanDashboard(
       new stat.PanelBuilder()
         .title(w.statusGrid)
         .description(w.statusGridDesc)
-        .withTarget(influx(latest).alias('$tag_target_id'))
+        .withTarget(influx(latest).alias('$tag_name'))
         .reduceOptions(lastNotNull())
         .textMode(common.BigValueTextMode.ValueAndName)
         .colorMode(common.BigValueColorMode.Background)
@@ -152,10 +150,18 @@ export function wanDashboard(
       new geomap.PanelBuilder()
         .title(w.map)
         .description(w.mapDesc)
-        .withTarget(influx(latest).format('table'))
-        .withTarget(new CsvTarget(registryCsv(endpoints)))
+        .withTarget(influx(latest, 'A').format('table'))
+        .withTarget(
+          influx(
+            wanFilters(from('ping'))
+              .select('last', 'lat', 'lat')
+              .select('last', 'lon', 'lon')
+              .groupBy('target_id'),
+            'B',
+          ).format('table'),
+        )
         .withTransformation({ id: 'joinByField', options: { byField: 'target_id', mode: 'inner' } })
-        .view(new geomap.MapViewConfigBuilder().id('coords').lat(center.lat).lon(center.lon).zoom(10))
+        .view(new geomap.MapViewConfigBuilder().id('fit').allLayers(true).padding(10).maxZoom(13))
         .basemap(new common.MapLayerOptionsBuilder().type('osm-standard').name('OpenStreetMap'))
         .layers([
           new common.MapLayerOptionsBuilder()
@@ -197,9 +203,11 @@ export function wanDashboard(
       new table.PanelBuilder()
         .title(w.byDistrict)
         .description(w.byDistrictDesc)
-        .targets(countByStatus('district'))
+        .targets(countByStatus('former_district'))
         .withTransformation(merge)
-        .withTransformation(organize({ district: m.vars.district, ...statusColumns(m) }, ['Time']))
+        .withTransformation(
+          organize({ former_district: m.vars.formerDistrict, ...statusColumns(m) }, ['Time']),
+        )
         .height(7)
         .span(16),
     )
@@ -210,8 +218,12 @@ export function wanDashboard(
         .description(w.timelineDesc)
         .withTarget(
           influx(
-            pingStatus().select('max', 'status', 'status').groupByTime().groupBy('target_id').fill('none'),
-          ).alias('$tag_target_id'),
+            pingStatus()
+              .select('max', 'status', 'status')
+              .groupByTime()
+              .groupBy('target_id', 'name')
+              .fill('none'),
+          ).alias('$tag_name'),
         )
         .mappings(statusMappings(m))
         .thresholds(statusThresholds())
@@ -229,15 +241,12 @@ export function wanDashboard(
         .description(w.lossDesc)
         .withTarget(
           influx(
-            from('ping')
+            wanFilters(from('ping'))
               .select('mean', 'loss_percent', 'loss_percent')
-              .whereTagVar('level', 'level')
-              .whereTagVar('district', 'district')
-              .whereTagVar('target_id', 'endpoint')
               .groupByTime()
-              .groupBy('target_id')
+              .groupBy('target_id', 'name')
               .fill('null'),
-          ).alias('$tag_target_id'),
+          ).alias('$tag_name'),
         )
         .unit('percent')
         .min(0)
@@ -256,15 +265,12 @@ export function wanDashboard(
         .description(w.rttDesc)
         .withTarget(
           influx(
-            from('ping')
+            wanFilters(from('ping'))
               .select('mean', 'rtt_avg_ms', 'rtt_avg_ms')
-              .whereTagVar('level', 'level')
-              .whereTagVar('district', 'district')
-              .whereTagVar('target_id', 'endpoint')
               .groupByTime()
-              .groupBy('target_id')
+              .groupBy('target_id', 'name')
               .fill('null'),
-          ).alias('$tag_target_id'),
+          ).alias('$tag_name'),
         )
         .unit('ms')
         .min(0)
@@ -278,15 +284,12 @@ export function wanDashboard(
         .description(w.jitterDesc)
         .withTarget(
           influx(
-            from('ping')
+            wanFilters(from('ping'))
               .select('mean', 'jitter_ms', 'jitter_ms')
-              .whereTagVar('level', 'level')
-              .whereTagVar('district', 'district')
-              .whereTagVar('target_id', 'endpoint')
               .groupByTime()
-              .groupBy('target_id')
+              .groupBy('target_id', 'name')
               .fill('null'),
-          ).alias('$tag_target_id'),
+          ).alias('$tag_name'),
         )
         .unit('ms')
         .min(0)
@@ -303,7 +306,7 @@ export function wanDashboard(
           influx(
             upAsNumber()
               .selectExpr('availability_percent', (f) => `100 * mean(${f('u')})`)
-              .groupBy('target_id', 'level', 'district'),
+              .groupBy(...endpointTags),
             'A',
           ).format('table'),
         )
@@ -311,19 +314,31 @@ export function wanDashboard(
           influx(
             upAsNumber(true)
               .selectExpr('own_availability_percent', (f) => `100 * mean(${f('u')})`)
-              .groupBy('target_id', 'level', 'district'),
+              .groupBy(...endpointTags),
             'B',
+          ).format('table'),
+        )
+        .withTarget(
+          influx(
+            // Each point stands for its cycle (interval_s): the share of the range that was measured.
+            wanFilters(from('ping'))
+              .selectExpr('coverage_percent', (f) => `100 * sum(${f('interval_s')}) / $__range_s`)
+              .groupBy(...endpointTags),
+            'C',
           ).format('table'),
         )
         .withTransformation(merge)
         .withTransformation(
           organize(
             {
+              name: w.office,
               target_id: m.vars.endpoint,
               level: m.vars.level,
-              district: m.vars.district,
+              former_district: m.vars.formerDistrict,
+              carrier: m.vars.carrier,
               availability_percent: w.availability,
               own_availability_percent: w.ownAvailability,
+              coverage_percent: w.coverage,
             },
             ['Time'],
           ),
@@ -338,45 +353,37 @@ export function wanDashboard(
         .height(12)
         .span(12),
     )
-    .withPanel(availabilityBars(w.availabilityDistrict, w.availabilityDistrictDesc, 'district'))
+    .withPanel(availabilityBars(w.availabilityDistrict, w.availabilityDistrictDesc, 'former_district'))
     .withPanel(availabilityBars(w.availabilityLevel, w.availabilityLevelDesc, 'level'))
+    .withPanel(availabilityBars(w.availabilityCarrier, w.availabilityCarrierDesc, 'carrier'))
     .withPanel(
       new table.PanelBuilder()
         .title(w.outages)
         .description(w.outagesDesc)
         .withTarget(
           influx(
-            from('ping')
+            wanFilters(from('ping'))
               .select('first', 'cause', 'first_cause')
               .whereField('up', '=', false)
-              .whereTagVar('level', 'level')
-              .whereTagVar('district', 'district')
-              .whereTagVar('target_id', 'endpoint')
-              .groupBy('target_id', 'level', 'district'),
+              .groupBy('target_id', 'name', 'level', 'former_district'),
             'A',
           ).format('table'),
         )
         .withTarget(
           influx(
-            from('ping')
+            wanFilters(from('ping'))
               .select('last', 'cause', 'cause')
               .whereField('up', '=', false)
-              .whereTagVar('level', 'level')
-              .whereTagVar('district', 'district')
-              .whereTagVar('target_id', 'endpoint')
               .groupBy('target_id'),
             'B',
           ).format('table'),
         )
         .withTarget(
           influx(
-            from('ping')
+            wanFilters(from('ping'))
               .select('last', 'parent_id', 'parent_id')
               .select('count', 'up', 'down_cycles')
               .whereField('up', '=', false)
-              .whereTagVar('level', 'level')
-              .whereTagVar('district', 'district')
-              .whereTagVar('target_id', 'endpoint')
               .groupBy('target_id'),
             'C',
           ).format('table'),
@@ -388,9 +395,10 @@ export function wanDashboard(
         .withTransformation(
           organize(
             {
+              name: w.office,
               target_id: m.vars.endpoint,
               level: m.vars.level,
-              district: m.vars.district,
+              former_district: m.vars.formerDistrict,
               'Time 1': w.firstDown,
               'Time 2': w.lastDown,
               cause: w.cause,
@@ -430,7 +438,7 @@ export function wanDashboard(
 }
 
 /** Availability % over the dashboard range, one horizontal bar per value of `tag`. */
-function availabilityBars(title: string, description: string, tag: 'district' | 'level') {
+function availabilityBars(title: string, description: string, tag: 'former_district' | 'level' | 'carrier') {
   return new bargauge.PanelBuilder()
     .title(title)
     .description(description)
@@ -451,5 +459,5 @@ function availabilityBars(title: string, description: string, tag: 'district' | 
     .thresholds(availabilityThresholds())
     .colorScheme(thresholdColors())
     .height(8)
-    .span(6);
+    .span(4);
 }

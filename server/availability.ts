@@ -1,39 +1,102 @@
+import { groupingTagsOf } from '../lib/endpoints/index.js';
 import type { Endpoint } from '../lib/endpoints/types.js';
-import { ping } from '../protocol/index.js';
+import { ping, pingGroupingTags } from '../protocol/index.js';
 import type { QuerySeries, Storage } from './storage/index.js';
 
-export type AvailabilityGroup = 'endpoint' | 'district' | 'level';
+/**
+ * Availability of the registry's endpoints from the `ping` measurement, with InfluxQL the server builds
+ * itself (the window is two integers, target ids are escaped). Counts are aggregated in InfluxDB;
+ * outages are found by reading, page by page, the points of only the endpoints that were down, so the
+ * server's memory stays bounded however many points fall in the window.
+ *
+ * Every figure carries its denominator: a point stands for one cycle of `interval_s` seconds (the
+ * collector's interval, stored on the point); a window of W seconds at interval I expects W / I
+ * cycles; time no point stands for is unknown, never up. Availability is the share of the recorded
+ * cycles that were up, and always comes with the coverage it rests on.
+ */
 
-/** Availability of one endpoint, district or level over a window. */
+/** Groupings the availability API rolls endpoints up by. */
+export const availabilityGroups = ['endpoint', 'level', 'district', ...pingGroupingTags] as const;
+export type AvailabilityGroup = (typeof availabilityGroups)[number];
+
+/**
+ * The interval assumed for points written before ping points carried `interval_s` (and for expected
+ * cycles of an endpoint with no point at all): the ping collector's default.
+ */
+export const defaultCycleIntervalS = 60;
+
+/** Points read per query when outages are walked; what bounds the server's memory. */
+const pageSize = 5_000;
+
+/** At most this many outages are listed (the most recent); counts and durations cover all of them. */
+export const maxListedOutages = 1_000;
+
+/** Availability of one endpoint or group over a window. */
 export interface AvailabilityRow {
   key: string;
   name?: string;
   level?: string;
   district?: string;
+  former_district?: string;
+  area?: string;
+  carrier?: string;
+  circuit?: string;
+  /** Endpoints in the row (1 for an endpoint). */
+  endpoints: number;
+  /** The cycle interval expected cycles are counted with, s: the longest interval_s of the points (60 without any). */
+  interval_s: number;
+  /** Cycles the window holds at that interval. */
+  expected_cycles: number;
   /** Ping cycles recorded in the window. */
   cycles: number;
   up_cycles: number;
-  /** Cycles down only because an upstream endpoint was down. */
+  down_cycles: number;
+  /** Down cycles that were down only because an upstream endpoint was down. */
   parent_down_cycles: number;
-  /** Share of cycles up, %; null when nothing was recorded. */
+  /** Time the recorded cycles stand for, s (each point its interval_s), at most the window. */
+  monitored_seconds: number;
+  /** Time of the window no point stands for: neither up nor down. */
+  unknown_seconds: number;
+  /** monitored / window, %; 0 when nothing was recorded. */
+  coverage_percent: number;
+  /** Share of recorded cycles up, %; null when nothing was recorded. Read it with coverage_percent. */
   availability_percent: number | null;
   /** Same, counting parent-down cycles as not this link's fault. */
   own_availability_percent: number | null;
   outages: number;
+  /** Down time inside the window, s. */
   outage_seconds: number;
 }
 
 export interface Outage {
   target_id: string;
+  name?: string;
   level?: string;
   district?: string;
+  /** Start of the outage, or the window's start when it began earlier. */
   start: string;
+  /** The first up point after it (or the window's end, or the end of the last down cycle when data stops). */
   end: string;
+  /** Down time inside the window, s. */
   duration_s: number;
   cause: string;
   parent_id: string;
-  /** Still down at the end of the window. */
+  /** How it ended: `up` (a point came back up), `no_data` (points stop: the end is unknown), `after_window`, `ongoing`. */
+  ended_by: 'up' | 'no_data' | 'after_window' | 'ongoing';
+  starts_before_window: boolean;
+  ends_after_window: boolean;
+  /** Still down at the latest cycle, which is recent (the window ends now). */
   ongoing: boolean;
+}
+
+export interface AvailabilityResult {
+  /** The window as computed: `to` clipped to now. */
+  fromMs: number;
+  toMs: number;
+  endpoints: AvailabilityRow[];
+  outages: Outage[];
+  /** All outages in the window; `outages` lists at most {@link maxListedOutages}, the most recent. */
+  outagesTotal: number;
 }
 
 const M = `"${ping.name}"`;
@@ -42,156 +105,401 @@ const f = ping.fields;
 const UP = `"${'up' satisfies keyof typeof f}"`;
 const CAUSE = `"${'cause' satisfies keyof typeof f}"`;
 const PARENT = `"${'parent_id' satisfies keyof typeof f}"`;
+const INTERVAL = `"${'interval_s' satisfies keyof typeof f}"`;
+const rowTags = ['target_id', 'name', 'level', 'district', ...pingGroupingTags] as const;
+const GROUP_BY = `GROUP BY ${rowTags.map((t) => `"${t}"`).join(', ')}`;
 
-function byTarget(series: QuerySeries[]) {
-  const out = new Map<string, { tags: Record<string, string>; rows: unknown[][]; columns: string[] }>();
+/** An InfluxQL string literal (InfluxQL has no parameters). */
+function literal(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1e6) / 1e4 : null);
+
+interface Counts {
+  tags: Record<string, string>;
+  cycles: number;
+  up: number;
+  parentDown: number;
+  intervalSum: number;
+  withInterval: number;
+  /** The longest interval_s among the target's series (a target whose tags changed has several). */
+  interval?: number;
+}
+
+/**
+ * Folds aggregate series (one per tag combination) into one entry per target: a target whose name or
+ * grouping tags changed in the window has several series.
+ */
+function foldCounts(
+  into: Map<string, Counts>,
+  series: QuerySeries[],
+  add: (c: Counts, row: Record<string, unknown>) => void,
+) {
   for (const s of series) {
     const id = s.tags?.target_id;
     if (!id) continue;
-    const entry = out.get(id) ?? { tags: {}, rows: [], columns: s.columns };
-    for (const [k, v] of Object.entries(s.tags ?? {})) if (v) entry.tags[k] = v;
-    entry.rows.push(...s.values);
-    out.set(id, entry);
+    let c = into.get(id);
+    if (!c) {
+      c = { tags: {}, cycles: 0, up: 0, parentDown: 0, intervalSum: 0, withInterval: 0 };
+      into.set(id, c);
+    }
+    for (const [k, v] of Object.entries(s.tags ?? {})) if (v) c.tags[k] = v;
+    for (const values of s.values) {
+      add(c, Object.fromEntries(s.columns.map((col, i) => [col, values[i]])));
+    }
+  }
+}
+
+/** Where one point of a target stands. */
+interface PingRow {
+  t: number;
+  up: boolean;
+  cause: string;
+  parent: string;
+  intervalMs: number;
+}
+
+/** The ping rows of a query answer, in its order. */
+function pingRows(series: QuerySeries | undefined): PingRow[] {
+  const values = series?.values ?? [];
+  const columns = series?.columns ?? [];
+  const [iT, iUp, iCause, iParent, iInterval] = ['time', 'up', 'cause', 'parent_id', 'interval_s'].map((c) =>
+    columns.indexOf(c),
+  );
+  const out: PingRow[] = [];
+  for (const v of values) {
+    const interval = Number(v[iInterval ?? -1]);
+    out.push({
+      t: Number(v[iT ?? 0]),
+      up: v[iUp ?? -1] === true,
+      cause: String(v[iCause ?? -1] ?? ''),
+      parent: String(v[iParent ?? -1] ?? ''),
+      intervalMs: (Number.isFinite(interval) && interval > 0 ? interval : defaultCycleIntervalS) * 1000,
+    });
   }
   return out;
 }
 
-const countOf = (e: { rows: unknown[][] } | undefined) =>
-  e?.rows.reduce((n, r) => n + Number(r[1] ?? 0), 0) ?? 0;
-const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1e6) / 1e4 : null);
+const pingColumns = `${UP}, ${CAUSE}, ${PARENT}, ${INTERVAL}`;
 
 /**
- * Availability per endpoint from the `ping` measurement, with InfluxQL the server builds itself (the
- * window is two integers): cycles, cycles up, cycles down because of a parent, and outages — runs of
- * consecutive down cycles, each lasting from its first down cycle to one cycle after its last.
+ * The down points of one target between two times, oldest first, a page at a time. Pages follow the
+ * time of the last point read; points sharing that time (several pollers' cycles) are skipped by
+ * count, so none is read twice or lost.
+ */
+async function* downPointsOf(
+  storage: Storage,
+  targetId: string,
+  fromMs: number,
+  toMs: number,
+  signal?: AbortSignal,
+): AsyncGenerator<PingRow> {
+  let cursor = Math.trunc(fromMs);
+  let skip = 0;
+  for (;;) {
+    const series = await storage.query(
+      `SELECT ${pingColumns} FROM ${M} WHERE "target_id" = ${literal(targetId)} AND ${UP} = false AND time >= ${cursor}ms AND time < ${Math.trunc(toMs)}ms ORDER BY time ASC LIMIT ${pageSize}`,
+      signal,
+    );
+    const rows = pingRows(series[0]);
+    let skipped = 0;
+    let last = cursor;
+    let atLast = skip;
+    for (const row of rows) {
+      if (row.t === cursor && skipped < skip) {
+        skipped++;
+        continue;
+      }
+      if (row.t === last) atLast++;
+      else {
+        last = row.t;
+        atLast = 1;
+      }
+      yield row;
+    }
+    if (rows.length < pageSize) return;
+    if (last === cursor && atLast <= skip) {
+      throw new Error(`availability: more than ${pageSize} points of ${targetId} at one time (${cursor})`);
+    }
+    cursor = last;
+    skip = atLast;
+  }
+}
+
+interface Run {
+  start: number;
+  lastDown: number;
+  intervalMs: number;
+  causes: Map<string, number>;
+  parent: string;
+}
+
+/** The first point of a target after `afterMs` and no later than `untilMs`, if any. */
+async function nextPoint(
+  storage: Storage,
+  targetId: string,
+  afterMs: number,
+  untilMs: number,
+  signal?: AbortSignal,
+): Promise<PingRow | undefined> {
+  const series = await storage.query(
+    `SELECT ${pingColumns} FROM ${M} WHERE "target_id" = ${literal(targetId)} AND time > ${Math.trunc(afterMs)}ms AND time <= ${Math.trunc(untilMs)}ms ORDER BY time ASC LIMIT 1`,
+    signal,
+  );
+  return pingRows(series[0])[0];
+}
+
+/**
+ * The outages of one target in the window [from, to), from its down points in [from − margin,
+ * to + margin) so that an outage crossing either edge is seen whole. Down points closer than 1.5
+ * cycles apart are one outage; it ends at the first up point after it, looked up once per outage
+ * (only down points are read: an endpoint up all month costs nothing, one down for a month costs its
+ * down points, a page at a time). When points stop during an outage, its end is unknown: it is counted
+ * up to the end of its last down cycle (`no_data`), the rest is unknown time. Durations count only
+ * the part inside the window.
+ */
+async function outagesOf(
+  storage: Storage,
+  targetId: string,
+  window: { fromMs: number; toMs: number; nowMs: number; marginMs: number },
+  emit: (o: Omit<Outage, 'name' | 'level' | 'district'>) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const { fromMs, toMs, nowMs, marginMs } = window;
+  const readTo = Math.min(toMs + marginMs, nowMs + 1);
+  let run: Run | undefined;
+  const close = (r: Run, end: number, endedBy: Outage['ended_by']) => {
+    const start = Math.max(r.start, fromMs);
+    const clippedEnd = Math.min(end, toMs);
+    if (clippedEnd <= fromMs || start >= toMs || clippedEnd <= start) return;
+    let cause = 'down';
+    let most = 0;
+    for (const [c, n] of r.causes) {
+      if (n > most && c) [cause, most] = [c, n];
+    }
+    emit({
+      target_id: targetId,
+      start: new Date(start).toISOString(),
+      end: new Date(clippedEnd).toISOString(),
+      duration_s: Math.round((clippedEnd - start) / 1000),
+      cause,
+      parent_id: cause === 'parent_down' ? r.parent : '',
+      ended_by: endedBy,
+      starts_before_window: r.start < fromMs,
+      ends_after_window: end > toMs,
+      ongoing: endedBy === 'ongoing',
+    });
+  };
+  /** Ends a run at the first point after it: up (recovered), down beyond what was read, or none. */
+  const finish = async (r: Run) => {
+    const gap = r.intervalMs * 1.5;
+    const next = await nextPoint(storage, targetId, r.lastDown, r.lastDown + gap, signal);
+    if (next?.up) return close(r, next.t, 'up');
+    if (next) return close(r, next.t, 'after_window');
+    // Points of a cycle are stamped at its start and land after the sweep and the agent's send: the
+    // latest point of a running poller can be nearly two intervals old.
+    const current = nowMs - r.lastDown <= r.intervalMs * 2;
+    if (current && toMs >= nowMs - 1) return close(r, nowMs, 'ongoing');
+    return close(r, r.lastDown + r.intervalMs, 'no_data');
+  };
+  for await (const p of downPointsOf(storage, targetId, fromMs - marginMs, readTo, signal)) {
+    if (run && p.t - run.lastDown <= run.intervalMs * 1.5) {
+      run.lastDown = p.t;
+      run.intervalMs = p.intervalMs;
+      run.causes.set(p.cause, (run.causes.get(p.cause) ?? 0) + 1);
+      if (p.parent) run.parent = p.parent;
+      continue;
+    }
+    if (run) await finish(run);
+    run = {
+      start: p.t,
+      lastDown: p.t,
+      intervalMs: p.intervalMs,
+      causes: new Map([[p.cause, 1]]),
+      parent: p.parent,
+    };
+  }
+  if (run) await finish(run);
+}
+
+/**
+ * Availability per endpoint of the registry (and of targets with points but no longer in it) over
+ * [fromMs, toMs); `toMs` beyond `nowMs` is clipped to now, since the future is not measured yet.
  */
 export async function computeAvailability(
   storage: Storage,
   registry: readonly Endpoint[],
   fromMs: number,
-  toMs: number,
-  signal?: AbortSignal,
-): Promise<{ endpoints: AvailabilityRow[]; outages: Outage[] }> {
+  requestedToMs: number,
+  options: { nowMs?: number; signal?: AbortSignal } = {},
+): Promise<AvailabilityResult> {
+  const { signal } = options;
+  const nowMs = options.nowMs ?? Date.now();
+  const toMs = Math.min(requestedToMs, nowMs);
+  const windowMs = Math.max(0, toMs - fromMs);
   const window = `time >= ${Math.trunc(fromMs)}ms AND time < ${Math.trunc(toMs)}ms`;
-  const group = 'GROUP BY "target_id", "level", "district"';
-  const [all, up, parentDown, down] = await Promise.all([
-    storage.query(`SELECT count(${UP}) FROM ${M} WHERE ${window} ${group}`, signal),
-    storage.query(`SELECT count(${UP}) FROM ${M} WHERE ${UP} = true AND ${window} ${group}`, signal),
-    storage.query(
-      `SELECT count(${UP}) FROM ${M} WHERE ${UP} = false AND ${CAUSE} = 'parent_down' AND ${window} ${group}`,
-      signal,
-    ),
-    // Down cycles are few (outages), so they are read one by one to find where each outage starts and ends.
-    storage.query(`SELECT ${CAUSE}, ${PARENT} FROM ${M} WHERE ${UP} = false AND ${window} ${group}`, signal),
-  ]);
-  const allBy = byTarget(all);
-  const upBy = byTarget(up);
-  const parentBy = byTarget(parentDown);
-  const downBy = byTarget(down);
-  const known = new Map(registry.map((e) => [e.id, e]));
-  const ids = new Set([...known.keys(), ...allBy.keys()]);
+  const counts = new Map<string, Counts>();
+  if (windowMs > 0) {
+    const [all, up, parentDown] = await Promise.all([
+      storage.query(
+        `SELECT count(${UP}) AS cycles, sum(${INTERVAL}) AS interval_sum, count(${INTERVAL}) AS with_interval, max(${INTERVAL}) AS interval_max FROM ${M} WHERE ${window} ${GROUP_BY}`,
+        signal,
+      ),
+      storage.query(
+        `SELECT count(${UP}) AS n FROM ${M} WHERE ${UP} = true AND ${window} ${GROUP_BY}`,
+        signal,
+      ),
+      storage.query(
+        `SELECT count(${UP}) AS n FROM ${M} WHERE ${UP} = false AND ${CAUSE} = 'parent_down' AND ${window} ${GROUP_BY}`,
+        signal,
+      ),
+    ]);
+    foldCounts(counts, all, (c, r) => {
+      c.cycles += Number(r.cycles ?? 0);
+      c.intervalSum += Number(r.interval_sum ?? 0);
+      c.withInterval += Number(r.with_interval ?? 0);
+      // The longest, so expected cycles are never overstated.
+      if (typeof r.interval_max === 'number') c.interval = Math.max(c.interval ?? 0, r.interval_max);
+    });
+    foldCounts(counts, up, (c, r) => {
+      c.up += Number(r.n ?? 0);
+    });
+    foldCounts(counts, parentDown, (c, r) => {
+      c.parentDown += Number(r.n ?? 0);
+    });
+  }
 
+  const known = new Map(registry.map((e) => [e.id, e]));
+  const ids = [...new Set([...known.keys(), ...counts.keys()])].sort();
   const rows: AvailabilityRow[] = [];
-  const outages: Outage[] = [];
-  for (const id of [...ids].sort()) {
+  const listed: Outage[] = [];
+  let outagesTotal = 0;
+  const keepRecent = () => {
+    listed.sort((a, b) => b.start.localeCompare(a.start));
+    listed.length = Math.min(listed.length, maxListedOutages);
+  };
+  for (const id of ids) {
     const entry = known.get(id);
-    const tags = allBy.get(id)?.tags ?? {};
-    const cycles = countOf(allBy.get(id));
-    const upCycles = countOf(upBy.get(id));
-    const parentCycles = countOf(parentBy.get(id));
-    const interval = cycles > 0 ? (toMs - fromMs) / cycles : 0;
-    const level = entry?.level ?? tags.level;
-    const district = entry?.district ?? tags.district;
-    const mine = findOutages(id, downBy.get(id)?.rows ?? [], interval, toMs).map((o) => ({
-      ...o,
-      ...(level ? { level } : {}),
-      ...(district ? { district } : {}),
-    }));
-    outages.push(...mine);
+    const c = counts.get(id);
+    const tags: Record<string, string | undefined> = entry
+      ? { name: entry.name, level: entry.level, district: entry.district, ...groupingTagsOf(entry) }
+      : { ...c?.tags };
+    delete tags.target_id;
+    const described = Object.fromEntries(Object.entries(tags).filter(([, v]) => v)) as Record<string, string>;
+    const intervalS = c?.interval && c.interval > 0 ? c.interval : defaultCycleIntervalS;
+    const cycles = c?.cycles ?? 0;
+    const upCycles = c?.up ?? 0;
+    const monitoredS = Math.min(
+      windowMs / 1000,
+      (c?.intervalSum ?? 0) + (cycles - (c?.withInterval ?? 0)) * defaultCycleIntervalS,
+    );
+    let outages = 0;
+    let outageMs = 0;
+    if (cycles > upCycles) {
+      await outagesOf(
+        storage,
+        id,
+        { fromMs, toMs, nowMs, marginMs: Math.ceil(intervalS * 1500) },
+        (o) => {
+          outages++;
+          outagesTotal++;
+          outageMs += Date.parse(o.end) - Date.parse(o.start);
+          listed.push({ ...o, ...pick(described, ['name', 'level', 'district']) });
+          if (listed.length >= 2 * maxListedOutages) keepRecent();
+        },
+        signal,
+      );
+    }
     rows.push({
       key: id,
-      ...(entry ? { name: entry.name } : {}),
-      ...(level ? { level } : {}),
-      ...(district ? { district } : {}),
+      ...described,
+      endpoints: 1,
+      interval_s: intervalS,
+      expected_cycles: Math.round(windowMs / 1000 / intervalS),
       cycles,
       up_cycles: upCycles,
-      parent_down_cycles: parentCycles,
+      down_cycles: cycles - upCycles,
+      parent_down_cycles: c?.parentDown ?? 0,
+      monitored_seconds: round3(monitoredS),
+      unknown_seconds: round3(windowMs / 1000 - monitoredS),
+      coverage_percent: pct(monitoredS, windowMs / 1000) ?? 0,
       availability_percent: pct(upCycles, cycles),
-      own_availability_percent: pct(upCycles + parentCycles, cycles),
-      outages: mine.length,
-      outage_seconds: mine.reduce((n, o) => n + o.duration_s, 0),
+      own_availability_percent: pct(upCycles + (c?.parentDown ?? 0), cycles),
+      outages,
+      outage_seconds: Math.round(outageMs / 1000),
     });
   }
-  outages.sort((a, b) => a.start.localeCompare(b.start) || a.target_id.localeCompare(b.target_id));
-  return { endpoints: rows, outages };
+  keepRecent();
+  listed.sort((a, b) => a.start.localeCompare(b.start) || a.target_id.localeCompare(b.target_id));
+  return { fromMs, toMs, endpoints: rows, outages: listed, outagesTotal };
 }
 
-/** Consecutive down cycles (closer than 1.5 cycles apart) form one outage. */
-function findOutages(
-  targetId: string,
-  rows: unknown[][],
-  intervalMs: number,
-  toMs: number,
-): Omit<Outage, 'level' | 'district'>[] {
-  const sorted = rows
-    .map((r) => ({ t: Number(r[0]), cause: String(r[1] ?? ''), parent: String(r[2] ?? '') }))
-    .sort((a, b) => a.t - b.t);
-  const out: Omit<Outage, 'level' | 'district'>[] = [];
-  const gap = Math.max(intervalMs * 1.5, 1);
-  let i = 0;
-  while (i < sorted.length) {
-    const first = sorted[i] as (typeof sorted)[number];
-    let last = first;
-    const causes = new Map<string, number>();
-    let parent = '';
-    for (; i < sorted.length && (sorted[i] as typeof first).t - last.t <= gap; i++) {
-      last = sorted[i] as typeof first;
-      causes.set(last.cause, (causes.get(last.cause) ?? 0) + 1);
-      if (last.parent) parent = last.parent;
-    }
-    const end = Math.min(last.t + intervalMs, toMs);
-    const cause = [...causes].sort((a, b) => b[1] - a[1])[0]?.[0] || 'down';
-    out.push({
-      target_id: targetId,
-      start: new Date(first.t).toISOString(),
-      end: new Date(end).toISOString(),
-      duration_s: Math.round((end - first.t) / 1000),
-      cause,
-      parent_id: cause === 'parent_down' ? parent : '',
-      ongoing: toMs - last.t <= gap,
-    });
-  }
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+function pick(from: Record<string, string>, keys: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of keys) if (from[k] !== undefined) out[k] = from[k];
   return out;
 }
 
-/** Rolls endpoint rows up by district or level: sums of cycles and outages, shares recomputed. */
-export function rollUp(rows: readonly AvailabilityRow[], by: 'district' | 'level'): AvailabilityRow[] {
-  const groups = new Map<string, AvailabilityRow>();
+/**
+ * Rolls endpoint rows up by a tag: sums of cycles, time and outages, shares recomputed from the sums
+ * (never averaged), so a group's figures have the same denominators as its endpoints'.
+ */
+export function rollUp(rows: readonly AvailabilityRow[], by: Exclude<AvailabilityGroup, 'endpoint'>) {
+  const groups = new Map<string, AvailabilityRow & { windowSeconds: number; intervals: Set<number> }>();
   for (const r of rows) {
-    const key = r[by] ?? 'unknown';
-    const g = groups.get(key) ?? {
-      key,
-      cycles: 0,
-      up_cycles: 0,
-      parent_down_cycles: 0,
-      availability_percent: null,
-      own_availability_percent: null,
-      outages: 0,
-      outage_seconds: 0,
-    };
+    const key = r[by] ?? '(none)';
+    let g = groups.get(key);
+    if (!g) {
+      g = {
+        key,
+        endpoints: 0,
+        interval_s: r.interval_s,
+        expected_cycles: 0,
+        cycles: 0,
+        up_cycles: 0,
+        down_cycles: 0,
+        parent_down_cycles: 0,
+        monitored_seconds: 0,
+        unknown_seconds: 0,
+        coverage_percent: 0,
+        availability_percent: null,
+        own_availability_percent: null,
+        outages: 0,
+        outage_seconds: 0,
+        windowSeconds: 0,
+        intervals: new Set(),
+      };
+      groups.set(key, g);
+    }
+    g.endpoints += 1;
+    g.intervals.add(r.interval_s);
+    g.expected_cycles += r.expected_cycles;
     g.cycles += r.cycles;
     g.up_cycles += r.up_cycles;
+    g.down_cycles += r.down_cycles;
     g.parent_down_cycles += r.parent_down_cycles;
+    g.monitored_seconds += r.monitored_seconds;
+    g.unknown_seconds += r.unknown_seconds;
+    g.windowSeconds += r.monitored_seconds + r.unknown_seconds;
     g.outages += r.outages;
     g.outage_seconds += r.outage_seconds;
-    groups.set(key, g);
   }
   return [...groups.values()]
-    .map((g) => ({
-      ...g,
-      availability_percent: pct(g.up_cycles, g.cycles),
-      own_availability_percent: pct(g.up_cycles + g.parent_down_cycles, g.cycles),
-    }))
+    .map(
+      ({ windowSeconds, intervals, ...g }): AvailabilityRow => ({
+        ...g,
+        // Mixed intervals in one group: the longest, so expected cycles are never overstated.
+        interval_s: [...intervals].reduce((a, b) => Math.max(a, b), 0),
+        monitored_seconds: round3(g.monitored_seconds),
+        unknown_seconds: round3(g.unknown_seconds),
+        coverage_percent: pct(g.monitored_seconds, windowSeconds) ?? 0,
+        availability_percent: pct(g.up_cycles, g.cycles),
+        own_availability_percent: pct(g.up_cycles + g.parent_down_cycles, g.cycles),
+      }),
+    )
     .sort((a, b) => a.key.localeCompare(b.key));
 }
 

@@ -171,7 +171,7 @@ export const serverConfigSchema = z.strictObject({
     .min(1)
     .optional()
     .describe(
-      'the endpoint registry (config/endpoints.yaml) behind /api/v1/endpoints and /api/v1/availability',
+      'the endpoint registry (config/endpoints.yaml) behind /api/v1/endpoints and /api/v1/availability; re-read within a second of a change (a bad edit keeps the last good one and is logged)',
     ),
   shutdown_grace: duration().default(10_000).describe('how long open requests may finish on SIGTERM'),
   health_interval: duration().default(60_000).describe('how often server_health is written'),

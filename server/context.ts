@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { Endpoint } from '../lib/endpoints/types.js';
 import type { ServerConfig } from './config.js';
 import type { Identity } from './credentials.js';
 import type { Metrics } from './metrics.js';
 import type { WritePipeline } from './pipeline.js';
+import type { RegistrySource } from './registry.js';
 import type { RevocationList } from './revocation.js';
 import type { SeriesGuard } from './series-guard.js';
 import type { Spool } from './spool.js';
@@ -20,8 +20,8 @@ export interface AppDeps {
   revocations: RevocationList;
   /** Bounds how fast a site or agent creates new series. */
   series: SeriesGuard;
-  /** The endpoint registry (config/endpoints.yaml), empty when none is configured. */
-  endpoints: readonly Endpoint[];
+  /** The endpoint registry (config/endpoints.yaml, reloaded when it changes), empty when none is configured. */
+  registry: RegistrySource;
 }
 
 export interface AppEnv {

@@ -18,6 +18,7 @@ const dir = mkdtempSync(join(tmpdir(), 'hatang-endpoints-'));
 const T0 = Math.floor((Date.now() - 2 * 3_600_000) / 60_000) * 60_000;
 const MIN = 60_000;
 
+// A registry of the old three-tier administration (entries carry district): it still loads and rolls up.
 const registry = `endpoints:
   - { id: core, name: "Trung tâm THDL", level: province, district: "TP Hưng Yên", address: 127.1.0.1 }
   - { id: d1, name: "UBND huyện Ân Thi", level: district, district: "Ân Thi", parent: core, address: 127.1.1.1 }
@@ -202,7 +203,13 @@ describe('GET /api/v1/endpoints', () => {
   it('lists every registered endpoint with its latest state', async () => {
     const { status, body } = await api('/api/v1/endpoints', auditor);
     expect(status).toBe(200);
-    expect(body).toMatchObject({ total: 4, up: 1, down: 3, no_data: 0 });
+    expect(body).toMatchObject({
+      levels: ['province', 'district', 'commune'],
+      total: 4,
+      up: 1,
+      down: 3,
+      no_data: 0,
+    });
     const byId = Object.fromEntries(body.endpoints.map((e: { id: string }) => [e.id, e]));
     expect(byId.core.state).toMatchObject({ up: true, cause: '', rtt_avg_ms: 2 });
     expect(byId.d1.state).toMatchObject({ up: false, cause: 'down' });

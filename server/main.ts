@@ -4,13 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Logger } from 'pino';
-import { loadEndpoints } from '../lib/endpoints/index.js';
 import { serverHealth } from '../protocol/index.js';
 import { createApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import type { AppDeps } from './context.js';
 import { createMetrics } from './metrics.js';
 import { WritePipeline } from './pipeline.js';
+import { registryFile, staticRegistry } from './registry.js';
 import { RevocationList } from './revocation.js';
 import { SeriesGuard } from './series-guard.js';
 import { Spool } from './spool.js';
@@ -59,7 +59,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       perAgentPerHour: config.ingest.new_series_per_agent_per_hour,
       log,
     }),
-    endpoints: config.endpoints_file ? loadEndpoints(config.endpoints_file) : [],
+    registry: config.endpoints_file ? registryFile(config.endpoints_file, { log }) : staticRegistry(),
   };
   try {
     await storage.prepare();

@@ -18,6 +18,8 @@ export interface TimeContext {
   timeFilter: string;
   /** E.g. `10m`. */
   interval: string;
+  /** The range in seconds, Grafana's `$__range_s` (needed only by queries that use it). */
+  rangeS?: number;
 }
 
 /** Variables of a built dashboard at their defaults (All for tag variables), with `overrides` applied. */
@@ -41,7 +43,10 @@ export function variableDefaults(
 }
 
 export function interpolate(query: string, vars: Record<string, VariableValue>, time: TimeContext): string {
+  if (/\$__range_s\b/.test(query) && time.rangeS === undefined)
+    throw new Error(`query uses $__range_s and the test gave no range: ${query}`);
   return query
+    .replace(/\$__range_s\b/g, String(time.rangeS))
     .replace(/\$timeFilter\b/g, time.timeFilter)
     .replace(/\$__interval\b/g, time.interval)
     .replace(/\$\{(\w+)\}|\[\[(\w+)\]\]|\$(\w+)/g, (_whole, a?: string, b?: string, c?: string) => {

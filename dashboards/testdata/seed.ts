@@ -1,9 +1,10 @@
+import { groupingTagsOf } from '../../lib/endpoints/index.js';
 import type { Endpoint } from '../../lib/endpoints/types.js';
 import type { FieldValue } from '../../protocol/index.js';
 
 /**
  * A realistic day in the province, generated (not recorded) so the answers are known by construction:
- * the 166 endpoints pinged every 5 minutes with outages, 50 agency machines, SNMP switches, UPSes and
+ * the registry's endpoints pinged every 5 minutes with outages, 50 agency machines, SNMP switches, UPSes and
  * sensors, and the agents' own health. `expect` holds what the dashboards must show for it.
  */
 
@@ -72,7 +73,7 @@ export interface Dataset {
     /** Endpoints the endpoint-down alert must name. */
     endpointDown: string[];
     /** District links above the loss threshold (up, mean loss over 10 minutes). */
-    lossyDistrictLinks: string[];
+    lossyLinks: string[];
     upsOnBattery: string[];
     /** Machines unprotected in every report of the last hour (agent ids). */
     unprotectedMachines: string[];
@@ -82,14 +83,14 @@ export interface Dataset {
 }
 
 export const scenario = {
-  /** District router down in the past, its communes parent_down meanwhile. */
-  pastOutage: { router: 'ubnd-kim-dong', from: 20, cycles: 12 },
-  /** District router down now, its communes parent_down. */
-  currentOutage: { router: 'ubnd-van-lam', cycles: 6 },
+  /** An aggregation node (former district centre) down in the past, its communes parent_down meanwhile. */
+  pastOutage: { router: 'nut-kim-dong', from: 20, cycles: 12 },
+  /** An aggregation node down now, its communes parent_down. */
+  currentOutage: { router: 'nut-van-lam', cycles: 6 },
   /** A commune down by itself now. */
   ownOutage: { endpoint: 'an-thi-an-thi', cycles: 8 },
-  /** A district link losing packets now, and a commune degraded for a while. */
-  lossyLink: { endpoint: 'ubnd-yen-my', cycles: 3, lossPercent: 20 },
+  /** An aggregation node's link losing packets now, and a commune degraded for a while. */
+  lossyLink: { endpoint: 'nut-yen-my', cycles: 3, lossPercent: 20 },
   degradedCommune: { cycles: 5, lossPercent: 40 },
 } as const;
 
@@ -100,7 +101,8 @@ export function makeDataset(endpoints: readonly Endpoint[], now: number): Datase
     (_, k) => now - 2 * minute - (pingCycles - 1 - k) * pingCycleMs,
   );
   const byId = new Map(endpoints.map((e) => [e.id, e]));
-  const degradedCommune = endpoints.find((e) => e.level === 'commune' && e.district === 'Phù Cừ')?.id ?? '';
+  const degradedCommune =
+    endpoints.find((e) => e.level === 'commune' && e.tags?.former_district === 'Phù Cừ')?.id ?? '';
   if (!byId.has(scenario.ownOutage.endpoint) || !byId.has(scenario.pastOutage.router) || !degradedCommune) {
     throw new Error('seed: the demo registry lacks the endpoints the scenario names');
   }
@@ -145,7 +147,9 @@ export function makeDataset(endpoints: readonly Endpoint[], now: number): Datase
         parent_id: s.parent,
         address: e.address,
         error: '',
+        interval_s: pingCycleMs / 1000,
       };
+      if (e.lat !== undefined && e.lon !== undefined) Object.assign(fields, { lat: e.lat, lon: e.lon });
       if (s.up) {
         const rtts = Array.from({ length: received }, () => round(base + rnd() * base * 0.6, 3));
         const mean = rtts.reduce((a, b) => a + b, 0) / rtts.length;
@@ -168,7 +172,15 @@ export function makeDataset(endpoints: readonly Endpoint[], now: number): Datase
       }
       pingPoints.push({
         measurement: 'ping',
-        tags: { source: 'poller-dc', target_id: e.id, level: e.level, district: e.district },
+        // As the ping collector tags them: identity, office name, level and the registry's grouping tags.
+        tags: {
+          source: 'poller-dc',
+          target_id: e.id,
+          name: e.name,
+          level: e.level,
+          ...(e.district ? { district: e.district } : {}),
+          ...groupingTagsOf(e),
+        },
         fields,
         time,
       });
@@ -562,7 +574,7 @@ export function makeDataset(endpoints: readonly Endpoint[], now: number): Datase
         .filter(([, s]) => s === 100)
         .map(([id]) => id)
         .sort(),
-      lossyDistrictLinks: [scenario.lossyLink.endpoint],
+      lossyLinks: [scenario.lossyLink.endpoint],
       upsOnBattery: ['ups-dc-1'],
       unprotectedMachines: active
         .filter((m) => m.state === 'unprotected')

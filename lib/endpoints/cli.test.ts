@@ -41,7 +41,9 @@ describe('hatang endpoints import', () => {
     expect(result).toEqual({
       code: 0,
       stdout: '',
-      stderr: `${out}: 12 endpoints imported from ${exampleCsv}\n`,
+      stderr:
+        `${exampleCsv}: levels province → commune; columns kept as tags: Huyện cũ → tags.former_district, Nhà mạng → tags.carrier, Mã mạch → tags.circuit\n` +
+        `${out}: 12 endpoints imported from ${exampleCsv}\n`,
     });
     const expected = importEndpointsCsv(await readFile(exampleCsv, 'utf8'), exampleCsv).endpoints;
     expect(loadEndpoints(out)).toEqual(expected);
@@ -99,16 +101,27 @@ describe('hatang endpoints import', () => {
 });
 
 describe('hatang endpoints check', () => {
-  it('summarises the demo registry by level and district', async () => {
+  it('summarises the two-tier demo registry by level and former district', async () => {
     const result = await run('check');
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const lines = result.stdout.split('\n');
     expect(lines[0]).toBe('config/endpoints.yaml: 166 endpoints, no problems');
-    expect(lines[1]).toBe('by level: province 20, district 10, commune 136');
-    expect(lines).toContain('Ân Thi              0         1       16     17');
-    expect(lines).toContain('TP Hưng Yên        20         1       14     35');
+    expect(lines[1]).toBe('levels: province → commune');
+    expect(lines[2]).toBe('by level: province 30, commune 136');
+    expect(lines).toContain('former_district  province  commune  total');
+    expect(lines).toContain('Ân Thi                  1       16     17');
+    expect(lines).toContain('TP Hưng Yên            21       14     35');
     expect(lines).toContain('straight to the data center (no parent): 1 (trung-tam-thdl)');
+  });
+
+  it('summarises an old three-tier registry by level and district', async () => {
+    const result = await run('check', 'lib/endpoints/testdata/three-tier/hung-yen-2024.yaml');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[1]).toBe('levels: province → district → commune (three-tier, before July 2025)');
+    expect(lines[2]).toBe('by level: province 20, district 10, commune 136');
+    expect(lines).toContain('Ân Thi              0         1       16     17');
   });
 
   it('names what looks unfinished: districts without their office, points without coordinates', async () => {

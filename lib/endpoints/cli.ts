@@ -2,7 +2,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, UsageError } from '../config.js';
 import { importEndpointsCsv } from './csv.js';
-import { type Endpoint, endpointLevels, loadEndpoints } from './index.js';
+import { groupingTags, loadRegistry, type Registry } from './index.js';
 
 export const endpointsUsage = `usage:
   hatang endpoints import <file.csv> [--out <file.yaml>]   spreadsheet export → registry YAML (stdout without --out)
@@ -72,21 +72,24 @@ async function importCommand(file: string, out: string | undefined, io: CommandI
       `${file}: not UTF-8 text: save the sheet as "CSV UTF-8 (Comma delimited)" in Excel, or pick UTF-8 in LibreOffice`,
     ]);
   }
-  const { endpoints, yaml } = importEndpointsCsv(text, file);
+  const { levels, endpoints, tagColumns, yaml } = importEndpointsCsv(text, file);
+  const kept = tagColumns.map((c) => `${c.header} → tags.${c.tag}`).join(', ');
+  const notes = `${file}: levels ${levels.join(' → ')}${kept ? `; columns kept as tags: ${kept}` : ''}\n`;
   if (out === undefined) {
     io.out(yaml);
+    io.err(notes);
     return 0;
   }
   // Written beside and renamed, so a registry the poller reads is never half-written.
   const partial = `${out}.${process.pid}.partial`;
   await writeFile(partial, yaml);
   await rename(partial, out);
-  io.err(`${out}: ${endpoints.length} endpoints imported from ${file}\n`);
+  io.err(`${notes}${out}: ${endpoints.length} endpoints imported from ${file}\n`);
   return 0;
 }
 
 function checkCommand(file: string, io: CommandIo): number {
-  io.out(summary(file, loadEndpoints(file)));
+  io.out(summary(file, loadRegistry(file)));
   return 0;
 }
 
@@ -96,32 +99,48 @@ function few(ids: readonly string[]): string {
   return `${ids.length} (${shown}${ids.length > 10 ? ', …' : ''})`;
 }
 
-/** What an operator checks after an edit: counts by level and district, and what looks unfinished. */
-export function summary(file: string, endpoints: readonly Endpoint[]): string {
+/**
+ * The grouping an operator reads counts by: the district in a three-tier registry, else the first
+ * grouping tag any endpoint carries (former_district, area, ...).
+ */
+function groupingOf(registry: Registry): { label: string; of: (e: Registry['endpoints'][number]) => string } {
+  if (registry.levels.includes('district')) return { label: 'district', of: (e) => e.district ?? '' };
+  const key = groupingTags.find((k) => registry.endpoints.some((e) => e.tags?.[k] !== undefined));
+  return key
+    ? { label: key, of: (e) => e.tags?.[key] ?? '(none)' }
+    : { label: 'all', of: () => 'all endpoints' };
+}
+
+/** What an operator checks after an edit: counts by level and grouping, and what looks unfinished. */
+export function summary(file: string, registry: Registry): string {
+  const { levels, endpoints } = registry;
   const lines = [`${file}: ${endpoints.length} endpoints, no problems`];
   lines.push(
-    `by level: ${endpointLevels.map((l) => `${l} ${endpoints.filter((e) => e.level === l).length}`).join(', ')}`,
+    `levels: ${levels.join(' → ')}${levels.includes('district') ? ' (three-tier, before July 2025)' : ''}`,
+    `by level: ${levels.map((l) => `${l} ${endpoints.filter((e) => e.level === l).length}`).join(', ')}`,
   );
-  const districts = [...new Set(endpoints.map((e) => e.district.normalize('NFC')))].sort((a, b) =>
-    a.localeCompare(b, 'vi'),
-  );
-  const width = Math.max('district'.length, ...districts.map((d) => d.length));
-  lines.push('', `${'district'.padEnd(width)}  province  district  commune  total`);
-  for (const d of districts) {
-    const here = endpoints.filter((e) => e.district.normalize('NFC') === d);
-    const n = endpointLevels.map((l) => String(here.filter((e) => e.level === l).length));
-    lines.push(
-      `${d.padEnd(width)}  ${n[0]?.padStart(8)}  ${n[1]?.padStart(8)}  ${n[2]?.padStart(7)}  ${String(here.length).padStart(5)}`,
-    );
+  const grouping = groupingOf(registry);
+  const key = (e: Registry['endpoints'][number]) => grouping.of(e).normalize('NFC');
+  const groups = [...new Set(endpoints.map(key))].sort((a, b) => a.localeCompare(b, 'vi'));
+  const width = Math.max(grouping.label.length, ...groups.map((d) => d.length));
+  const widths = levels.map((l) => Math.max(l.length, 3));
+  lines.push('', [grouping.label.padEnd(width), ...levels, 'total'].join('  '));
+  for (const g of groups) {
+    const here = endpoints.filter((e) => key(e) === g);
+    const n = levels.map((l, i) => String(here.filter((e) => e.level === l).length).padStart(widths[i] ?? 3));
+    lines.push([g.padEnd(width), ...n, String(here.length).padStart(5)].join('  '));
   }
   const roots = endpoints.filter((e) => e.parent === undefined).map((e) => e.id);
   lines.push('', `straight to the data center (no parent): ${few(roots)}`);
-  const noPoint = districts.filter(
-    (d) =>
-      endpoints.some((e) => e.district.normalize('NFC') === d && e.level === 'commune') &&
-      !endpoints.some((e) => e.district.normalize('NFC') === d && e.level === 'district'),
-  );
-  if (noPoint.length > 0) lines.push(`districts with communes and no district point: ${noPoint.join(', ')}`);
+  if (levels.includes('district')) {
+    const noPoint = groups.filter(
+      (d) =>
+        endpoints.some((e) => key(e) === d && e.level === 'commune') &&
+        !endpoints.some((e) => key(e) === d && e.level === 'district'),
+    );
+    if (noPoint.length > 0)
+      lines.push(`districts with communes and no district point: ${noPoint.join(', ')}`);
+  }
   const noMap = endpoints.filter((e) => e.lat === undefined).map((e) => e.id);
   if (noMap.length > 0) lines.push(`without lat/lon (left off map panels): ${few(noMap)}`);
   return `${lines.join('\n')}\n`;

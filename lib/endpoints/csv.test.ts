@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../config.js';
 import { importEndpointsCsv } from './csv.js';
-import { loadEndpoints } from './index.js';
+import { loadEndpoints, loadRegistry, threeTierLevels, twoTierLevels } from './index.js';
 
 const exampleFile = new URL('../../config/endpoints.example.csv', import.meta.url);
 
@@ -26,25 +26,78 @@ describe('importEndpointsCsv on good sheets', () => {
     const bytes = readFileSync(exampleFile);
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(bytes.toString('utf8')).toContain('\r\n');
-    const { endpoints, yaml, delimiter } = importEndpointsCsv(
+    const { levels, endpoints, yaml, delimiter, tagColumns } = importEndpointsCsv(
       bytes.toString('utf8'),
       'config/endpoints.example.csv',
     );
     expect(delimiter).toBe(',');
+    expect(levels).toEqual(twoTierLevels);
+    expect(tagColumns).toEqual([
+      { header: 'Huyện cũ', tag: 'former_district' },
+      { header: 'Nhà mạng', tag: 'carrier' },
+      { header: 'Mã mạch', tag: 'circuit' },
+    ]);
     expect(endpoints).toHaveLength(12);
     expect(endpoints.map((e) => e.level)).toEqual([
-      ...['province', 'province', 'province', 'province', 'district'],
-      ...['commune', 'commune', 'commune', 'commune', 'district', 'commune', 'commune'],
+      ...['province', 'province', 'province', 'province', 'province'],
+      ...['commune', 'commune', 'commune', 'commune', 'province', 'commune', 'commune'],
     ]);
     expect(endpoints.find((e) => e.id === 'so-vh-tt-dl')?.name).toBe('Sở Văn hóa, Thể thao và Du lịch');
     // The example is a slice of the demo registry: the same rows, field for field.
     const demo = new Map(loadEndpoints('config/endpoints.yaml').map((e) => [e.id, e]));
     for (const e of endpoints) expect(e).toEqual(demo.get(e.id));
     expect(loadBack(yaml)).toEqual(endpoints);
+    expect(loadRegistry('imported.yaml', { text: yaml }).levels).toEqual(twoTierLevels);
     expect(yaml).toMatch(/^# Endpoints of the provincial dedicated network/);
     expect(yaml).toContain(
       'Imported from config/endpoints.example.csv by `hatang endpoints import`: 12 endpoints',
     );
+  });
+
+  it('imports a two-tier sheet, keeping Nhà mạng, Huyện cũ and columns it does not know as tags', () => {
+    const text = [
+      'STT;Mã;Tên;Cấp;Cấp trên;Địa chỉ IP;Địa chỉ IP WAN;Nhà mạng;Huyện cũ;Khu vực;Mã mạch;Ghi chú',
+      '1;trung-tam-thdl;Trung tâm Tích hợp dữ liệu;Tỉnh;;127.1.0.1;;VNPT;;;;lõi',
+      '2;xa-xuan-quan;UBND xã Xuân Quan;Xã;trung-tam-thdl;127.1.4.3;113.160.1.3;VNPT;Văn Giang;Bắc;HY-0403;',
+      '3;phuong-my-hao;UBND phường Mỹ Hào;Phường;trung-tam-thdl;127.1.2.1;113.160.2.1;Viettel;TX Mỹ Hào;Bắc;;',
+      '4;dac-khu-x;UBND đặc khu X;Đặc khu;trung-tam-thdl;127.1.9.1;;Viettel;;Nam;;',
+    ].join('\r\n');
+    const { levels, endpoints, yaml, tagColumns } = importEndpointsCsv(text, 'hai-cap.csv');
+    expect(levels).toEqual(twoTierLevels);
+    expect(tagColumns.map((c) => `${c.header} → ${c.tag}`)).toEqual([
+      'Địa chỉ IP WAN → dia_chi_ip_wan',
+      'Nhà mạng → carrier',
+      'Huyện cũ → former_district',
+      'Khu vực → area',
+      'Mã mạch → circuit',
+    ]);
+    expect(endpoints.map((e) => e.level)).toEqual(['province', 'commune', 'commune', 'commune']);
+    expect(endpoints[1]).toEqual({
+      id: 'xa-xuan-quan',
+      name: 'UBND xã Xuân Quan',
+      level: 'commune',
+      parent: 'trung-tam-thdl',
+      address: '127.1.4.3',
+      tags: {
+        dia_chi_ip_wan: '113.160.1.3',
+        carrier: 'VNPT',
+        former_district: 'Văn Giang',
+        area: 'Bắc',
+        circuit: 'HY-0403',
+      },
+    });
+    expect(endpoints[3]?.tags).toEqual({ carrier: 'Viettel', area: 'Nam' });
+    const back = loadRegistry('imported.yaml', { text: yaml });
+    expect(back).toEqual({ levels: twoTierLevels, endpoints });
+    expect(yaml).toMatch(/^levels:\n {2}- province\n {2}- commune\n/m);
+  });
+
+  it('reads a sheet with a district (Huyện) column as the old three-tier registry', () => {
+    const text = `${viHeader}\ncore,Trung tâm,Tỉnh,TP Hưng Yên,,127.1.0.1,,\nubnd-vg,UBND huyện Văn Giang,Huyện,Văn Giang,core,127.1.4.1,,\n`;
+    const { levels, endpoints, yaml } = importEndpointsCsv(text, 'cu.csv');
+    expect(levels).toEqual(threeTierLevels);
+    expect(endpoints[1]).toMatchObject({ level: 'district', district: 'Văn Giang' });
+    expect(loadRegistry('imported.yaml', { text: yaml }).levels).toEqual(threeTierLevels);
   });
 
   it('reads English headers with a BOM and CRLF line ends', () => {
@@ -159,8 +212,8 @@ describe('importEndpointsCsv on bad sheets', () => {
     expect(problems(`${viHeader}\n${rows.join('\n')}\n`)).toEqual([
       'endpoints.csv:17: address "10.0.0.300" is not an IP address or hostname',
       'endpoints.csv:18: id "Xã Thắng Lợi" is not a slug (lowercase letters, digits and single - between them): try "xa-thang-loi"',
-      'endpoints.csv:18: level "Thôn" is not a level: use province, district or commune (Tỉnh, Huyện, Xã in spreadsheets)',
       'endpoints.csv:18: lon required when lat is set',
+      'endpoints.csv:18: level "Thôn" is not a level: use province, district or commune (Tỉnh, Huyện, Xã in spreadsheets)',
       'endpoints.csv:19: lat "hai mươi" is not a number',
       'endpoints.csv:19: id is empty',
       'endpoints.csv:19: district is empty',
@@ -188,13 +241,26 @@ describe('importEndpointsCsv on bad sheets', () => {
     ]);
   });
 
-  it('refuses a header it cannot read, naming every unknown and missing column', () => {
-    expect(problems('Mã;Tên;Loại;Địa chỉ;Địa chỉ IP;IP\nx;X;Tỉnh;Số 1;127.0.0.1;127.0.0.1\n')).toEqual([
-      'endpoints.csv:1: unknown column "Loại" (known: id/Mã, name/Tên, level/Cấp, district/Huyện, parent/Cấp trên, address/Địa chỉ IP, lat/Vĩ độ, lon/Kinh độ, tags/Nhãn; ignored: STT, Ghi chú)',
-      'endpoints.csv:1: unknown column "Địa chỉ" (known: id/Mã, name/Tên, level/Cấp, district/Huyện, parent/Cấp trên, address/Địa chỉ IP, lat/Vĩ độ, lon/Kinh độ, tags/Nhãn; ignored: STT, Ghi chú)',
+  it('refuses a header it cannot read, naming every duplicated and missing column', () => {
+    expect(
+      problems('Mã;Tên;Loại;Địa chỉ;Địa chỉ IP;IP;Nhà mạng;Carrier\nx;X;Tỉnh;Số 1;127.0.0.1;127.0.0.1;a;b\n'),
+    ).toEqual([
       'endpoints.csv:1: columns "Địa chỉ IP" and "IP" both give address',
+      'endpoints.csv:1: columns "Nhà mạng" and "Carrier" both give tag carrier',
       'endpoints.csv:1: missing column level (Cấp)',
-      'endpoints.csv:1: missing column district (Huyện)',
+    ]);
+  });
+
+  it('names the line of a bad value in an extra column, as in any other column', () => {
+    const text = [
+      'Mã,Tên,Cấp,Cấp trên,Địa chỉ IP,Nhà mạng,Ghi chú kỹ thuật',
+      'core,Trung tâm,Tỉnh,,127.1.0.1,vnpt,',
+      'xa-a,UBND xã A,Xã,core,127.1.4.2,"vnpt\\",x',
+      'xa-b,UBND xã B,Huyện,core,127.1.4.3,viettel,',
+    ].join('\n');
+    expect(problems(text)).toEqual([
+      'endpoints.csv:3: tags.carrier must not end with a backslash',
+      'endpoints.csv:4: level "district" is not a level: use province or commune (Tỉnh, Xã/Phường/Đặc khu in spreadsheets): districts were dissolved in July 2025, keep it as tags.former_district',
     ]);
   });
 

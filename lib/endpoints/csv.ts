@@ -5,6 +5,9 @@ import {
   type EndpointLevel,
   type EndpointProblem,
   endpointSchema,
+  groupingTags,
+  threeTierLevels,
+  twoTierLevels,
   validateEndpoints,
 } from './index.js';
 
@@ -14,13 +17,14 @@ interface CsvRecord {
   fields: string[];
 }
 
-type Column = keyof Endpoint;
+type Column = keyof Endpoint | `tag:${string}`;
 
 /**
  * Header names operators use, compared without case, spacing or diacritics ("Địa chỉ IP", "dia chi ip"
- * and "ĐỊA CHỈ IP" are one column). Columns in `ignoredColumns` (row numbers, notes) are read and dropped.
+ * and "ĐỊA CHỈ IP" are one column). Columns in `ignoredColumns` (row numbers, notes) are read and
+ * dropped; grouping columns (`groupingColumnNames`) and any other column become tags.
  */
-const columnNames: Record<Column, readonly string[]> = {
+const columnNames: Record<keyof Endpoint, readonly string[]> = {
   id: ['id', 'ma', 'ma diem', 'ma don vi', 'code'],
   name: ['name', 'ten', 'ten diem', 'ten don vi', 'don vi'],
   level: ['level', 'cap', 'cap hanh chinh'],
@@ -32,17 +36,34 @@ const columnNames: Record<Column, readonly string[]> = {
   lon: ['lon', 'lng', 'long', 'longitude', 'kinh do'],
   tags: ['tags', 'nhan'],
 };
+/** Columns that fill a grouping tag (protocol's pingGroupingTags), which travels on ping points. */
+const groupingColumnNames: Record<string, readonly string[]> = {
+  former_district: [
+    'former district',
+    'former_district',
+    'huyen cu',
+    'huyen (cu)',
+    'quan/huyen cu',
+    'dia ban huyen cu',
+  ],
+  area: ['area', 'khu vuc', 'cum'],
+  carrier: ['carrier', 'nha mang', 'nha cung cap', 'doanh nghiep vien thong', 'isp'],
+  circuit: ['circuit', 'ma mach', 'so mach', 'mach', 'ma kenh', 'circuit id'],
+};
 const ignoredColumns = ['stt', 'tt', 'no', 'no.', '#', 'ghi chu', 'note', 'notes'];
-const requiredColumns: readonly Column[] = ['id', 'name', 'level', 'district', 'address'];
-const vietnameseName: Partial<Record<Column, string>> = {
+const requiredColumns: readonly (keyof Endpoint)[] = ['id', 'name', 'level', 'address'];
+const vietnameseName: Partial<Record<keyof Endpoint, string>> = {
   id: 'Mã',
   name: 'Tên',
   level: 'Cấp',
-  district: 'Huyện',
   address: 'Địa chỉ IP',
 };
 
-/** Level words of Vietnamese spreadsheets; wards and towns are commune-level, towns and cities district-level. */
+/**
+ * Level words of Vietnamese spreadsheets: wards, towns and special zones are commune-level; districts,
+ * urban districts, towns and provincial cities are district-level, a level only three-tier registries
+ * (a sheet with a district column, before July 2025) have.
+ */
 const levelWords: Record<string, EndpointLevel> = {
   province: 'province',
   district: 'district',
@@ -58,7 +79,17 @@ const levelWords: Record<string, EndpointLevel> = {
   'cap xa': 'commune',
   phuong: 'commune',
   'thi tran': 'commune',
+  'dac khu': 'commune',
 };
+
+/** "Địa chỉ IP WAN" → "dia_chi_ip_wan": the tag name an extra column's values are kept under. */
+function tagNameOf(header: string): string {
+  const snake = fold(header)
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  const named = /^[a-z]/.test(snake) ? snake : `col_${snake}`;
+  return named.slice(0, 64).replace(/_+$/, '');
+}
 
 /** "Địa chỉ  IP" → "dia chi ip": how header and level words are matched. */
 function fold(text: string): string {
@@ -172,7 +203,11 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 export interface CsvImport {
+  /** Two-tier, or the old three-tier when the sheet has a district (Huyện) column. */
+  levels: readonly EndpointLevel[];
   endpoints: Endpoint[];
+  /** Columns kept as tags: grouping ones (Nhà mạng → carrier) and any other (Địa chỉ IP WAN → dia_chi_ip_wan). */
+  tagColumns: { header: string; tag: string }[];
   /** YAML for config/endpoints.yaml, with a header comment; loadEndpoints reads it back unchanged. */
   yaml: string;
   /** The delimiter the file turned out to use. */
@@ -181,9 +216,11 @@ export interface CsvImport {
 
 /**
  * Reads an operator's spreadsheet export (Excel, LibreOffice: UTF-8 with or without BOM, CRLF, `,`,
- * `;` or tab, English or Vietnamese headers such as Mã, Tên, Cấp, Huyện, Cấp trên, Địa chỉ IP, Vĩ độ,
- * Kinh độ) into endpoints, validated with every rule of the registry. Throws a ConfigError listing
- * every bad row by line: `endpoints.csv:17: address "10.0.0.300" is not an IP address or hostname`.
+ * `;` or tab, English or Vietnamese headers such as Mã, Tên, Cấp, Cấp trên, Địa chỉ IP, Vĩ độ,
+ * Kinh độ, Huyện cũ, Nhà mạng) into endpoints, validated with every rule of the registry. Columns it
+ * does not know become tags named after their header. A sheet with a Huyện column is read as a
+ * three-tier registry (before July 2025). Throws a ConfigError listing every bad row by line:
+ * `endpoints.csv:17: address "10.0.0.300" is not an IP address or hostname`.
  *
  * @example
  * const { yaml } = importEndpointsCsv(readFileSync('diem.csv', 'utf8'), 'diem.csv');
@@ -229,22 +266,31 @@ export function importEndpointsCsv(text: string, source: string): CsvImport {
       fail(problems.sort((a, b) => a.line - b.line).map((p) => `${source}:${p.line}: ${p.text}`));
   };
   const seen = new Map<Column, string>();
+  const tagColumns: { header: string; tag: string }[] = [];
   for (const raw of header.fields) {
     const name = raw.trim();
     const folded = fold(name);
-    const column = (Object.keys(columnNames) as Column[]).find((c) => columnNames[c].includes(folded));
+    let column: Column | undefined = (Object.keys(columnNames) as (keyof Endpoint)[]).find((c) =>
+      columnNames[c].includes(folded),
+    );
+    if (!column && folded !== '' && !ignoredColumns.includes(folded)) {
+      const grouping = Object.keys(groupingColumnNames).find((k) => groupingColumnNames[k]?.includes(folded));
+      const tag = grouping ?? tagNameOf(name);
+      column = `tag:${tag}`;
+      tagColumns.push({ header: name, tag });
+    }
     if (column) {
       const other = seen.get(column);
-      if (other !== undefined) at(header.line, `columns "${other}" and "${name}" both give ${column}`);
+      if (other !== undefined) {
+        const gives = column.startsWith('tag:') ? `tag ${column.slice(4)}` : column;
+        at(header.line, `columns "${other}" and "${name}" both give ${gives}`);
+      }
       seen.set(column, name);
-    } else if (!ignoredColumns.includes(folded) && folded !== '') {
-      at(
-        header.line,
-        `unknown column "${name}" (known: id/Mã, name/Tên, level/Cấp, district/Huyện, parent/Cấp trên, address/Địa chỉ IP, lat/Vĩ độ, lon/Kinh độ, tags/Nhãn; ignored: STT, Ghi chú)`,
-      );
     }
     columns.push(column);
   }
+  const threeTier = seen.has('district');
+  const levels = threeTier ? threeTierLevels : twoTierLevels;
   for (const column of requiredColumns) {
     if (!seen.has(column)) at(header.line, `missing column ${column} (${vietnameseName[column]})`);
   }
@@ -271,7 +317,16 @@ export function importEndpointsCsv(text: string, source: string): CsvImport {
       const value = raw.trim().normalize('NFC');
       if (!column || value === '') return;
       if (done.has(column) && (column === 'lat' || column === 'lon' || column === 'tags')) return;
-      if (column === 'level') {
+      if (column.startsWith('tag:')) {
+        const tag = column.slice(4);
+        const tags = (entry.tags ?? {}) as Record<string, string>;
+        if (tags[tag] !== undefined && tags[tag] !== value) {
+          say(`tags.${tag} is "${tags[tag]}" in the tags column and "${value}" in its own column`);
+          done.add('tags');
+        }
+        tags[tag] = value;
+        entry.tags = tags;
+      } else if (column === 'level') {
         entry.level = levelWords[fold(value)] ?? value;
       } else if (column === 'lat' || column === 'lon') {
         const n = parseDegrees(value);
@@ -284,7 +339,7 @@ export function importEndpointsCsv(text: string, source: string): CsvImport {
         if (tags === undefined) {
           say(`tags "${value}" is not a list of name=value pairs`);
           done.add(column);
-        } else entry.tags = tags;
+        } else entry.tags = { ...tags, ...((entry.tags ?? {}) as Record<string, string>) };
       } else {
         entry[column] = value;
       }
@@ -302,7 +357,7 @@ export function importEndpointsCsv(text: string, source: string): CsvImport {
     },
     lineOf,
   );
-  const rowProblems = validateEndpoints(entries, { ref: (index) => `line ${lineOf(index)}` }).filter(
+  const rowProblems = validateEndpoints(entries, { ref: (index) => `line ${lineOf(index)}`, levels }).filter(
     (p: EndpointProblem) => !reported[p.index]?.has(String(p.path[0])),
   );
   for (const p of rowProblems) {
@@ -313,8 +368,10 @@ export function importEndpointsCsv(text: string, source: string): CsvImport {
 
   const endpoints = entries.map((e) => endpointSchema.parse(e));
   return {
+    levels,
     endpoints,
-    yaml: endpointsYaml(endpoints, source),
+    tagColumns,
+    yaml: endpointsYaml({ levels, endpoints }, source),
     delimiter: delimiter as CsvImport['delimiter'],
   };
 }
@@ -352,7 +409,7 @@ function resolveParentNames(
   });
 }
 
-const keyOrder: readonly Column[] = [
+const keyOrder: readonly (keyof Endpoint)[] = [
   'id',
   'name',
   'level',
@@ -365,17 +422,22 @@ const keyOrder: readonly Column[] = [
 ];
 
 /** The YAML of a registry, keys in the documented order, with a comment saying where it came from. */
-export function endpointsYaml(endpoints: readonly Endpoint[], source: string): string {
+export function endpointsYaml(
+  registry: { levels: readonly EndpointLevel[]; endpoints: readonly Endpoint[] },
+  source: string,
+): string {
+  const { levels, endpoints } = registry;
   const ordered = endpoints.map((e) =>
     Object.fromEntries(keyOrder.filter((k) => e[k] !== undefined).map((k) => [k, e[k]])),
   );
-  const counts = (['province', 'district', 'commune'] as const)
+  const counts = levels
     .map((level) => `${endpoints.filter((e) => e.level === level).length} ${level}`)
     .join(', ');
-  const doc = new Document({ endpoints: ordered });
+  const doc = new Document({ levels: [...levels], endpoints: ordered });
   doc.commentBefore = [
     ' Endpoints of the provincial dedicated network (mạng truyền số liệu chuyên dùng).',
     ` Imported from ${source} by \`hatang endpoints import\`: ${endpoints.length} endpoints (${counts}).`,
+    ` Grouping tags (on ping points, dashboards, availability): ${groupingTags.join(', ')}.`,
     ' Check after editing: hatang endpoints check <this file>',
   ].join('\n');
   return doc.toString({ lineWidth: 0 });

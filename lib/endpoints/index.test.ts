@@ -1,7 +1,16 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../config.js';
-import { addressProblem, type Endpoint, loadEndpoints, validateEndpoints } from './index.js';
+import {
+  addressProblem,
+  type Endpoint,
+  groupingTagsOf,
+  loadEndpoints,
+  loadRegistry,
+  threeTierLevels,
+  twoTierLevels,
+  validateEndpoints,
+} from './index.js';
 
 // Paths as an operator types them from the repository root (vitest runs there), as in the messages.
 const fixture = (name: string) => `lib/endpoints/testdata/${name}.yaml`;
@@ -77,6 +86,24 @@ const cases: Record<string, string[]> = {
     'lib/endpoints/testdata/commune-in-other-district.yaml:11:13 endpoints[1].parent: "ubnd-van-lam" is the point of district Văn Lâm, not Văn Giang',
   ],
   'empty-list': ['lib/endpoints/testdata/empty-list.yaml:2:12 endpoints: at least one endpoint is required'],
+  'two-tier-district': [
+    'lib/endpoints/testdata/two-tier-district.yaml:10:12 endpoints[1].level: "district" is not a level: use province or commune (Tỉnh, Xã/Phường/Đặc khu in spreadsheets): districts were dissolved in July 2025, keep it as tags.former_district',
+    "lib/endpoints/testdata/two-tier-district.yaml:11:15 endpoints[1].district: the registry's levels (province, commune) have no district: a former district goes in tags.former_district",
+  ],
+  'two-tier-commune-under-commune': [
+    'lib/endpoints/testdata/two-tier-commune-under-commune.yaml:16:13 endpoints[2].parent: "xa-xuan-quan" is a commune point: a commune point hangs off a province point',
+  ],
+  'three-tier-missing-district': [
+    'lib/endpoints/testdata/three-tier-missing-district.yaml:8:5 endpoints[1].district: required',
+  ],
+  'bad-levels': [
+    'lib/endpoints/testdata/bad-levels.yaml:1:20 levels[1]: must be a slug (lowercase letters, digits and single - between them)',
+    'lib/endpoints/testdata/bad-levels.yaml:1:9 levels: must not repeat a level',
+  ],
+  'custom-levels': [
+    'lib/endpoints/testdata/custom-levels.yaml:12:13 endpoints[1].parent: "xa-b" is a commune point: a node point hangs off a province point',
+    'lib/endpoints/testdata/custom-levels.yaml:14:12 endpoints[2].level: "district" is not a level: use province, node or commune (Tỉnh, Xã/Phường/Đặc khu in spreadsheets): districts were dissolved in July 2025, keep it as tags.former_district',
+  ],
   'several-problems': [
     'lib/endpoints/testdata/several-problems.yaml:8:10 endpoints[0].lat: expected number, got string',
     'lib/endpoints/testdata/several-problems.yaml:18:12 endpoints[2].level: "xa" is not a level: use province, district or commune (Tỉnh, Huyện, Xã in spreadsheets)',
@@ -103,16 +130,18 @@ describe('loadEndpoints on bad registries', () => {
 });
 
 describe('the demo registry config/endpoints.yaml', () => {
-  const endpoints = loadEndpoints('config/endpoints.yaml');
+  const { levels, endpoints } = loadRegistry('config/endpoints.yaml');
 
   it('holds exactly 166 endpoints and passes every rule', () => {
     expect(endpoints).toHaveLength(166);
-    expect(validateEndpoints(endpoints)).toEqual([]);
+    expect(validateEndpoints(endpoints, { levels })).toEqual([]);
   });
 
-  it('has 20 province points, 10 district offices and 136 commune offices', () => {
+  it('is two-tier, as since July 2025: 30 province points and 136 commune offices, no district', () => {
+    expect(levels).toEqual(twoTierLevels);
     const count = (level: Endpoint['level']) => endpoints.filter((e) => e.level === level).length;
-    expect([count('province'), count('district'), count('commune')]).toEqual([20, 10, 136]);
+    expect([count('province'), count('commune')]).toEqual([30, 136]);
+    expect(endpoints.filter((e) => e.district !== undefined)).toEqual([]);
   });
 
   it('uses unique loopback addresses, so the demo pings answer on any machine', () => {
@@ -120,31 +149,69 @@ describe('the demo registry config/endpoints.yaml', () => {
     expect(new Set(endpoints.map((e) => e.address)).size).toBe(166);
   });
 
-  it('hangs every commune off its own district office and everything else off the provincial core', () => {
+  it('hangs every commune off the aggregation node of its former district, the rest off the provincial core', () => {
     const byId = new Map(endpoints.map((e) => [e.id, e]));
     const roots = endpoints.filter((e) => e.parent === undefined);
     expect(roots.map((e) => e.id)).toEqual(['trung-tam-thdl']);
     for (const e of endpoints) {
       if (e.parent === undefined) continue;
       const parent = byId.get(e.parent);
-      if (e.level === 'commune') expect(parent).toMatchObject({ level: 'district', district: e.district });
-      else expect(parent?.id).toBe('trung-tam-thdl');
+      if (e.level === 'commune') {
+        expect(parent?.id).toMatch(/^nut-/);
+        expect(parent?.tags?.former_district).toBe(e.tags?.former_district);
+      } else expect(parent?.id).toBe('trung-tam-thdl');
     }
   });
 
-  it('places every point inside Hưng Yên province and keeps Vietnamese names', () => {
+  it('keeps the former district, carrier and circuit as grouping tags, and Vietnamese names', () => {
     for (const e of endpoints) {
       expect(e.lat).toBeGreaterThan(20.55);
       expect(e.lat).toBeLessThan(21.05);
       expect(e.lon).toBeGreaterThan(105.85);
       expect(e.lon).toBeLessThan(106.3);
+      expect(groupingTagsOf(e)).toMatchObject({
+        former_district: expect.any(String),
+        carrier: expect.any(String),
+      });
     }
-    expect(endpoints.find((e) => e.id === 'ubnd-an-thi')?.name).toBe('UBND huyện Ân Thi');
-    expect(new Set(endpoints.map((e) => e.district)).size).toBe(10);
+    expect(new Set(endpoints.map((e) => e.tags?.former_district)).size).toBe(10);
+    expect(endpoints.find((e) => e.id === 'nut-an-thi')?.name).toBe(
+      'Nút mạng khu vực Ân Thi (trụ sở UBND huyện Ân Thi cũ)',
+    );
+    expect(endpoints.find((e) => e.id === 'so-tt-tt')?.name).toMatch(/^Sở Khoa học và Công nghệ/);
+  });
+});
+
+describe('a three-tier registry written before July 2025', () => {
+  const file = 'lib/endpoints/testdata/three-tier/hung-yen-2024.yaml';
+
+  it('still loads unchanged, read with the old levels because its entries carry district', () => {
+    const { levels, endpoints } = loadRegistry(file);
+    expect(levels).toEqual(threeTierLevels);
+    const count = (level: Endpoint['level']) => endpoints.filter((e) => e.level === level).length;
+    expect([count('province'), count('district'), count('commune')]).toEqual([20, 10, 136]);
+    expect(endpoints.find((e) => e.id === 'ubnd-an-thi')).toMatchObject({
+      name: 'UBND huyện Ân Thi',
+      level: 'district',
+      district: 'Ân Thi',
+    });
+  });
+
+  it('still holds communes to their own district office', () => {
+    const text = `levels: [province, district, commune]
+endpoints:
+  - { id: core, name: Core, level: province, district: TP Hưng Yên, address: 127.1.0.1 }
+  - { id: ubnd-van-lam, name: UBND huyện Văn Lâm, level: district, district: Văn Lâm, parent: core, address: 127.1.3.1 }
+  - { id: xa-a, name: UBND xã A, level: commune, district: Văn Giang, parent: ubnd-van-lam, address: 127.1.4.2 }
+`;
+    expect(problems(() => loadRegistry('old.yaml', { text }))).toEqual([
+      'old.yaml:5:79 endpoints[2].parent: "ubnd-van-lam" is the point of district Văn Lâm, not Văn Giang',
+    ]);
   });
 });
 
 describe('validateEndpoints', () => {
+  // A three-tier list (entries carry district), as most of these rules were written for.
   const base = { name: 'X', district: 'Văn Giang' };
   it('lists every problem of a list at once, naming other entries with the given ref', () => {
     const list = [

@@ -1,33 +1,70 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { pingGroupingTags } from '../../protocol/measurements/ping.js';
 import { wireLimits } from '../../protocol/point.js';
 import { type LoadOptions, loadConfig } from '../config.js';
-import type { Endpoint, EndpointLevel } from './types.js';
+import type { Endpoint, EndpointLevel, Registry } from './types.js';
 
-export type { Endpoint, EndpointLevel } from './types.js';
-
-/** The levels, from the top of the network down. */
-export const endpointLevels = ['province', 'district', 'commune'] as const satisfies readonly EndpointLevel[];
+export type { Endpoint, EndpointLevel, Registry } from './types.js';
 
 /**
- * Which levels a point may hang off (its `parent`). The dedicated network is a tree: the provincial
- * core, district nodes, commune offices. A department or a district reaches the data center through a
- * province point; a commune through its own district's point, or straight through a province point
- * where the carrier runs its line directly to the provincial core. A point that hangs off one of its
- * own level below province (a commune behind another commune) would hide a topology mistake, so it is
- * refused; a point without a parent hangs off the data center directly and is always allowed.
+ * Vietnam's local government since 1 July 2025 (Resolution 202/2025/QH15): province → commune (xã,
+ * phường, đặc khu). The default levels of a registry that does not list its own.
  */
-export const allowedParentLevels: Record<EndpointLevel, readonly EndpointLevel[]> = {
-  province: ['province'],
-  district: ['province'],
-  commune: ['district', 'province'],
-};
+export const twoTierLevels = ['province', 'commune'] as const satisfies readonly EndpointLevel[];
 
-const allowedParentText: Record<EndpointLevel, string> = {
-  province: 'another province point',
-  district: 'a province point',
-  commune: "its district's point or a province point",
-};
+/**
+ * The administration before July 2025: province → district → commune. A registry without `levels:`
+ * whose entries carry `district:` is read with these, so registries written before the reform load
+ * unchanged.
+ */
+export const threeTierLevels = [
+  'province',
+  'district',
+  'commune',
+] as const satisfies readonly EndpointLevel[];
+
+/** Grouping tags of an endpoint that travel on its ping points (see protocol's pingGroupingTags). */
+export const groupingTags: readonly string[] = pingGroupingTags;
+
+/**
+ * The levels a registry uses: its own `levels:`, else the old three-tier ones when an entry carries
+ * `district:` (a registry written before the reform), else the two-tier ones.
+ */
+export function levelsOf(file: { levels?: unknown; endpoints?: unknown }): readonly EndpointLevel[] {
+  if (Array.isArray(file.levels) && file.levels.every((l) => typeof l === 'string') && file.levels.length > 0)
+    return file.levels as string[];
+  const list = Array.isArray(file.endpoints) ? file.endpoints : [];
+  const legacy = list.some((e) => e && typeof e === 'object' && 'district' in e);
+  return legacy ? threeTierLevels : twoTierLevels;
+}
+
+/**
+ * Whether a point of level `child` may hang off a point of level `parent` (its `parent`), `levels`
+ * listed from the top down. The dedicated network is a tree: a point reaches the data center through
+ * a point of a higher level (a commune through its aggregation node or the provincial core; in a
+ * three-tier registry through its district's point or a province point); top-level points hang off
+ * each other (departments off the provincial core). A point behind one of its own level below the top
+ * (a commune behind another commune) would hide a topology mistake, so it is refused; a point without
+ * a parent hangs off the data center directly and is always allowed.
+ */
+export function parentLevelAllowed(levels: readonly EndpointLevel[], child: string, parent: string): boolean {
+  const c = levels.indexOf(child);
+  const p = levels.indexOf(parent);
+  if (c < 0 || p < 0) return true;
+  return p < c || (c === 0 && p === 0);
+}
+
+function allowedParentText(levels: readonly EndpointLevel[], level: string): string {
+  const i = levels.indexOf(level);
+  if (i === 0) return `another ${level} point`;
+  const above = levels.slice(0, i).reverse();
+  // "its district's point" keeps the three-tier rule readable: a commune sits in its district.
+  const named = above.map((l) =>
+    l === 'district' && level !== 'district' ? "its district's point" : `a ${l} point`,
+  );
+  return orList(named);
+}
 
 const idMaxLength = 64;
 const slugPattern = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -120,18 +157,19 @@ export const endpointSchema = z
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
       .describe('stable slug naming the point in dashboards and alerts, e.g. "ubnd-van-giang"'),
-    name: text(256).describe('the office as people call it, e.g. "UBND huyện Văn Giang"'),
-    level: z
-      .enum(endpointLevels, {
-        error: (issue) =>
-          issue.input === undefined
-            ? 'required'
-            : `"${String(issue.input)}" is not a level: use province, district or commune (Tỉnh, Huyện, Xã in spreadsheets)`,
-      })
-      .describe('province (departments, provincial core), district (district offices) or commune'),
-    district: districtSchema.describe(
-      'the district the point stands in, as shown in dashboards, e.g. "Văn Giang"; province points give the district of their building',
+    name: districtSchema.describe(
+      'the office as people call it, e.g. "UBND xã Xuân Quan" (a tag on ping points: dashboards show it)',
     ),
+    level: z
+      .string({ error: (issue) => (issue.input === undefined ? 'required' : undefined) })
+      .describe(
+        "one of the registry's levels: province (departments, provincial core, aggregation nodes) or commune (communes, wards, special zones); district only in a three-tier registry",
+      ),
+    district: districtSchema
+      .optional()
+      .describe(
+        'three-tier registries only (before July 2025): the district the point stands in; a two-tier registry keeps it as tags.former_district',
+      ),
     parent: unset(z.string().min(1, 'must not be empty: leave parent out when there is none')).describe(
       'id of the point this one reaches the data center through; none: straight to the data center',
     ),
@@ -158,7 +196,9 @@ export const endpointSchema = z
         }
       })
       .optional()
-      .describe('free labels for operators, e.g. { carrier: vnpt, circuit: "HY-0123" }'),
+      .describe(
+        `labels; ${pingGroupingTags.join(', ')} are grouping tags that travel on ping points and group dashboards and availability, e.g. { former_district: Văn Giang, carrier: vnpt, circuit: "HY-0123" }; other names stay in the registry`,
+      ),
   })
   .superRefine(
     (e, ctx) => {
@@ -182,6 +222,8 @@ export interface EndpointProblem {
 export interface ValidateOptions {
   /** How a message names another entry; `endpoints[3]` by default, `line 5` for a spreadsheet. */
   ref?: (index: number) => string;
+  /** The registry's levels, from the top down; by default those {@link levelsOf} finds for the list. */
+  levels?: readonly EndpointLevel[];
 }
 
 const defaultRef = (index: number) => `endpoints[${index}]`;
@@ -190,7 +232,8 @@ const defaultRef = (index: number) => `endpoints[${index}]`;
 interface Facts {
   index: number;
   id?: string | undefined;
-  level?: EndpointLevel | undefined;
+  level?: string | undefined;
+  hasDistrict: boolean;
   district?: string | undefined;
   parent?: string | undefined;
   address?: string | undefined;
@@ -199,30 +242,75 @@ interface Facts {
 function factsOf(raw: unknown, index: number): Facts {
   const r = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-  const level = endpointLevels.find((l) => l === r.level);
   return {
     index,
     id: str(r.id),
-    level,
+    level: str(r.level),
+    hasDistrict: r.district !== undefined,
     district: str(r.district),
     parent: str(r.parent),
     address: str(r.address),
   };
 }
 
+/** "a, b or c". */
+const orList = (items: readonly string[]) =>
+  items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+
+function levelWordsHint(levels: readonly EndpointLevel[]): string {
+  const words: Record<string, string> = {
+    province: 'Tỉnh',
+    district: 'Huyện',
+    commune: levels.includes('district') ? 'Xã' : 'Xã/Phường/Đặc khu',
+  };
+  const known = levels.filter((l) => words[l]).map((l) => words[l]);
+  return known.length > 0 ? ` (${known.join(', ')} in spreadsheets)` : '';
+}
+
+/** Each entry's rules that depend on the registry's levels: a known level, `district` only in three tiers. */
+function levelProblems(facts: readonly Facts[], levels: readonly EndpointLevel[]): EndpointProblem[] {
+  const problems: EndpointProblem[] = [];
+  const threeTier = levels.includes('district');
+  for (const f of facts) {
+    if (f.level !== undefined && !levels.includes(f.level)) {
+      const reform =
+        f.level === 'district'
+          ? ': districts were dissolved in July 2025, keep it as tags.former_district'
+          : '';
+      problems.push({
+        index: f.index,
+        path: ['level'],
+        message: `"${f.level}" is not a level: use ${orList(levels)}${levelWordsHint(levels)}${reform}`,
+      });
+    }
+    if (threeTier && !f.hasDistrict) {
+      problems.push({ index: f.index, path: ['district'], message: 'required' });
+    } else if (!threeTier && f.hasDistrict) {
+      problems.push({
+        index: f.index,
+        path: ['district'],
+        message: `the registry's levels (${levels.join(', ')}) have no district: a former district goes in tags.former_district`,
+      });
+    }
+  }
+  return problems;
+}
+
 /**
- * The rules that look across entries: unique ids and addresses, parents that exist, the level rules of
- * {@link allowedParentLevels} (and a commune's district point in its own district), no cycles. Entries
- * that fail their own rules still take part with whatever they have, so one broken entry does not
- * hide, or fake, a problem of another.
+ * The rules that look across entries or need the registry's levels: a known level, unique ids and
+ * addresses, parents that exist, the level rules of {@link parentLevelAllowed} (and, in a three-tier
+ * registry, a commune's district point in its own district), no cycles. Entries that fail their own
+ * rules still take part with whatever they have, so one broken entry does not hide, or fake, a problem
+ * of another.
  */
 export function crossEntryProblems(
   list: readonly unknown[],
   options: ValidateOptions = {},
 ): EndpointProblem[] {
   const ref = options.ref ?? defaultRef;
-  const problems: EndpointProblem[] = [];
+  const levels = options.levels ?? levelsOf({ endpoints: list });
   const facts = list.map(factsOf);
+  const problems: EndpointProblem[] = levelProblems(facts, levels);
   const byId = new Map<string, Facts>();
   const byAddress = new Map<string, Facts>();
   for (const f of facts) {
@@ -261,14 +349,13 @@ export function crossEntryProblems(
       continue;
     }
     if (parent === f || f.level === undefined || parent.level === undefined) continue;
-    if (!allowedParentLevels[f.level].includes(parent.level)) {
+    if (!parentLevelAllowed(levels, f.level, parent.level)) {
       problems.push({
         index: f.index,
         path: ['parent'],
-        message: `"${f.parent}" is a ${parent.level} point: a ${f.level} point hangs off ${allowedParentText[f.level]}`,
+        message: `"${f.parent}" is a ${parent.level} point: a ${f.level} point hangs off ${allowedParentText(levels, f.level)}`,
       });
     } else if (
-      f.level === 'commune' &&
       parent.level === 'district' &&
       f.district !== undefined &&
       parent.district !== undefined &&
@@ -281,7 +368,7 @@ export function crossEntryProblems(
       });
     }
   }
-  problems.push(...cycleProblems(byId));
+  for (const p of cycleProblems(byId)) problems.push(p);
   return problems.sort((a, b) => a.index - b.index);
 }
 
@@ -346,8 +433,8 @@ export function entryProblems(entry: unknown, index: number): EndpointProblem[] 
  *
  * @example
  * const problems = validateEndpoints([
- *   { id: 'a', name: 'A', level: 'district', district: 'X', parent: 'b', address: '127.1.0.1' },
- *   { id: 'b', name: 'B', level: 'province', district: 'X', parent: 'a', address: '127.1.0.2' },
+ *   { id: 'a', name: 'A', level: 'commune', parent: 'b', address: '127.1.0.1' },
+ *   { id: 'b', name: 'B', level: 'province', parent: 'a', address: '127.1.0.2' },
  * ]);
  * // [{ index: 0, path: ['parent'], message: 'forms a cycle: a → b → a' }, { index: 1, path: ['parent'], ... }]
  */
@@ -359,33 +446,73 @@ export function validateEndpoints(
   return [...own, ...crossEntryProblems(list, options)].sort((a, b) => a.index - b.index);
 }
 
-/** config/endpoints.yaml: `endpoints: [{id, name, level, district, parent?, address, lat?, lon?, tags?}]`. */
-export const endpointsFileSchema = z.strictObject({
-  endpoints: z
-    .array(endpointSchema)
-    .min(1, 'at least one endpoint is required')
-    .superRefine(
-      (list, ctx) => {
-        for (const p of crossEntryProblems(list)) {
-          ctx.addIssue({ code: 'custom', path: [p.index, ...p.path], message: p.message });
-        }
-      },
-      // Run even when some entry failed its own rules, so every problem is listed at once.
-      { when: (payload) => Array.isArray(payload.value) },
-    )
-    .describe('the points of the dedicated network the poller pings'),
-});
+const levelsSchema = z
+  .array(
+    z.string().regex(slugPattern, 'must be a slug (lowercase letters, digits and single - between them)'),
+  )
+  .min(1, 'at least one level is required')
+  .max(6, 'at most 6 levels')
+  .refine((l) => new Set(l).size === l.length, 'must not repeat a level')
+  .optional()
+  .describe(
+    'the levels from the top of the network down; default [province, commune] (two-tier, since July 2025), or [province, district, commune] when entries carry district:',
+  );
+
+/**
+ * config/endpoints.yaml: `levels?: [province, commune]` and
+ * `endpoints: [{id, name, level, parent?, address, lat?, lon?, tags?}]` (`district` in three-tier ones).
+ */
+export const endpointsFileSchema = z
+  .strictObject({
+    levels: levelsSchema,
+    endpoints: z
+      .array(endpointSchema)
+      .min(1, 'at least one endpoint is required')
+      .describe('the points of the dedicated network the poller pings'),
+  })
+  .superRefine(
+    (file, ctx) => {
+      if (!Array.isArray(file.endpoints)) return;
+      const levels = levelsOf(file);
+      for (const p of crossEntryProblems(file.endpoints, { levels })) {
+        ctx.addIssue({ code: 'custom', path: ['endpoints', p.index, ...p.path], message: p.message });
+      }
+    },
+    // Run even when some entry failed its own rules, so every problem is listed at once.
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  )
+  .transform((file): Registry => ({ levels: levelsOf(file), endpoints: file.endpoints }));
 
 export type EndpointsFile = z.output<typeof endpointsFileSchema>;
 
 /**
- * Reads and validates an endpoints registry. Throws a ConfigError listing every problem as
- * `file:line:col endpoints[3].parent: "ubnd-x" is not the id of any endpoint`.
+ * Reads and validates an endpoints registry, two-tier or the old three-tier. Throws a ConfigError
+ * listing every problem as `file:line:col endpoints[3].parent: "ubnd-x" is not the id of any endpoint`.
  *
  * @example
- * const endpoints = loadEndpoints('config/endpoints.yaml');
- * endpoints.filter((e) => e.level === 'commune').length; // 136
+ * const { levels, endpoints } = loadRegistry('config/endpoints.yaml');
+ * levels; // ['province', 'commune']
  */
+export function loadRegistry(file: string, options?: LoadOptions): Registry {
+  return loadConfig(file, endpointsFileSchema, options);
+}
+
+/** The endpoints of {@link loadRegistry}. */
 export function loadEndpoints(file: string, options?: LoadOptions): Endpoint[] {
-  return loadConfig(file, endpointsFileSchema, options).endpoints;
+  return loadRegistry(file, options).endpoints;
+}
+
+/**
+ * The grouping tags an endpoint's ping points carry: its `tags` named in {@link groupingTags}. An
+ * entry of a three-tier registry gives its `district` as `former_district` unless it names one, so
+ * dashboards grouping by former district show registries written before the reform too.
+ */
+export function groupingTagsOf(e: Endpoint): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (e.district !== undefined) out.former_district = e.district;
+  for (const key of groupingTags) {
+    const value = e.tags?.[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
 }

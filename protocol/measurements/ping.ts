@@ -1,6 +1,14 @@
 import { defineMeasurement, machineWriters } from '../measurement.js';
 
 /**
+ * Optional grouping tags an endpoint of the registry may carry (its `tags`) and that travel on its
+ * ping points, so dashboards and the availability API can group by them: the district an office stood
+ * in before the July 2025 reform, an operator's area, the carrier and its circuit.
+ */
+export const pingGroupingTags = ['former_district', 'area', 'carrier', 'circuit'] as const;
+export type PingGroupingTag = (typeof pingGroupingTags)[number];
+
+/**
  * Reachability of one target from one source, over one cycle of several echoes. A down target is a
  * point like any other (loss_percent=100, up=false, no rtt_* fields), never a missing point.
  */
@@ -8,7 +16,8 @@ export const ping = defineMeasurement({
   name: 'ping',
   description: 'ICMP echo reachability, loss, latency and jitter of one target over one cycle.',
   writers: ['poller'],
-  tags: ['source', 'target_id', 'level', 'district'],
+  // `district` only for registries of the old three-tier administration; `name` is the office's name.
+  tags: ['source', 'target_id', 'name', 'level', 'district', ...pingGroupingTags],
   fields: {
     sent: { type: 'integer', description: 'echo requests sent this cycle' },
     received: { type: 'integer', description: 'echo replies received (error replies do not count)' },
@@ -33,10 +42,23 @@ export const ping = defineMeasurement({
       type: 'string',
       description: 'why the probe itself failed (unresolvable name, unreadable output), else ""',
     },
+    interval_s: {
+      type: 'float',
+      description:
+        'the cycle interval of the sweep that wrote the point, s: how long the point stands for when availability counts expected cycles',
+    },
+    lat: {
+      type: 'float',
+      description: "the endpoint's latitude from the registry (absent when it has none)",
+    },
+    lon: {
+      type: 'float',
+      description: "the endpoint's longitude from the registry (absent when it has none)",
+    },
   },
 });
 
-const { cause: _cause, parent_id: _parentId, ...echoFields } = ping.fields;
+const { cause: _cause, parent_id: _parentId, lat: _lat, lon: _lon, ...echoFields } = ping.fields;
 
 /**
  * What an agency PC can reach from where it sits (its gateway, the data center, configured

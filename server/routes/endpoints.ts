@@ -1,25 +1,64 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { type AvailabilityGroup, computeAvailability, currentState, rollUp } from '../availability.js';
+import {
+  availabilityGroups,
+  computeAvailability,
+  currentState,
+  maxListedOutages,
+  rollUp,
+} from '../availability.js';
 import type { AppDeps, AppEnv } from '../context.js';
 import { ApiError, problemsMessage } from '../errors.js';
 import { requireCredential } from './auth.js';
 
 const MAX_WINDOW_MS = 400 * 86_400_000;
 
+/**
+ * The times InfluxDB can store (signed 64-bit nanoseconds: 1677-09-21T00:12:43Z to
+ * 2262-04-11T23:47:16Z), rounded inwards to whole days. A query outside them is an error of InfluxDB's,
+ * so it is refused here with the range, not passed on to fail as a 500.
+ */
+export const storableTimes = {
+  from: Date.parse('1677-09-22T00:00:00Z'),
+  to: Date.parse('2262-04-11T00:00:00Z'),
+} as const;
+const rangeText = `${new Date(storableTimes.from).toISOString()} and ${new Date(storableTimes.to).toISOString()}`;
+
+const instant = (name: string) =>
+  z.iso
+    .datetime({
+      offset: true,
+      error: `${name} must be an ISO 8601 date-time, e.g. 2026-05-01T00:00:00+07:00`,
+    })
+    .refine((text) => {
+      const t = Date.parse(text);
+      return t >= storableTimes.from && t <= storableTimes.to;
+    }, `must be between ${rangeText} (the time range InfluxDB stores)`);
+
 const availabilityQuery = z
   .strictObject({
-    from: z.iso.datetime({ offset: true }).optional().describe('start, ISO 8601 (default: 24 h before `to`)'),
-    to: z.iso.datetime({ offset: true }).optional().describe('end, ISO 8601 (default: now)'),
-    group: z.enum(['endpoint', 'district', 'level']).default('endpoint'),
+    from: instant('from').optional().describe('start, ISO 8601 (default: 24 h before `to`)'),
+    to: instant('to').optional().describe('end, ISO 8601 (default: now; a later end is clipped to now)'),
+    group: z
+      .enum(availabilityGroups, {
+        error: (issue) => `"${String(issue.input)}" is not a grouping: use ${availabilityGroups.join(', ')}`,
+      })
+      .default('endpoint'),
   })
   .transform((q, ctx) => {
-    const to = q.to ? Date.parse(q.to) : Date.now();
+    const now = Date.now();
+    const to = q.to ? Date.parse(q.to) : now;
     const from = q.from ? Date.parse(q.from) : to - 86_400_000;
     if (from >= to) ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before `to`' });
+    else if (from >= now)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['from'],
+        message: 'is in the future: nothing is measured there yet',
+      });
     if (to - from > MAX_WINDOW_MS)
       ctx.addIssue({ code: 'custom', path: ['from'], message: 'window is longer than 400 days' });
-    return { from, to, group: q.group as AvailabilityGroup };
+    return { from, to, group: q.group };
   });
 
 /** Current state of the endpoints and their availability, for operators and auditors. */
@@ -27,9 +66,10 @@ export function endpointRoutes(deps: AppDeps) {
   const auth = requireCredential(deps, ['auditor', 'admin']);
   return new Hono<AppEnv>()
     .get('/api/v1/endpoints', auth, async (c) => {
+      const registry = deps.registry.current();
       const state = await currentState(deps.storage, 15 * 60_000, c.req.raw.signal);
-      const ids = new Set([...deps.endpoints.map((e) => e.id), ...state.keys()]);
-      const known = new Map(deps.endpoints.map((e) => [e.id, e]));
+      const ids = new Set([...registry.endpoints.map((e) => e.id), ...state.keys()]);
+      const known = new Map(registry.endpoints.map((e) => [e.id, e]));
       const endpoints = [...ids].sort().map((id) => {
         const s = state.get(id);
         return {
@@ -49,7 +89,14 @@ export function endpointRoutes(deps: AppDeps) {
       });
       const up = endpoints.filter((e) => e.state.up === true).length;
       const down = endpoints.filter((e) => e.state.up === false).length;
-      return c.json({ total: endpoints.length, up, down, no_data: endpoints.length - up - down, endpoints });
+      return c.json({
+        levels: registry.levels,
+        total: endpoints.length,
+        up,
+        down,
+        no_data: endpoints.length - up - down,
+        endpoints,
+      });
     })
     .get('/api/v1/availability', auth, async (c) => {
       const parsed = availabilityQuery.safeParse(c.req.query());
@@ -61,20 +108,22 @@ export function endpointRoutes(deps: AppDeps) {
         throw new ApiError(400, 'invalid_query', problemsMessage('availability query', problems), problems);
       }
       const { from, to, group } = parsed.data;
-      const { endpoints, outages } = await computeAvailability(
-        deps.storage,
-        deps.endpoints,
-        from,
-        to,
-        c.req.raw.signal,
-      );
-      const rows = group === 'endpoint' ? endpoints : rollUp(endpoints, group);
+      const registry = deps.registry.current();
+      const result = await computeAvailability(deps.storage, registry.endpoints, from, to, {
+        signal: c.req.raw.signal,
+      });
+      const rows = group === 'endpoint' ? result.endpoints : rollUp(result.endpoints, group);
       return c.json({
-        from: new Date(from).toISOString(),
-        to: new Date(to).toISOString(),
+        from: new Date(result.fromMs).toISOString(),
+        to: new Date(result.toMs).toISOString(),
+        requested_to: new Date(to).toISOString(),
         group,
+        levels: registry.levels,
         rows,
-        outages,
+        outages: result.outages,
+        outages_total: result.outagesTotal,
+        outages_truncated: result.outagesTotal > result.outages.length,
+        outages_listed_max: maxListedOutages,
       });
     });
 }

@@ -52,6 +52,7 @@ beforeAll(async () => {
 server: { urls: ["${server.url}"], enrollment_token: "\${TOKEN}" }
 collectors:
   - type: ping
+    interval: 5m
     endpoints_file: "${registry}"
     count: 3
     period: 100ms
@@ -88,6 +89,16 @@ describe('the poller, through the server, to the auditors API', () => {
     await sweep();
     let state = await api('/api/v1/endpoints');
     expect(state).toMatchObject({ total: 4, up: 4, down: 0 });
+    // Every point carries the collector's cycle interval and the office's name from the registry.
+    const stored = await influxd.query(
+      'SELECT last("interval_s") AS "interval_s" FROM "ping" GROUP BY "name"',
+    );
+    expect(stored.map((s) => [s.tags?.name, s.values[0]?.[1]]).sort()).toEqual([
+      ['Sở Y tế', 300],
+      ['Trung tâm THDL', 300],
+      ['UBND huyện Kim Động', 300],
+      ['UBND huyện Ân Thi', 300],
+    ]);
 
     setLink(lab, coreNs, 'eth0', 'down');
     await sweep();

@@ -55,8 +55,84 @@ describe('ping collector on loopback', () => {
       });
       expect(p.fields.rtt_avg_ms).toBeLessThan(50);
       expect(p.fields.jitter_ms).toBeGreaterThanOrEqual(0);
-      expect(Object.keys(p.tags).sort()).toEqual(['district', 'level', 'source', 'target_id']);
+      // A three-tier target: its district also travels as former_district, the dashboards' grouping.
+      expect(Object.keys(p.tags).sort()).toEqual([
+        'district',
+        'former_district',
+        'level',
+        'name',
+        'source',
+        'target_id',
+      ]);
+      // No interval in a bare collector config: the collector's default cycle, 60 s.
+      expect(p.fields.interval_s).toBe(60);
     }
+  });
+
+  it('tags points of a two-tier registry with name, level and grouping tags, and stores the cycle interval', async () => {
+    const file = join(dir, 'two-tier.yaml');
+    writeFileSync(
+      file,
+      `levels: [province, commune]
+endpoints:
+  - id: core
+    name: Trung tâm THDL
+    level: province
+    address: 127.1.0.20
+    lat: 20.65
+    lon: 106.05
+    tags: { carrier: vnpt, role: core-router }
+  - id: xa-xuan-quan
+    name: UBND xã Xuân Quan
+    level: commune
+    parent: core
+    address: 127.1.0.21
+    tags: { former_district: Văn Giang, area: Bắc, carrier: viettel, circuit: HY-0403 }
+`,
+    );
+    // As the agent hands it over: its own keys plus `interval` from the collectors entry.
+    const cfg = { ...pingCollector.config.parse({ endpoints_file: file, ...fastKeys }), interval: 30_000 };
+    const points = await pingCollector.collect(cfg, ctx());
+    expect(checkAgainstCatalogue(asPoints(points))).toEqual([]);
+    const [core, commune] = points;
+    expect(core?.tags).toEqual({
+      source: 'poller-1',
+      target_id: 'core',
+      name: 'Trung tâm THDL',
+      level: 'province',
+      carrier: 'vnpt',
+    });
+    expect(core?.fields).toMatchObject({ interval_s: 30, lat: 20.65, lon: 106.05, up: true });
+    expect(commune?.tags).toEqual({
+      source: 'poller-1',
+      target_id: 'xa-xuan-quan',
+      name: 'UBND xã Xuân Quan',
+      level: 'commune',
+      former_district: 'Văn Giang',
+      area: 'Bắc',
+      carrier: 'viettel',
+      circuit: 'HY-0403',
+    });
+    expect(commune?.fields.interval_s).toBe(30);
+    expect(commune?.fields.lat).toBeUndefined();
+  });
+
+  it("joins inline targets to a two-tier registry file under the file's levels", async () => {
+    const file = join(dir, 'two-tier-mixed.yaml');
+    writeFileSync(
+      file,
+      'levels: [province, commune]\nendpoints:\n  - { id: core2, name: Lõi, level: province, address: 127.1.0.30 }\n',
+    );
+    const cfg = pingCollector.config.parse({
+      endpoints_file: file,
+      targets: [{ id: 'xa-c', name: 'UBND xã C', level: 'commune', parent: 'core2', address: '127.1.0.31' }],
+      ...fastKeys,
+    });
+    const points = await pingCollector.collect(cfg, ctx());
+    expect(points.map((p) => [p.tags.target_id, p.tags.level, p.fields.up])).toEqual([
+      ['core2', 'province', true],
+      ['xa-c', 'commune', true],
+    ]);
   });
 
   it('gives the same answer through the system ping fallback', async () => {

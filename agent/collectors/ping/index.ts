@@ -1,5 +1,12 @@
-import { crossEntryProblems, type Endpoint, loadEndpoints } from '../../../lib/endpoints/index.js';
+import {
+  crossEntryProblems,
+  type Endpoint,
+  groupingTagsOf,
+  loadRegistry,
+  twoTierLevels,
+} from '../../../lib/endpoints/index.js';
 import { sleep } from '../../../lib/sleep.js';
+import { parseDuration } from '../../../lib/units.js';
 import { ping } from '../../../protocol/index.js';
 import { type CollectedPoint, defineCollector } from '../../collector.js';
 import { type PingConfig, pingConfig } from './config.js';
@@ -51,35 +58,62 @@ export async function probeChunked(
   return results;
 }
 
-/** Builds the `ping` point of one target (shared with the connectivity collector). */
+/** Fields a point carries besides the probe's outcome: the cycle interval and the registry's coordinates. */
+export interface PingPointExtras {
+  /** The collector's cycle interval, s: what availability counts expected cycles with. */
+  interval_s?: number | undefined;
+  lat?: number | undefined;
+  lon?: number | undefined;
+}
+
+/**
+ * Builds the `ping` point of one target (shared with the connectivity collector). Tags left out or
+ * empty are not sent (InfluxDB drops empty tags).
+ */
 export function pingPoint(
-  tags: { source: string; target_id: string; level?: string | undefined; district?: string | undefined },
+  tags: { source: string; target_id: string } & Record<string, string | undefined>,
   address: string,
   outcome: ProbeOutcome,
   attribution: Attribution | undefined,
+  extras: PingPointExtras = {},
 ): CollectedPoint {
   const stats = summarize(outcome.sent, outcome.rttsMs, {
     received: outcome.received,
     reported: outcome.reported,
   });
-  const cleanTags: Record<string, string> = { source: tags.source, target_id: tags.target_id };
-  if (tags.level) cleanTags.level = tags.level;
-  if (tags.district) cleanTags.district = tags.district;
+  const cleanTags: Record<string, string> = {};
+  for (const [key, value] of Object.entries(tags)) if (value) cleanTags[key] = value;
   const fallback: Attribution = stats.up ? { cause: '', parent_id: '' } : { cause: 'down', parent_id: '' };
   const { cause, parent_id } = attribution ?? fallback;
+  const more: Record<string, number> = {};
+  for (const [key, value] of Object.entries(extras)) if (value !== undefined) more[key] = value;
   return {
     measurement: ping.name,
     tags: cleanTags,
-    fields: { ...stats, cause, parent_id, address, error: outcome.error ?? '' },
+    fields: { ...stats, cause, parent_id, address, error: outcome.error ?? '', ...more },
+  };
+}
+
+/** The tags of an endpoint's ping points: identity, name, level, and its grouping tags. */
+export function endpointTags(source: string, e: Endpoint) {
+  return {
+    source,
+    target_id: e.id,
+    name: e.name,
+    level: e.level,
+    district: e.district,
+    ...groupingTagsOf(e),
   };
 }
 
 function targetsOf(cfg: PingConfig): Endpoint[] {
-  const fromFile = cfg.endpoints_file ? loadEndpoints(cfg.endpoints_file) : [];
+  const registry = cfg.endpoints_file ? loadRegistry(cfg.endpoints_file) : undefined;
+  const fromFile = registry?.endpoints ?? [];
   const all = [...fromFile, ...(cfg.targets ?? [])];
-  if (cfg.endpoints_file && cfg.targets?.length) {
+  if (registry && cfg.targets?.length) {
     const ref = (i: number) => (i < fromFile.length ? `endpoints[${i}]` : `targets[${i - fromFile.length}]`);
-    const problems = crossEntryProblems(all, { ref });
+    // Inline targets join the file's levels: a two-tier registry's targets have no district.
+    const problems = crossEntryProblems(all, { ref, levels: registry.levels ?? twoTierLevels });
     if (problems.length > 0) {
       const first = problems[0]!;
       const at = [ref(first.index), ...first.path.map(String)].join('.');
@@ -93,9 +127,21 @@ function targetsOf(cfg: PingConfig): Endpoint[] {
  * The poller's ICMP sweep over the endpoint registry: several echoes per target, loss, latency,
  * jitter, and outage attribution along the parent tree. See README.md for the measurement.
  */
+const defaultInterval = '60s';
+
+/**
+ * The cycle interval of this collector instance, ms. The agent adds `interval` to every collector's
+ * entry (CollectorEntry); each point carries it as interval_s, which is how availability knows how
+ * many cycles a window should hold.
+ */
+function intervalOf(cfg: PingConfig): number {
+  const interval = (cfg as PingConfig & { interval?: unknown }).interval;
+  return typeof interval === 'number' && interval > 0 ? interval : parseDuration(defaultInterval);
+}
+
 export const pingCollector = defineCollector({
   name: 'ping',
-  defaultInterval: '60s',
+  defaultInterval,
   defaultTimeout: '50s',
   config: pingConfig,
   async collect(cfg, ctx) {
@@ -147,7 +193,7 @@ export const pingCollector = defineCollector({
 
     const points = mine.map((e) =>
       pingPoint(
-        { source: ctx.hostname, target_id: e.id, level: e.level, district: e.district },
+        endpointTags(ctx.hostname, e),
         e.address,
         results.get(e.address) ?? {
           sent: cfg.count,
@@ -156,6 +202,7 @@ export const pingCollector = defineCollector({
           error: 'no result from the engine',
         },
         attribution?.get(e.id),
+        { interval_s: intervalOf(cfg) / 1000, lat: e.lat, lon: e.lon },
       ),
     );
     ctx.log.debug(

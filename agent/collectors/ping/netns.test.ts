@@ -158,8 +158,10 @@ describe('ping collector: outage attribution over namespaces', () => {
     expect(points.find((p) => p.tags.target_id === 'district-1')?.tags).toEqual({
       source: 'poller-1',
       target_id: 'district-1',
+      name: 'D1',
       level: 'district',
       district: 'Văn Giang',
+      former_district: 'Văn Giang',
     });
   });
 
