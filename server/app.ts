@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError, errorResponse } from './errors.js';
+import { createWorkGate, refuseUnexpectedBodies } from './limits.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { healthRoutes } from './routes/health.js';
@@ -11,6 +12,16 @@ import { ingestRoutes } from './routes/ingest.js';
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   app.use(requestId());
+  const bodyGate = createWorkGate({
+    concurrency: deps.config.limits.decode_concurrency,
+    queue: deps.config.limits.decode_queue,
+  });
+  app.use(async function shareBodyGate(c, next) {
+    c.set('bodyGate', bodyGate);
+    await next();
+  });
+  // Only POSTs under /api/v1/ read a body (each route bounds its own); anything else sent one.
+  app.use(refuseUnexpectedBodies((method, path) => method === 'POST' && path.startsWith('/api/v1/')));
   app.use(async function countRequests(c, next) {
     await next();
     deps.metrics.requests.inc({ route: c.req.routePath, status: String(c.res.status) });
@@ -26,6 +37,9 @@ export function createApp(deps: AppDeps) {
     if (!(err instanceof ApiError) || err.status >= 500) {
       deps.log.error({ err, path: c.req.path }, 'request failed');
     }
+    // Counted by the server's own code, never by anything the request claimed (e.g. its array length).
+    const reason = err instanceof ApiError ? err.code : 'internal';
+    deps.metrics.requestsRejected.inc({ route: c.req.routePath, reason });
     return errorResponse(err, c);
   });
   return app;

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Endpoint } from '../lib/endpoints/types.js';
 import type { ServerConfig } from './config.js';
 import type { Identity } from './credentials.js';
+import type { WorkGate } from './limits.js';
 import type { Metrics } from './metrics.js';
 import type { WritePipeline } from './pipeline.js';
 import type { RevocationList } from './revocation.js';
@@ -22,5 +23,10 @@ export interface AppDeps {
 }
 
 export interface AppEnv {
-  Variables: { requestId: string; identity: Identity };
+  Variables: {
+    requestId: string;
+    identity: Identity;
+    /** Bounds how many bodies are inflated and parsed at once, across every route. */
+    bodyGate: WorkGate;
+  };
 }

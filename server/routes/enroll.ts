@@ -4,6 +4,8 @@ import { readJsonBody } from '../body.js';
 import type { AppDeps, AppEnv } from '../context.js';
 import { agentIdFor, hashToken, issueCredential, sameDigest } from '../credentials.js';
 import { ApiError, problemsMessage } from '../errors.js';
+import { enrollBodyLimits } from '../limits.js';
+import { clientAddress, createRateLimiter } from '../rate-limit.js';
 
 /** What an agent sends once, on its first start. */
 export const enrollRequestSchema = z.strictObject({
@@ -22,8 +24,14 @@ export interface EnrollResponse {
 }
 
 export function enrollRoutes(deps: AppDeps) {
+  const perSource = createRateLimiter(deps.config.limits.enroll_per_source);
+  const perToken = createRateLimiter(deps.config.limits.enroll_per_token);
   return new Hono<AppEnv>().post('/api/v1/enroll', async (c) => {
-    const parsed = enrollRequestSchema.safeParse(await readJsonBody(c, 64 * 1024));
+    // Anyone may call this: the address is charged before a byte of the body is read.
+    const source = clientAddress(c);
+    perSource.take(source, `enrollments from ${source}`);
+    const body = await readJsonBody(c, enrollBodyLimits, c.get('bodyGate'));
+    const parsed = enrollRequestSchema.safeParse(body);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => ({
         path: i.path.join('.') || '(body)',
@@ -44,6 +52,7 @@ export function enrollRoutes(deps: AppDeps) {
       deps.log.warn({ hostname: parsed.data.hostname }, 'enrollment refused: unknown token');
       throw new ApiError(401, 'invalid_enrollment_token', 'token: not a valid enrollment token for any site');
     }
+    perToken.take(site.id, `enrollments with the token of site "${site.id}"`);
     const agentId = agentIdFor(site.id, parsed.data.hostname, parsed.data.machine_id);
     if (deps.revocations.isRevoked(agentId)) {
       throw new ApiError(

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { type Point, validateBatch } from '../../protocol/index.js';
 import { readJsonBody } from '../body.js';
 import type { AppDeps, AppEnv } from '../context.js';
 import { ApiError, problemsMessage } from '../errors.js';
+import { ingestBodyLimits } from '../limits.js';
 import { SpoolFullError } from '../spool.js';
 import { requireCredential } from './auth.js';
 
@@ -18,67 +18,52 @@ const FUTURE_SLACK_MS = 10 * 60_000;
 
 export function ingestRoutes(deps: AppDeps) {
   const { limits } = deps.config;
-  return new Hono<AppEnv>().post(
-    '/api/v1/ingest',
-    requireCredential(deps, ['agent']),
-    bodyLimit({
-      maxSize: limits.body_max_bytes,
-      onError: () => {
-        throw new ApiError(413, 'body_too_large', `body: larger than ${limits.body_max_bytes} bytes`);
-      },
-    }),
-    async (c) => {
-      const started = performance.now();
-      const identity = c.get('identity');
-      const body = await readJsonBody(c, limits.decompressed_max_bytes);
-      const count = (body as { points?: unknown })?.points;
-      if (Array.isArray(count) && count.length > limits.points_per_batch) {
-        deps.metrics.pointsRejected.inc({ reason: 'too_many_points' }, count.length);
-        throw new ApiError(
-          413,
-          'too_many_points',
-          `points: ${count.length} points in one batch, the limit is ${limits.points_per_batch}`,
-        );
-      }
-      const { batch, problems } = validateBatch(body, limits.points_per_batch);
-      const latest = Date.now() + FUTURE_SLACK_MS;
-      batch?.points.forEach((p, i) => {
-        if (p.time > latest)
-          problems.push({ path: `points[${i}].time`, message: 'is in the future (check the clock)' });
+  const bodyLimits = ingestBodyLimits(limits);
+  return new Hono<AppEnv>().post('/api/v1/ingest', requireCredential(deps, ['agent']), async (c) => {
+    const started = performance.now();
+    const identity = c.get('identity');
+    const body = await readJsonBody(c, bodyLimits, c.get('bodyGate'));
+    const count = (body as { points?: unknown })?.points;
+    if (Array.isArray(count) && count.length > limits.points_per_batch) {
+      // Not counted in points_rejected: the length is the client's claim (requests_rejected counts it).
+      throw new ApiError(
+        413,
+        'too_many_points',
+        `points: ${count.length} points in one batch, the limit is ${limits.points_per_batch}`,
+      );
+    }
+    const { batch, problems } = validateBatch(body, limits.points_per_batch);
+    const latest = Date.now() + FUTURE_SLACK_MS;
+    batch?.points.forEach((p, i) => {
+      if (p.time > latest)
+        problems.push({ path: `points[${i}].time`, message: 'is in the future (check the clock)' });
+    });
+    if (!batch || problems.length > 0) {
+      deps.metrics.pointsRejected.inc({ reason: 'invalid' }, Array.isArray(count) ? count.length : 0);
+      throw new ApiError(400, 'invalid_batch', problemsMessage('batch refused', problems), problems);
+    }
+    const { batch_id, points } = batch;
+    // The parsed body is ours alone: stamp identity in place rather than copy every point.
+    const agentId = identity.subject;
+    const siteId = identity.siteId ?? 'unknown';
+    const stamped: Point[] = points;
+    for (const p of stamped) {
+      p.tags.agent_id = agentId;
+      p.tags.site_id = siteId;
+    }
+    try {
+      await deps.pipeline.accept(stamped);
+    } catch (err) {
+      deps.metrics.pointsRejected.inc({ reason: 'unavailable' }, stamped.length);
+      if (err instanceof SpoolFullError) deps.metrics.spoolFull.inc();
+      throw new ApiError(503, 'unavailable', `batch not stored: ${(err as Error).message}; retry later`, [], {
+        cause: err,
+        headers: { 'Retry-After': '30' },
       });
-      if (!batch || problems.length > 0) {
-        deps.metrics.pointsRejected.inc({ reason: 'invalid' }, Array.isArray(count) ? count.length : 0);
-        throw new ApiError(400, 'invalid_batch', problemsMessage('batch refused', problems), problems);
-      }
-      const { batch_id, points } = batch;
-      // The parsed body is ours alone: stamp identity in place rather than copy every point.
-      const agentId = identity.subject;
-      const siteId = identity.siteId ?? 'unknown';
-      const stamped: Point[] = points;
-      for (const p of stamped) {
-        p.tags.agent_id = agentId;
-        p.tags.site_id = siteId;
-      }
-      try {
-        await deps.pipeline.accept(stamped);
-      } catch (err) {
-        deps.metrics.pointsRejected.inc({ reason: 'unavailable' }, stamped.length);
-        if (err instanceof SpoolFullError) deps.metrics.spoolFull.inc();
-        throw new ApiError(
-          503,
-          'unavailable',
-          `batch not stored: ${(err as Error).message}; retry later`,
-          [],
-          {
-            cause: err,
-            headers: { 'Retry-After': '30' },
-          },
-        );
-      }
-      deps.metrics.pointsAccepted.inc({}, stamped.length);
-      deps.metrics.requestLatency.observe((performance.now() - started) / 1000);
-      deps.log.debug({ agent_id: agentId, batch_id, points: stamped.length }, 'batch accepted');
-      return c.json({ batch_id, accepted: stamped.length } satisfies IngestResponse, 202);
-    },
-  );
+    }
+    deps.metrics.pointsAccepted.inc({}, stamped.length);
+    deps.metrics.requestLatency.observe((performance.now() - started) / 1000);
+    deps.log.debug({ agent_id: agentId, batch_id, points: stamped.length }, 'batch accepted');
+    return c.json({ batch_id, accepted: stamped.length } satisfies IngestResponse, 202);
+  });
 }
