@@ -47,6 +47,12 @@ export function createJsonScanner(limits: JsonLimits) {
       for (let i = 0; i < chunk.length; i++) {
         const b = chunk[i] as number;
         if (inString) {
+          if (escaped) escaped = false;
+          else if (b === BACKSLASH) escaped = true;
+          else if (b === QUOTE) {
+            inString = false;
+            continue;
+          }
           if (++stringBytes > limits.maxStringBytes) {
             refuse(
               413,
@@ -55,9 +61,6 @@ export function createJsonScanner(limits: JsonLimits) {
               offset + i,
             );
           }
-          if (escaped) escaped = false;
-          else if (b === BACKSLASH) escaped = true;
-          else if (b === QUOTE) inString = false;
           continue;
         }
         switch (b) {
