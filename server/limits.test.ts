@@ -1,6 +1,6 @@
-import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendStreaming } from '../test/harness/http.js';
 import { rows, startInfluxd } from '../test/harness/influxd.js';
 import { agentCredential, startTestServer, testServerConfig } from '../test/harness/server.js';
 import { hashToken } from './credentials.js';
@@ -25,56 +25,12 @@ afterAll(async () => {
   await influxd?.dispose();
 });
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  /** Body bytes the client had written when the answer arrived. */
-  sent: number;
-}
-
-/**
- * Sends `chunks` (a generator, so a huge body is never built) with node:http and resolves on the
- * answer, which may come while the client is still sending (the server refuses early and closes).
- */
-function send(
+const send = (
   path: string,
   headers: Record<string, string | number>,
   chunks: Iterable<Uint8Array | string>,
   method = 'POST',
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    let sent = 0;
-    let answered = false;
-    const req = request(`${server.url}${path}`, { method, headers }, (res) => {
-      answered = true;
-      const parts: Buffer[] = [];
-      res.on('data', (d: Buffer) => parts.push(d));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          text: Buffer.concat(parts).toString('utf8'),
-          sent,
-        }),
-      );
-    });
-    req.on('error', (err) => {
-      if (!['EPIPE', 'ECONNRESET'].includes((err as NodeJS.ErrnoException).code ?? '')) reject(err);
-    });
-    const it = chunks[Symbol.iterator]();
-    const pump = () => {
-      while (!answered && !req.destroyed) {
-        const next = it.next();
-        if (next.done) return void req.end();
-        sent += typeof next.value === 'string' ? Buffer.byteLength(next.value) : next.value.length;
-        if (!req.write(next.value)) return void req.once('drain', pump);
-      }
-      req.destroy();
-    };
-    pump();
-  });
-}
+) => sendStreaming(`${server.url}${path}`, { method, headers, chunks });
 
 function* repeat(chunk: string, times: number) {
   for (let i = 0; i < times; i++) yield chunk;
