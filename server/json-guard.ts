@@ -42,65 +42,78 @@ export function createJsonScanner(limits: JsonLimits) {
   const refuse = (status: 400 | 413, code: string, what: string, at: number): never => {
     throw new ApiError(status, code, `body: ${what} (at byte ${at})`);
   };
+  const tooLong = (at: number) =>
+    refuse(413, 'json_string_too_long', `a string longer than ${limits.maxStringBytes} bytes`, at);
   return {
     feed(chunk: Uint8Array): void {
-      for (let i = 0; i < chunk.length; i++) {
-        const b = chunk[i] as number;
-        if (inString) {
-          if (escaped) escaped = false;
-          else if (b === BACKSLASH) escaped = true;
-          else if (b === QUOTE) {
-            inString = false;
+      // State in locals for the loop (closure variables cost a context load per byte), saved after.
+      const { maxDepth, maxValues, maxMembers, maxStringBytes } = limits;
+      let d = depth;
+      let v = values;
+      let inStr = inString;
+      let esc = escaped;
+      let len = stringBytes;
+      const n = chunk.length;
+      // Inside strings, jump to the next quote or backslash with native indexOf (cached per chunk).
+      let nextQuote = -1;
+      let nextBackslash = -1;
+      for (let i = 0; i < n; i++) {
+        if (inStr) {
+          if (esc) {
+            esc = false;
+            if (++len > maxStringBytes) tooLong(offset + i);
             continue;
           }
-          if (++stringBytes > limits.maxStringBytes) {
+          if (nextQuote < i) {
+            nextQuote = chunk.indexOf(QUOTE, i);
+            if (nextQuote < 0) nextQuote = n;
+          }
+          if (nextBackslash < i) {
+            nextBackslash = chunk.indexOf(BACKSLASH, i);
+            if (nextBackslash < 0) nextBackslash = n;
+          }
+          const stop = Math.min(nextQuote, nextBackslash);
+          len += stop - i;
+          if (len > maxStringBytes) tooLong(offset + i + (maxStringBytes - (len - (stop - i))));
+          if (stop === n) break;
+          if (stop === nextBackslash) {
+            esc = true;
+            len++;
+          } else inStr = false;
+          i = stop;
+          continue;
+        }
+        const b = chunk[i] as number;
+        if (b === QUOTE) {
+          inStr = true;
+          len = 0;
+        } else if (b === COMMA) {
+          const m = (members[d] as number) + 1;
+          members[d] = m;
+          if (m > maxMembers) {
             refuse(
               413,
-              'json_string_too_long',
-              `a string longer than ${limits.maxStringBytes} bytes`,
+              'json_too_many_members',
+              `an object or list with more than ${maxMembers} members`,
               offset + i,
             );
           }
-          continue;
-        }
-        switch (b) {
-          case QUOTE:
-            inString = true;
-            stringBytes = 0;
-            break;
-          case OPEN_OBJECT:
-          case OPEN_LIST:
-            if (++depth > limits.maxDepth) {
-              refuse(400, 'json_too_deep', `JSON nested deeper than ${limits.maxDepth} levels`, offset + i);
-            }
-            members[depth] = 1;
-            if (++values > limits.maxValues) {
-              refuse(413, 'json_too_many_values', `more than ${limits.maxValues} JSON values`, offset + i);
-            }
-            break;
-          case CLOSE_OBJECT:
-          case CLOSE_LIST:
-            if (depth > 0) depth--;
-            break;
-          case COMMA: {
-            const n = (members[depth] ?? 0) + 1;
-            members[depth] = n;
-            if (n > limits.maxMembers) {
-              refuse(
-                413,
-                'json_too_many_members',
-                `an object or list with more than ${limits.maxMembers} members`,
-                offset + i,
-              );
-            }
-            if (++values > limits.maxValues) {
-              refuse(413, 'json_too_many_values', `more than ${limits.maxValues} JSON values`, offset + i);
-            }
-            break;
-          }
-        }
+          if (++v > maxValues)
+            refuse(413, 'json_too_many_values', `more than ${maxValues} JSON values`, offset + i);
+        } else if (b === OPEN_OBJECT || b === OPEN_LIST) {
+          if (++d > maxDepth)
+            refuse(400, 'json_too_deep', `JSON nested deeper than ${maxDepth} levels`, offset + i);
+          members[d] = 1;
+          if (++v > maxValues)
+            refuse(413, 'json_too_many_values', `more than ${maxValues} JSON values`, offset + i);
+        } else if ((b === CLOSE_OBJECT || b === CLOSE_LIST) && d > 0) d--;
       }
-      offset += chunk.length;
+      depth = d;
+      values = v;
+      inString = inStr;
+      escaped = esc;
+      stringBytes = len;
+      offset += n;
     },
   };
 }
