@@ -50,9 +50,11 @@ describe('createJsonScanner', () => {
   });
 
   it('refuses a string longer than allowed as written, escapes included', () => {
-    expect(scan('["0123456789"]')).toBe('ok');
-    expect(scan('["\\u0041123456789"]')).toMatch(
-      /^413 json_string_too_long: body: a string longer than 10 bytes/,
-    );
+    for (const size of [1, 3, 100]) {
+      expect(scan('["0123456789","\\"\\"\\"\\"\\""]', size)).toBe('ok');
+      expect(scan('["\\u0041123456789"]', size)).toMatch(
+        /^413 json_string_too_long: body: a string longer than 10 bytes/,
+      );
+    }
   });
 });
