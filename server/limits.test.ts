@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendStreaming } from '../test/harness/http.js';
@@ -237,5 +238,33 @@ describe('/metrics and /healthz', () => {
       await fetch(`${server.url}/healthz`, { headers: { authorization: `Bearer ${metricsToken}` } })
     ).json()) as { influxdb: { target?: string } };
     expect(detailed.influxdb.target).toContain(influxd.url.replace('http://', ''));
+  });
+});
+
+describe('slow clients', () => {
+  it('cuts off a client dripping its body with 408 after limits.request_timeout', async () => {
+    const slow = await startTestServer(testServerConfig(influxd.url, { limits: { request_timeout: '1s' } }));
+    try {
+      const { port } = new URL(slow.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      let answer = '';
+      socket.on('data', (d) => {
+        answer += d;
+      });
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.on('error', () => {});
+      socket.write(
+        'POST /api/v1/enroll HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"to',
+      );
+      // One more byte a second, far slower than the body needs; bounded by the closing or 10 s.
+      const drip = setInterval(() => socket.write('k'), 1_000);
+      const deadline = setTimeout(() => socket.destroy(), 10_000);
+      await closed;
+      clearInterval(drip);
+      clearTimeout(deadline);
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    } finally {
+      await slow.dispose();
+    }
   });
 });
