@@ -134,7 +134,9 @@ export const serverConfigSchema = z.strictObject({
         .describe('JSON values in one body (a full 5,000-point batch has at most ~425,000)'),
       request_timeout: duration()
         .default(30_000)
-        .describe('a request, headers and body, must arrive within this (a client dripping bytes is cut off with 408)'),
+        .describe(
+          'a request, headers and body, must arrive within this (a client dripping bytes is cut off with 408)',
+        ),
       decode_concurrency: z
         .number()
         .int()
