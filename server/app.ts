@@ -15,6 +15,7 @@ export function createApp(deps: AppDeps) {
   const bodyGate = createWorkGate({
     concurrency: deps.config.limits.decode_concurrency,
     queue: deps.config.limits.decode_queue,
+    queueBytes: deps.config.limits.decode_queue_bytes,
   });
   app.use(async function shareBodyGate(c, next) {
     c.set('bodyGate', bodyGate);
@@ -34,7 +35,8 @@ export function createApp(deps: AppDeps) {
     errorResponse(new ApiError(404, 'not_found', `no route ${c.req.method} ${c.req.path}`), c),
   );
   app.onError((err, c) => {
-    if (!(err instanceof ApiError) || err.status >= 500) {
+    // 503 busy is load shedding, expected under a burst: counted below, not logged per request.
+    if (!(err instanceof ApiError) || (err.status >= 500 && err.code !== 'busy')) {
       deps.log.error({ err, path: c.req.path }, 'request failed');
     }
     // Counted by the server's own code, never by anything the request claimed (e.g. its array length).

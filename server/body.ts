@@ -40,7 +40,7 @@ export async function readJsonBody(c: Context, limits: BodyLimits, gate: WorkGat
       const why = (err as Error).message.slice(0, 80);
       throw new ApiError(400, 'malformed_json', `body: malformed JSON (${why})`, [], { cause: err });
     }
-  });
+  }, raw.length);
 }
 
 const tooLarge = (max: number, what = 'larger than') =>

@@ -148,9 +148,14 @@ export const serverConfigSchema = z.strictObject({
         .number()
         .int()
         .min(0)
-        .max(10_000)
-        .default(64)
-        .describe('bodies waiting to be parsed; past this, requests get 503 with Retry-After'),
+        .max(100_000)
+        .default(1024)
+        .describe('requests waiting to be parsed; past this, 503 with Retry-After'),
+      decode_queue_bytes: byteSize()
+        .default(64 * 1024 ** 2)
+        .describe(
+          'bodies (as sent) held by the requests waiting to be parsed; past this, 503 with Retry-After',
+        ),
       enroll_per_source: rate
         .prefault({ burst: 300, per_minute: 60 })
         .describe(

@@ -39,18 +39,26 @@ export const enrollBodyLimits: BodyLimits = {
 };
 
 /**
- * Runs at most `concurrency` jobs at once and lets at most `queue` wait; past that it refuses with
- * 503 and Retry-After at once, so a burst of costly bodies holds a bounded amount of memory and CPU
- * and every client's request waits a bounded time instead of the server freezing for all.
+ * Runs at most `concurrency` jobs at once and lets at most `queue` wait, holding at most
+ * `queueBytes` of bodies between them; past that it refuses with 503 and Retry-After at once, so a
+ * burst of costly bodies holds a bounded amount of memory and CPU and every client's request waits
+ * a bounded time instead of the server freezing for all.
  *
  * @example
- * const gate = createWorkGate({ concurrency: 2, queue: 64 });
- * const parsed = await gate.run(() => decodeAndParse(bytes));
+ * const gate = createWorkGate({ concurrency: 2, queue: 1024, queueBytes: 64 * 1024 ** 2 });
+ * const parsed = await gate.run(() => decodeAndParse(bytes), bytes.length);
  */
-export function createWorkGate(options: { concurrency: number; queue: number; retryAfterSeconds?: number }) {
+export function createWorkGate(options: {
+  concurrency: number;
+  queue: number;
+  queueBytes?: number;
+  retryAfterSeconds?: number;
+}) {
   let running = 0;
+  let queuedBytes = 0;
   const waiting: (() => void)[] = [];
   const retryAfter = String(options.retryAfterSeconds ?? 1);
+  const maxBytes = options.queueBytes ?? Number.POSITIVE_INFINITY;
   const release = () => {
     running--;
     const next = waiting.shift();
@@ -66,14 +74,17 @@ export function createWorkGate(options: { concurrency: number; queue: number; re
     get waiting() {
       return waiting.length;
     },
-    async run<T>(job: () => Promise<T>): Promise<T> {
+    /** Runs `job` when a slot is free; `bytes` is what the request holds in memory while it waits. */
+    async run<T>(job: () => Promise<T>, bytes = 0): Promise<T> {
       if (running >= options.concurrency) {
-        if (waiting.length >= options.queue) {
+        if (waiting.length >= options.queue || queuedBytes + bytes > maxBytes) {
           throw new ApiError(503, 'busy', 'server busy decoding other requests; retry later', [], {
             headers: { 'Retry-After': retryAfter },
           });
         }
+        queuedBytes += bytes;
         await new Promise<void>((resolve) => waiting.push(resolve));
+        queuedBytes -= bytes;
       } else running++;
       try {
         return await job();

@@ -3,7 +3,7 @@ import { startInfluxd } from '../test/harness/influxd.js';
 import { siteTokens, startTestServer, testServerConfig } from '../test/harness/server.js';
 import { ApiError } from './errors.js';
 import { createWorkGate } from './limits.js';
-import { createRateLimiter } from './rate-limit.js';
+import { createRateLimiter, sourceKey } from './rate-limit.js';
 
 function refusal(f: () => void): string {
   try {
@@ -38,6 +38,19 @@ describe('createRateLimiter', () => {
   });
 });
 
+describe('sourceKey', () => {
+  it.each([
+    ['127.0.0.1', '127.0.0.1'],
+    ['::ffff:203.0.113.7', '203.0.113.7'],
+    ['2001:db8:1:2:aaaa:bbbb:cccc:dddd', '2001:db8:1:2::/64'],
+    ['2001:0db8:0001:0002::1', '2001:db8:1:2::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+  ])('keys %s as %s', (address, key) => {
+    expect(sourceKey(address)).toBe(key);
+  });
+});
+
 describe('createWorkGate', () => {
   it('runs `concurrency` jobs, queues `queue` more and refuses the rest with 503 and Retry-After', async () => {
     const gate = createWorkGate({ concurrency: 1, queue: 1 });
@@ -57,6 +70,17 @@ describe('createWorkGate', () => {
     releases.shift()?.();
     expect(await second).toBe('done');
     expect([gate.running, gate.waiting]).toEqual([0, 0]);
+  });
+
+  it('refuses to queue past queueBytes however short the queue', async () => {
+    const gate = createWorkGate({ concurrency: 1, queue: 100, queueBytes: 1000 });
+    let release = () => {};
+    const running = gate.run(() => new Promise<void>((resolve) => (release = resolve)), 10_000);
+    const queued = gate.run(async () => 'small', 600);
+    await expect(gate.run(async () => 'big', 600)).rejects.toMatchObject({ status: 503, code: 'busy' });
+    release();
+    await running;
+    expect(await queued).toBe('small');
   });
 });
 

@@ -68,3 +68,26 @@ export function clientAddress(c: { env: unknown }): string {
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
   return env?.incoming?.socket?.remoteAddress ?? 'unknown';
 }
+
+/**
+ * The key a client address is rate-limited under: an IPv4 address as is (also when IPv4-mapped),
+ * an IPv6 address by its /64, since one host is routinely given a whole /64 to pick addresses from.
+ *
+ * @example
+ * sourceKey('2001:db8:1:2:aaaa::1') // → '2001:db8:1:2::/64'
+ */
+export function sourceKey(address: string): string {
+  const mapped = address.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i);
+  if (mapped) return mapped[1] as string;
+  if (!address.includes(':')) return address;
+  const [head = '', tail = ''] = address.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = address.includes('::')
+    ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}

@@ -5,7 +5,7 @@ import type { AppDeps, AppEnv } from '../context.js';
 import { agentIdFor, hashToken, issueCredential, sameDigest } from '../credentials.js';
 import { ApiError, problemsMessage } from '../errors.js';
 import { enrollBodyLimits } from '../limits.js';
-import { clientAddress, createRateLimiter } from '../rate-limit.js';
+import { clientAddress, createRateLimiter, sourceKey } from '../rate-limit.js';
 
 /** What an agent sends once, on its first start. */
 export const enrollRequestSchema = z.strictObject({
@@ -28,7 +28,7 @@ export function enrollRoutes(deps: AppDeps) {
   const perToken = createRateLimiter(deps.config.limits.enroll_per_token);
   return new Hono<AppEnv>().post('/api/v1/enroll', async (c) => {
     // Anyone may call this: the address is charged before a byte of the body is read.
-    const source = clientAddress(c);
+    const source = sourceKey(clientAddress(c));
     perSource.take(source, `enrollments from ${source}`);
     const body = await readJsonBody(c, enrollBodyLimits, c.get('bodyGate'));
     const parsed = enrollRequestSchema.safeParse(body);
