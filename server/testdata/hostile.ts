@@ -19,6 +19,8 @@ export interface HostileCase {
   body: () => Iterable<Uint8Array>;
   /** The answer expected, as "status code" (`503 busy` is acceptable too: the decode queue was full). */
   answer: string;
+  /** What the answer's message must say, where the code alone would not show the right check ran. */
+  message?: RegExp;
 }
 
 const enc = (s: string) => Buffer.from(s, 'utf8');
@@ -30,7 +32,8 @@ function* repeat(chunk: Uint8Array, times: number) {
 const json = { 'content-type': 'application/json' };
 const gz = { ...json, 'content-encoding': 'gzip' };
 const MiB = 1024 ** 2;
-const time = Date.UTC(2026, 0, 1);
+/** Recent, so a point is refused for what the case is about, never for its age. */
+const time = Date.now() - 60_000;
 
 /** A valid point but for what `patch` changes; `raw` is spliced into the point object as is. */
 const point = (fields = '"uptime_s":1', tags = '"hostname":"hostile"', raw = '') =>
@@ -213,8 +216,16 @@ export function hostileCorpus(): HostileCase[] {
     name: 'lone surrogate in a string field',
     path: '/api/v1/ingest',
     headers: json,
-    body: once(enc(batch(point('"error":"\\ud800"')))),
+    // collector_run.error is a declared string field, so only the surrogate is wrong.
+    body: once(
+      enc(
+        batch(
+          `{"measurement":"collector_run","tags":{"hostname":"hostile","collector":"c"},"fields":{"error":"\\ud800"},"time":${time}}`,
+        ),
+      ),
+    ),
     answer: '400 invalid_batch',
+    message: /points\[0\]\.fields\.error: must be well-formed Unicode \(lone surrogate\)/,
   });
   add({
     name: 'lone surrogate in a tag',
@@ -222,6 +233,7 @@ export function hostileCorpus(): HostileCase[] {
     headers: json,
     body: once(enc(batch(point('"uptime_s":1', '"hostname":"\\udfff"')))),
     answer: '400 invalid_batch',
+    message: /points\[0\]\.tags\.hostname: must be well-formed Unicode \(lone surrogate\)/,
   });
   add({
     name: 'content-type text/plain',
