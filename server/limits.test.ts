@@ -219,6 +219,27 @@ describe('error bodies', () => {
 });
 
 describe('/metrics and /healthz', () => {
+  it('a flood of /healthz costs InfluxDB at most one ping a second', async () => {
+    const storage = server.deps.storage;
+    const ping = storage.ping.bind(storage);
+    let pings = 0;
+    storage.ping = (timeoutMs: number) => {
+      pings++;
+      return ping(timeoutMs);
+    };
+    try {
+      const started = Date.now();
+      const statuses = await Promise.all(
+        Array.from({ length: 200 }, () => fetch(`${server.url}/healthz`).then((r) => r.status)),
+      );
+      const seconds = (Date.now() - started) / 1000;
+      expect(statuses).toEqual(Array(200).fill(200));
+      expect(pings).toBeLessThanOrEqual(Math.ceil(seconds) + 1);
+    } finally {
+      storage.ping = ping;
+    }
+  });
+
   it('/metrics needs the metrics token when one is configured', async () => {
     expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
     const wrong = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer nope' } });
