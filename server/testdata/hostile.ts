@@ -146,6 +146,21 @@ export function hostileCorpus(): HostileCase[] {
     answer: '413 too_many_points',
   });
   add({
+    name: 'gzip of 5,000 points of 60 unknown fields each (the costliest shape within the bounds)',
+    path: '/api/v1/ingest',
+    headers: gz,
+    body: once(
+      gzipSync(
+        batch(
+          Array.from({ length: 5000 }, (_, p) =>
+            point(Array.from({ length: 60 }, (_, f) => `"f${f}":${p}.5`).join(',')),
+          ).join(','),
+        ),
+      ),
+    ),
+    answer: '400 invalid_batch',
+  });
+  add({
     name: 'error echo: 400 keys of 2,000 characters, gzip',
     path: '/api/v1/ingest',
     headers: gz,
