@@ -137,6 +137,15 @@ export const serverConfigSchema = z.strictObject({
         .describe(
           'a request, headers and body, must arrive within this (a client dripping bytes is cut off with 408)',
         ),
+      in_flight_per_credential: z
+        .number()
+        .int()
+        .min(1)
+        .max(10_000)
+        .default(16)
+        .describe(
+          'ingest requests of one credential in progress at once; past this, 429 (an agent sends one at a time)',
+        ),
       decode_concurrency: z
         .number()
         .int()

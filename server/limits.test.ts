@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendStreaming } from '../test/harness/http.js';
 import { rows, startInfluxd } from '../test/harness/influxd.js';
+import { waitFor } from '../test/harness/ports.js';
 import { agentCredential, startTestServer, testServerConfig } from '../test/harness/server.js';
 import { hashToken } from './credentials.js';
 
@@ -259,6 +260,54 @@ describe('/metrics and /healthz', () => {
       await fetch(`${server.url}/healthz`, { headers: { authorization: `Bearer ${metricsToken}` } })
     ).json()) as { influxdb: { target?: string } };
     expect(detailed.influxdb.target).toContain(influxd.url.replace('http://', ''));
+  });
+});
+
+describe('one credential', () => {
+  it('gets at most limits.in_flight_per_credential (16) ingest requests in progress, then 429', async () => {
+    const greedy = await agentCredential('pc-greedy-000000', 'so-tttt');
+    const { port } = new URL(server.url);
+    // 16 requests whose bodies never finish arriving hold their slots.
+    const sockets = Array.from({ length: 16 }, () => {
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write(
+        `POST /api/v1/ingest HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${greedy}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"batch_id":`,
+      );
+      return socket;
+    });
+    try {
+      const post = (credential: string) =>
+        fetch(`${server.url}/api/v1/ingest`, {
+          method: 'POST',
+          headers: { ...json, authorization: `Bearer ${credential}` },
+          body: JSON.stringify(pointsBatch('greedy', 1, 0)),
+        });
+      let refused: Response | undefined;
+      await waitFor('the 16 slow requests to hold their slots', async () => {
+        refused = await post(greedy);
+        return refused.status === 429;
+      });
+      expect(refused?.headers.get('retry-after')).toBe('1');
+      expect(((await refused?.json()) as { message: string }).message).toBe(
+        '16 requests of this credential are already in progress',
+      );
+      // Every other agent is unaffected.
+      expect((await post(credential)).status).toBe(202);
+    } finally {
+      for (const s of sockets) s.destroy();
+    }
+    await waitFor(
+      'the slots to be released',
+      async () =>
+        (
+          await fetch(`${server.url}/api/v1/ingest`, {
+            method: 'POST',
+            headers: { ...json, authorization: `Bearer ${greedy}` },
+            body: JSON.stringify(pointsBatch('greedy', 1, 1)),
+          })
+        ).status === 202,
+    );
   });
 });
 

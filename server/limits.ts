@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { wireLimits } from '../protocol/index.js';
 import type { ServerConfig } from './config.js';
+import type { AppEnv } from './context.js';
 import { ApiError, excerpt } from './errors.js';
 import type { JsonLimits } from './json-guard.js';
 
@@ -116,5 +117,37 @@ export function refuseUnexpectedBodies(
       );
     }
     await next();
+  };
+}
+
+/**
+ * At most `max` requests of one credential in progress at once (after `requireCredential`): an
+ * agent sends one batch at a time, so this only ever stops a client trying to take every slot of
+ * the decode queue for itself. Past it, 429 with Retry-After.
+ */
+export function limitInFlightPerCredential(max: number): MiddlewareHandler<AppEnv> {
+  const inFlight = new Map<string, number>();
+  return async function inFlightPerCredential(c, next) {
+    const subject = c.get('identity').subject;
+    const n = inFlight.get(subject) ?? 0;
+    if (n >= max) {
+      throw new ApiError(
+        429,
+        'too_many_in_flight',
+        `${max} requests of this credential are already in progress`,
+        [],
+        {
+          headers: { 'Retry-After': '1' },
+        },
+      );
+    }
+    inFlight.set(subject, n + 1);
+    try {
+      await next();
+    } finally {
+      const left = (inFlight.get(subject) ?? 1) - 1;
+      if (left > 0) inFlight.set(subject, left);
+      else inFlight.delete(subject);
+    }
   };
 }

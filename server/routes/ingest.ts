@@ -3,7 +3,7 @@ import { type Point, validateBatch } from '../../protocol/index.js';
 import { readJsonBody } from '../body.js';
 import type { AppDeps, AppEnv } from '../context.js';
 import { ApiError, problemsMessage } from '../errors.js';
-import { ingestBodyLimits } from '../limits.js';
+import { ingestBodyLimits, limitInFlightPerCredential } from '../limits.js';
 import { SpoolFullError } from '../spool.js';
 import { requireCredential } from './auth.js';
 
@@ -22,7 +22,8 @@ export function ingestRoutes(deps: AppDeps) {
   return new Hono<AppEnv>().post(
     '/api/v1/ingest',
     requireCredential(deps, ['agent']),
-    // Body bounds (raw, inflated, JSON shape) are applied by readJsonBody as it reads, not here.
+    // Body bounds (raw, inflated, JSON shape) are applied by readJsonBody as it reads.
+    limitInFlightPerCredential(limits.in_flight_per_credential),
     async (c) => {
       const started = performance.now();
       const identity = c.get('identity');
