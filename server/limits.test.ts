@@ -288,8 +288,9 @@ describe('one credential', () => {
         refused = await post(greedy);
         return refused.status === 429;
       });
-      expect(refused?.headers.get('retry-after')).toBe('1');
-      expect(((await refused?.json()) as { message: string }).message).toBe(
+      if (!refused) throw new Error('no answer');
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(((await refused.json()) as { message: string }).message).toBe(
         '16 requests of this credential are already in progress',
       );
       // Every other agent is unaffected.
