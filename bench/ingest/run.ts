@@ -168,7 +168,9 @@ async function main() {
         spoolDir: join(dir, 'spool'),
         siteToken: token,
         // BENCH_WRITE: the server's `write:` section as YAML flow, e.g. '{ concurrency: 1, linger: 5ms }'.
-        extra: `log_level: warn\n${process.env.BENCH_WRITE ? `write: ${process.env.BENCH_WRITE}` : ''}`,
+        // One credential stands for the whole fleet here, so it may have as many requests in flight
+        // as the fleet (in the field each agent has its own and sends one at a time).
+        extra: `log_level: warn\nlimits: { in_flight_per_credential: 10000 }\n${process.env.BENCH_WRITE ? `write: ${process.env.BENCH_WRITE}` : ''}`,
       }),
     );
     // BENCH_SERVER_NODE lets a profiler wrap the server (e.g. a script running node --cpu-prof).
