@@ -7,9 +7,9 @@ import type { BodyLimits, WorkGate } from './limits.js';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * The request body as parsed JSON, every bound applied before the cost it guards:
- * Content-Type must be JSON; a declared Content-Length over `rawMaxBytes` is refused before a byte
- * is read, and the stream is cut off as soon as it passes it; gzip is inflated as a stream, counted
+ * The request body as parsed JSON, every bound applied before the cost it guards: a declared
+ * Content-Length over `rawMaxBytes` is refused before a byte is read (then a Content-Type other than
+ * JSON, an encoding other than gzip), and the stream is cut off as soon as it passes it; gzip is inflated as a stream, counted
  * and scanned chunk by chunk (depth, values, members, string length: `json-guard.ts`), and stopped
  * at the first bound crossed; only then is it decoded as strict UTF-8 and parsed. Decoding and
  * parsing run inside `gate`, so a burst of costly bodies queues (or gets 503) instead of freezing
