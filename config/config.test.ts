@@ -90,6 +90,11 @@ const serverCases: Record<string, string[]> = {
   ],
   'v2-missing-token': ['config/testdata/server/v2-missing-token.yaml:5:3 storage.token: required'],
   'missing-spool': ['config/testdata/server/missing-spool.yaml:1:1 spool: required'],
+  'bad-limits': [
+    'config/testdata/server/bad-limits.yaml:6:19 limits.json_max_depth: too small: expected number to be >=4',
+    'config/testdata/server/bad-limits.yaml:7:31 limits.enroll_per_source.burst: too small: expected number to be >=1',
+    'config/testdata/server/bad-limits.yaml:8:21 limits.enroll_per_token.per_minute: required',
+  ],
   'bad-port': [
     'config/testdata/server/bad-port.yaml:1:17 listen.port: too big: expected number to be <=65535',
   ],

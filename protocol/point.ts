@@ -42,6 +42,13 @@ const name = z
   .regex(/^[a-z][a-z0-9_]*$/, 'must be snake_case ([a-z][a-z0-9_]*)');
 
 /**
+ * A UTF-16 surrogate without its partner (JSON allows `"\ud800"`). Stored, it would silently become
+ * U+FFFD, so it is refused instead: a value is stored exactly or not at all.
+ */
+export const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const loneSurrogateMessage = 'must be well-formed Unicode (lone surrogate)';
+
+/**
  * Tag values become part of InfluxDB series keys. Control characters (newlines above all) cannot be
  * escaped in line protocol, and a trailing backslash escapes the separator after it, so both are
  * refused rather than risk a value being read as another tag or point.
@@ -52,7 +59,8 @@ const tagValue = z
   .max(wireLimits.tagValueMaxLength)
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
   .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters')
-  .refine((s) => !s.endsWith('\\'), 'must not end with a backslash');
+  .refine((s) => !s.endsWith('\\'), 'must not end with a backslash')
+  .refine((s) => !loneSurrogate.test(s), loneSurrogateMessage);
 
 /**
  * A field value: a finite number, a boolean, or a string within bounds. Checked by hand rather than
@@ -80,6 +88,7 @@ const fieldValue = z.unknown().transform((v, ctx): FieldValue => {
         message: 'must not contain control characters other than tab and newline',
       });
     }
+    if (loneSurrogate.test(v)) ctx.addIssue({ code: 'custom', message: loneSurrogateMessage });
     return v;
   }
   ctx.addIssue({

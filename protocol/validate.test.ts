@@ -24,6 +24,8 @@ const tagValues = [
   'a,site_id=b c=1',
   'tab\there',
   'ok"quote',
+  'lone \ud800',
+  'pair \ud83d\ude00',
 ];
 const fieldValues: unknown[] = [
   0,
@@ -35,6 +37,8 @@ const fieldValues: unknown[] = [
   'text',
   'multi\nline',
   'nul\u0000',
+  'lone \udc00 low',
+  "x\\'y",
   true,
   false,
   null,

@@ -2,7 +2,14 @@ import { lookupMeasurement } from './catalogue.js';
 import type { CatalogueIssue } from './check.js';
 import { checkAgainstCatalogue } from './check.js';
 import { stampedTags } from './measurement.js';
-import { type Batch, earliestPointTime, type Point, wireLimits } from './point.js';
+import {
+  type Batch,
+  earliestPointTime,
+  loneSurrogate,
+  loneSurrogateMessage,
+  type Point,
+  wireLimits,
+} from './point.js';
 
 const NAME = /^[a-z][a-z0-9_]*$/;
 const BATCH_ID = /^[A-Za-z0-9_.:-]+$/;
@@ -105,6 +112,7 @@ function checkPoint(p: unknown, at: string, add: (path: string, message: string)
         add(path, `must be at most ${wireLimits.tagValueMaxLength} characters`);
       else if (TAG_CONTROL.test(v)) add(path, 'must not contain control characters');
       else if (v.endsWith('\\')) add(path, 'must not end with a backslash');
+      else if (loneSurrogate.test(v)) add(path, loneSurrogateMessage);
     }
   }
   if (!isPlainObject(fields)) add(`${at}.fields`, 'required object');
@@ -136,6 +144,7 @@ function checkPoint(p: unknown, at: string, add: (path: string, message: string)
           add(path, `must be at most ${wireLimits.stringFieldMaxLength} characters`);
         else if (FIELD_CONTROL.test(v))
           add(path, 'must not contain control characters other than tab and newline');
+        else if (loneSurrogate.test(v)) add(path, loneSurrogateMessage);
         else if (declared && declared !== 'string')
           add(path, `expected ${declared}, got string ${JSON.stringify(v.slice(0, 40))}`);
       } else if (typeof v === 'boolean') {

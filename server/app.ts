@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError, errorResponse } from './errors.js';
+import { createWorkGate, refuseUnexpectedBodies } from './limits.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { healthRoutes } from './routes/health.js';
@@ -11,6 +12,17 @@ import { ingestRoutes } from './routes/ingest.js';
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   app.use(requestId());
+  const bodyGate = createWorkGate({
+    concurrency: deps.config.limits.decode_concurrency,
+    queue: deps.config.limits.decode_queue,
+    queueBytes: deps.config.limits.decode_queue_bytes,
+  });
+  app.use(async function shareBodyGate(c, next) {
+    c.set('bodyGate', bodyGate);
+    await next();
+  });
+  // Only POSTs under /api/v1/ read a body (each route bounds its own); anything else sent one.
+  app.use(refuseUnexpectedBodies((method, path) => method === 'POST' && path.startsWith('/api/v1/')));
   app.use(async function countRequests(c, next) {
     await next();
     deps.metrics.requests.inc({ route: c.req.routePath, status: String(c.res.status) });
@@ -23,9 +35,13 @@ export function createApp(deps: AppDeps) {
     errorResponse(new ApiError(404, 'not_found', `no route ${c.req.method} ${c.req.path}`), c),
   );
   app.onError((err, c) => {
-    if (!(err instanceof ApiError) || err.status >= 500) {
+    // 503 busy is load shedding, expected under a burst: counted below, not logged per request.
+    if (!(err instanceof ApiError) || (err.status >= 500 && err.code !== 'busy')) {
       deps.log.error({ err, path: c.req.path }, 'request failed');
     }
+    // Counted by the server's own code, never by anything the request claimed (e.g. its array length).
+    const reason = err instanceof ApiError ? err.code : 'internal';
+    deps.metrics.requestsRejected.inc({ route: c.req.routePath, reason });
     return errorResponse(err, c);
   });
   return app;

@@ -1,51 +1,124 @@
-import { gunzipSync } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import type { Context } from 'hono';
 import { ApiError } from './errors.js';
+import { createJsonScanner } from './json-guard.js';
+import type { BodyLimits, WorkGate } from './limits.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * The request body as parsed JSON: gunzipped when `Content-Encoding: gzip` (bounded, so a small
- * compressed body cannot expand without limit), strictly UTF-8, then JSON. Each failure is a 4xx
- * naming what is wrong. The raw size is bounded earlier by the bodyLimit middleware.
+ * The request body as parsed JSON, every bound applied before the cost it guards: a declared
+ * Content-Length over `rawMaxBytes` is refused before a byte is read (then a Content-Type other than
+ * JSON, an encoding other than gzip), and the stream is cut off as soon as it passes it; gzip is inflated as a stream, counted
+ * and scanned chunk by chunk (depth, values, members, string length: `json-guard.ts`), and stopped
+ * at the first bound crossed; only then is it decoded as strict UTF-8 and parsed. Decoding and
+ * parsing run inside `gate`, so a burst of costly bodies queues (or gets 503) instead of freezing
+ * the server. Each failure is a 4xx naming what is wrong.
  */
-export async function readJsonBody(c: Context, maxDecompressedBytes: number): Promise<unknown> {
-  let bytes: Uint8Array = new Uint8Array(await c.req.arrayBuffer());
-  const encoding = (c.req.header('content-encoding') ?? 'identity').trim().toLowerCase();
-  if (encoding === 'gzip') {
-    try {
-      bytes = gunzipSync(bytes, { maxOutputLength: maxDecompressedBytes });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-        throw new ApiError(
-          413,
-          'body_too_large',
-          `body: decompresses to more than ${maxDecompressedBytes} bytes`,
-        );
-      }
-      throw new ApiError(400, 'bad_encoding', `body: not valid gzip (${(err as Error).message})`, [], {
-        cause: err,
-      });
+export async function readJsonBody(c: Context, limits: BodyLimits, gate: WorkGate): Promise<unknown> {
+  refuseByHeaders(c, limits.rawMaxBytes);
+  const encoding = contentEncoding(c);
+  const raw = await readRaw(c, limits.rawMaxBytes);
+  return gate.run(async () => {
+    const scanner = createJsonScanner(limits.json);
+    let bytes: Buffer;
+    if (encoding === 'gzip') bytes = await inflate(raw, limits.inflatedMaxBytes, scanner.feed);
+    else {
+      scanner.feed(raw);
+      bytes = raw;
     }
-  } else if (encoding !== 'identity') {
-    throw new ApiError(
-      415,
-      'unsupported_encoding',
-      `content-encoding "${encoding}" is not supported (use gzip)`,
-    );
+    if (bytes.length === 0) throw new ApiError(400, 'empty_body', 'body: empty; expected JSON');
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch (err) {
+      throw new ApiError(400, 'invalid_utf8', 'body: not valid UTF-8', [], { cause: err });
+    }
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      const why = (err as Error).message.slice(0, 80);
+      throw new ApiError(400, 'malformed_json', `body: malformed JSON (${why})`, [], { cause: err });
+    }
+  }, raw.length);
+}
+
+const tooLarge = (max: number, what = 'larger than') =>
+  new ApiError(413, 'body_too_large', `body: ${what} ${max} bytes`);
+
+/** Size first (the one that matters most), then type and encoding: all before a byte is read. */
+function refuseByHeaders(c: Context, max: number): void {
+  const declared = c.req.header('content-length');
+  if (declared !== undefined && !/^\d+$/.test(declared.trim())) {
+    throw new ApiError(400, 'bad_content_length', 'content-length: not a number');
   }
-  if (bytes.length === 0) throw new ApiError(400, 'empty_body', 'body: empty; expected a JSON batch');
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch (err) {
-    throw new ApiError(400, 'invalid_utf8', 'body: not valid UTF-8', [], { cause: err });
+  if (declared !== undefined && Number(declared) > max) throw tooLarge(max);
+  const type = (c.req.header('content-type') ?? '').toLowerCase();
+  if (!/^application\/json\s*(;\s*charset="?utf-8"?\s*)?$/.test(type)) {
+    throw new ApiError(415, 'unsupported_media_type', 'content-type: must be application/json (UTF-8)');
   }
+  const encoding = contentEncoding(c);
+  if (encoding !== 'gzip' && encoding !== 'identity') {
+    throw new ApiError(415, 'unsupported_encoding', 'content-encoding: not supported (use gzip or none)');
+  }
+}
+
+const contentEncoding = (c: Context) => (c.req.header('content-encoding') ?? 'identity').trim().toLowerCase();
+
+/** The raw body, cut off as soon as it streams past `max` (a chunked body declares no length). */
+async function readRaw(c: Context, max: number): Promise<Buffer> {
+  const stream = c.req.raw.body;
+  if (!stream) return Buffer.alloc(0);
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
   try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new ApiError(400, 'malformed_json', `body: malformed JSON (${(err as Error).message})`, [], {
-      cause: err,
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > max) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge(max);
+      }
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** Inflates `raw` as a stream, feeding `onChunk` as it goes and stopping past `max` bytes. */
+function inflate(raw: Buffer, max: number, onChunk: (chunk: Buffer) => void): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const gunzip = createGunzip();
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let failed = false;
+    const fail = (err: unknown) => {
+      if (failed) return;
+      failed = true;
+      gunzip.destroy();
+      reject(err);
+    };
+    gunzip.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      total += chunk.length;
+      if (total > max) return fail(tooLarge(max, 'decompresses to more than'));
+      try {
+        onChunk(chunk);
+      } catch (err) {
+        return fail(err);
+      }
+      chunks.push(chunk);
     });
-  }
+    gunzip.on('error', (err) =>
+      fail(new ApiError(400, 'bad_encoding', `body: not valid gzip (${err.message})`, [], { cause: err })),
+    );
+    gunzip.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks, total));
+    });
+    gunzip.end(raw);
+  });
 }

@@ -41,6 +41,12 @@ const influxV2 = z.strictObject({
   timeout: duration().default(10_000),
 });
 
+/** A token bucket: `burst` requests at once, refilled at `per_minute`; past it, 429 with Retry-After. */
+const rate = z.strictObject({
+  burst: z.number().int().min(1).max(1_000_000),
+  per_minute: z.number().min(0.01).max(1_000_000),
+});
+
 export const serverConfigSchema = z.strictObject({
   instance: z.string().min(1).default(hostname()).describe('name of this collector in server_health'),
   log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -52,6 +58,11 @@ export const serverConfigSchema = z.strictObject({
         .strictObject({ cert_file: z.string().min(1), key_file: z.string().min(1) })
         .optional()
         .describe('serve HTTPS with this PEM certificate chain and key'),
+      metrics_token_sha256: sha256Hex
+        .optional()
+        .describe(
+          'when set, /metrics needs `Authorization: Bearer <token>` and /healthz shows storage detail only with it (`hatang token hash`)',
+        ),
     })
     .prefault({}),
   auth: z.strictObject({
@@ -138,6 +149,60 @@ export const serverConfigSchema = z.strictObject({
         .min(1)
         .max(wireLimits.pointsPerBatch)
         .default(wireLimits.pointsPerBatch),
+      json_max_depth: z
+        .number()
+        .int()
+        .min(4)
+        .max(64)
+        .default(8)
+        .describe('deepest JSON nesting accepted (a batch needs 4); checked on the bytes before parsing'),
+      json_max_values: z
+        .number()
+        .int()
+        .min(1000)
+        .default(500_000)
+        .describe('JSON values in one body (a full 5,000-point batch has at most ~425,000)'),
+      request_timeout: duration()
+        .default(30_000)
+        .describe(
+          'a request, headers and body, must arrive within this (a client dripping bytes is cut off with 408)',
+        ),
+      in_flight_per_credential: z
+        .number()
+        .int()
+        .min(1)
+        .max(10_000)
+        .default(16)
+        .describe(
+          'ingest requests of one credential in progress at once; past this, 429 (an agent sends one at a time)',
+        ),
+      decode_concurrency: z
+        .number()
+        .int()
+        .min(1)
+        .max(64)
+        .default(2)
+        .describe('request bodies inflated and parsed at once'),
+      decode_queue: z
+        .number()
+        .int()
+        .min(0)
+        .max(100_000)
+        .default(1024)
+        .describe('requests waiting to be parsed; past this, 503 with Retry-After'),
+      decode_queue_bytes: byteSize()
+        .default(64 * 1024 ** 2)
+        .describe(
+          'bodies (as sent) held by the requests waiting to be parsed; past this, 503 with Retry-After',
+        ),
+      enroll_per_source: rate
+        .prefault({ burst: 300, per_minute: 60 })
+        .describe(
+          'enrollments per client address: a burst (a site behind one NAT after a GPO push), then a steady rate',
+        ),
+      enroll_per_token: rate
+        .prefault({ burst: 1000, per_minute: 300 })
+        .describe("enrollments per site token, whatever the address (a leaked token's reach)"),
     })
     .prefault({}),
   ingest: z

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ServerConfig } from './config.js';
 import type { Identity } from './credentials.js';
+import type { WorkGate } from './limits.js';
 import type { Metrics } from './metrics.js';
 import type { WritePipeline } from './pipeline.js';
 import type { RegistrySource } from './registry.js';
@@ -25,5 +26,10 @@ export interface AppDeps {
 }
 
 export interface AppEnv {
-  Variables: { requestId: string; identity: Identity };
+  Variables: {
+    requestId: string;
+    identity: Identity;
+    /** Bounds how many bodies are inflated and parsed at once, across every route. */
+    bodyGate: WorkGate;
+  };
 }

@@ -73,18 +73,24 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
 
   const app = createApp(deps);
   const tls = config.listen.tls;
+  // A client dripping its headers or body a byte at a time is cut off (408) instead of holding a
+  // connection and its buffered body for Node's default five minutes; checked every second.
+  const slowClientTimeouts = {
+    requestTimeout: config.limits.request_timeout,
+    headersTimeout: Math.min(config.limits.request_timeout, 10_000),
+    connectionsCheckingInterval: 1_000,
+  };
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve(
       {
         fetch: app.fetch,
         hostname: config.listen.host,
         port: config.listen.port,
-        ...(tls
-          ? {
-              createServer: createHttpsServer,
-              serverOptions: { cert: readFileSync(tls.cert_file), key: readFileSync(tls.key_file) },
-            }
-          : {}),
+        serverOptions: {
+          ...slowClientTimeouts,
+          ...(tls ? { cert: readFileSync(tls.cert_file), key: readFileSync(tls.key_file) } : {}),
+        },
+        ...(tls ? { createServer: createHttpsServer } : {}),
       },
       () => resolve(s),
     );

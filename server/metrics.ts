@@ -86,7 +86,12 @@ export function createMetrics() {
     ),
     pointsRejected: new Counter(
       'hatang_points_rejected_total',
-      'points in batches refused with a 4xx/5xx',
+      'points in validated batches refused with a 4xx/5xx (only batches within the size limits count)',
+      'counter',
+    ),
+    requestsRejected: new Counter(
+      'hatang_requests_rejected_total',
+      'requests refused, by route and error code (a refused body is one, whatever it claimed)',
       'counter',
     ),
     pointsWritten: new Counter('hatang_points_written_total', 'points written to InfluxDB', 'counter'),

@@ -168,9 +168,11 @@ async function main() {
         spoolDir: join(dir, 'spool'),
         siteToken: token,
         // BENCH_WRITE: the server's `write:` section as YAML flow, e.g. '{ concurrency: 1, linger: 5ms }'.
-        // One bench credential sends for the whole simulated fleet: the new-series allowance still
-        // checks every point (its cost is measured) but is raised so it never refuses.
+        // One bench credential sends for the whole simulated fleet: it may have as many requests in
+        // flight as the fleet (in the field each agent has its own and sends one at a time), and the
+        // new-series allowance still checks every point (its cost is measured) but never refuses.
         extra: `log_level: warn
+limits: { in_flight_per_credential: 10000 }
 ingest: { new_series_per_site_per_hour: 10000000, new_series_per_agent_per_hour: 10000000 }
 ${process.env.BENCH_WRITE ? `write: ${process.env.BENCH_WRITE}` : ''}`,
       }),

@@ -12,6 +12,8 @@ import {
   sameDigest,
 } from '../credentials.js';
 import { ApiError, problemsMessage } from '../errors.js';
+import { enrollBodyLimits } from '../limits.js';
+import { clientAddress, createRateLimiter, sourceKey } from '../rate-limit.js';
 import { requireCredential } from './auth.js';
 
 /** What an agent sends once, on its first start. */
@@ -47,9 +49,15 @@ function answer(issued: IssuedCredential): EnrollResponse {
 
 export function enrollRoutes(deps: AppDeps) {
   const lifetime = deps.config.auth.credential_lifetime.machine;
+  const perSource = createRateLimiter(deps.config.limits.enroll_per_source);
+  const perToken = createRateLimiter(deps.config.limits.enroll_per_token);
   return new Hono<AppEnv>()
     .post('/api/v1/enroll', async (c) => {
-      const parsed = enrollRequestSchema.safeParse(await readJsonBody(c, 64 * 1024));
+      // Anyone may call this: the address is charged before a byte of the body is read.
+      const source = sourceKey(clientAddress(c));
+      perSource.take(source, `enrollments from ${source}`);
+      const body = await readJsonBody(c, enrollBodyLimits, c.get('bodyGate'));
+      const parsed = enrollRequestSchema.safeParse(body);
       if (!parsed.success) {
         const problems = parsed.error.issues.map((i) => ({
           path: i.path.join('.') || '(body)',
@@ -78,6 +86,7 @@ export function enrollRoutes(deps: AppDeps) {
           'token: not a valid enrollment token for any site',
         );
       }
+      perToken.take(`${site.id}/${role}`, `enrollments with the ${role} token of site "${site.id}"`);
       const agentId = agentIdFor(site.id, parsed.data.hostname, parsed.data.machine_id, role);
       // The id ends with the digest of site and machine identity: a revoked machine stays revoked
       // whatever hostname it enrolls with next.

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { lookupMeasurement, type Point, validateBatch } from '../../protocol/index.js';
 import { readJsonBody } from '../body.js';
 import type { AppDeps, AppEnv } from '../context.js';
 import { ApiError, problemsMessage } from '../errors.js';
+import { ingestBodyLimits, limitInFlightPerCredential } from '../limits.js';
 import { SpoolFullError } from '../spool.js';
 import { requireCredential } from './auth.js';
 
@@ -15,22 +15,19 @@ export interface IngestResponse {
 
 export function ingestRoutes(deps: AppDeps) {
   const { limits, ingest } = deps.config;
+  const bodyLimits = ingestBodyLimits(limits);
   return new Hono<AppEnv>().post(
     '/api/v1/ingest',
     requireCredential(deps, ['agent', 'poller']),
-    bodyLimit({
-      maxSize: limits.body_max_bytes,
-      onError: () => {
-        throw new ApiError(413, 'body_too_large', `body: larger than ${limits.body_max_bytes} bytes`);
-      },
-    }),
+    // Body bounds (raw, inflated, JSON shape) are applied by readJsonBody as it reads.
+    limitInFlightPerCredential(limits.in_flight_per_credential),
     async (c) => {
       const started = performance.now();
       const identity = c.get('identity');
-      const body = await readJsonBody(c, limits.decompressed_max_bytes);
+      const body = await readJsonBody(c, bodyLimits, c.get('bodyGate'));
       const count = (body as { points?: unknown })?.points;
       if (Array.isArray(count) && count.length > limits.points_per_batch) {
-        deps.metrics.pointsRejected.inc({ reason: 'too_many_points' }, count.length);
+        // Not counted in points_rejected: the length is the client's claim (requests_rejected counts it).
         throw new ApiError(
           413,
           'too_many_points',

@@ -29,4 +29,12 @@ describe('toLineProtocol', () => {
       ]),
     ).toBe('collector_run,hostname=a\\,site_id\\=b\\ c error="say \\"hi\\" \\\\ bye\nnext" 1');
   });
+
+  it("leaves a backslash before a quote alone in tags and doubles it in string fields (x\\'y stays x\\'y)", () => {
+    expect(
+      toLineProtocol([
+        { measurement: 'collector_run', tags: { hostname: "x\\'y" }, fields: { error: "x\\'y" }, time: 1 },
+      ]),
+    ).toBe('collector_run,hostname=x\\\'y error="x\\\\\'y" 1');
+  });
 });
