@@ -101,8 +101,22 @@ describe('snmp collector config', () => {
 describe('snmp profiles', () => {
   it('the shipped profiles load and match by the longest sysObjectID prefix on whole arcs', () => {
     const profiles = loadProfiles(defaultProfilesDir());
-    expect([...profiles.keys()]).toEqual(['environment-sensor', 'generic', 'switch', 'ups']);
+    expect([...profiles.keys()]).toEqual([
+      'akcp',
+      'apc',
+      'eaton',
+      'environment-sensor',
+      'generic',
+      'juniper',
+      'mikrotik',
+      'netbotz',
+      'standard',
+      'switch',
+      'ups',
+    ]);
     expect(matchProfile(profiles, '1.3.6.1.4.1.9.1.516')?.name).toBe('switch');
+    expect(matchProfile(profiles, '1.3.6.1.4.1.318.1.3.4.5')?.name).toBe('apc'); // a rack PDU is not a UPS
+    expect(matchProfile(profiles, '1.3.6.1.4.1.534.1')?.name).toBe('eaton');
     expect(matchProfile(profiles, '1.3.6.1.4.1.99.1')?.name).toBe('generic'); // 99 is not 9
     expect(matchProfile(profiles, '1.3.6.1.2.1.33')?.name).toBe('ups');
     expect(matchProfile(profiles, '0.0')).toBeUndefined();
