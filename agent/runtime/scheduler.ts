@@ -30,9 +30,10 @@ export interface SchedulerOptions {
 
 /**
  * How long a collector has, after its run's signal aborted, to hand back what it finished (a
- * PartialRunError) before its result is given up as lost.
+ * PartialRunError) before its result is given up as lost: a tenth of the run timeout, 100 ms to 2 s.
+ * A collector that honours its signal cancels its I/O at once and needs milliseconds.
  */
-const ABORT_GRACE_MS = 2_000;
+const abortGraceMs = (timeoutMs: number) => Math.min(2_000, Math.max(100, timeoutMs / 10));
 
 /**
  * Runs each configured collector on its own interval. Runs of one collector never overlap: the next
@@ -123,7 +124,7 @@ export class Scheduler {
         ac.signal.addEventListener(
           'abort',
           () => {
-            graceTimer = setTimeout(() => reject(ac.signal.reason), ABORT_GRACE_MS);
+            graceTimer = setTimeout(() => reject(ac.signal.reason), abortGraceMs(timeoutMs));
           },
           { once: true },
         );
