@@ -155,7 +155,11 @@ function checkAgainstRunTimeout(cfg: SnmpConfig, run: { runTimeoutMs: number }):
     const tries = (d.retries ?? cfg.retries) + 1;
     if (timeout * tries > run.runTimeoutMs) {
       problems.push({
-        path: ['devices', i, d.request_timeout !== undefined ? 'request_timeout' : 'name'],
+        path: [
+          'devices',
+          i,
+          d.request_timeout !== undefined ? 'request_timeout' : d.retries !== undefined ? 'retries' : 'name',
+        ],
         message: `device "${d.name}": request_timeout ${timeout} ms × ${tries} tries = ${timeout * tries} ms is longer than the run timeout ${run.runTimeoutMs} ms (lower request_timeout or retries, or raise the collector's timeout)`,
       });
     }
