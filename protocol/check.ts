@@ -21,7 +21,7 @@ const INT64_MAX = 2n ** 63n - 1n;
  * strings (smaller ones are plain numbers, so a field has one spelling per value), and InfluxDB stores
  * at most int64.
  */
-function bigintProblem(text: string): string | undefined {
+export function bigintProblem(text: string): string | undefined {
   if (!/^-?(0|[1-9]\d{0,19})$/.test(text)) {
     return `expected integer digits, got string ${JSON.stringify(text.slice(0, 40))}`;
   }
