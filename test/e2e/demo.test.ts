@@ -31,10 +31,11 @@ describe("hatang demo --once (the README's first command, on free ports)", () =>
     const counts = summary(output);
     // The 166 endpoints of config/endpoints.yaml, plus the agent's own connectivity probe.
     expect(counts.ping).toBe(167);
-    expect(counts.snmp_device).toBe(6);
+    expect(counts.snmp_device).toBe(9);
     expect(counts.snmp_interface).toBeGreaterThan(10);
-    expect(counts.ups).toBe(2);
-    expect(counts.environment).toBeGreaterThanOrEqual(1);
+    expect(counts.ups).toBe(3);
+    expect(counts.pdu).toBeGreaterThanOrEqual(4);
+    expect(counts.environment).toBeGreaterThanOrEqual(5);
     for (const m of [
       'host',
       'host_disk',

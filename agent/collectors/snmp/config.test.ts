@@ -36,7 +36,7 @@ describe('snmp collector config', () => {
     });
     const entry = cfg.collectors[0] as Record<string, unknown>;
     expect(entry).toMatchObject({ type: 'snmp', interval: 60_000, timeout: 50_000, request_timeout: 2_000 });
-    expect((entry.devices as unknown[]).length).toBe(4);
+    expect((entry.devices as unknown[]).length).toBe(5);
     expect(entry.credentials).toMatchObject({ 'legacy-v2c': { version: '2c', community: 'c0mmunity' } });
   });
 
