@@ -34,7 +34,7 @@ describe("hatang demo --once (the README's first command, on free ports)", () =>
     expect(counts.snmp_device).toBe(9);
     expect(counts.snmp_interface).toBeGreaterThan(10);
     expect(counts.ups).toBe(3);
-    expect(counts.pdu).toBeGreaterThanOrEqual(4);
+    expect(counts.pdu).toBeGreaterThanOrEqual(3); // the summary counts the fullest field: current_a of 3 rows
     expect(counts.environment).toBeGreaterThanOrEqual(5);
     for (const m of [
       'host',

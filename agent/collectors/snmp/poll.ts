@@ -82,6 +82,9 @@ export interface PollResult {
 
 const INT64_MAX = 2n ** 63n - 1n;
 
+/** Scalars asked for in one GET: keeps the response well inside an unfragmented datagram. */
+const SCALARS_PER_GET = 40;
+
 /** A counter as a field value: a number within ±2^53, else its digits (protocol `bigint` fields). */
 function counterValue(v: bigint): FieldValue | undefined {
   if (v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
@@ -227,13 +230,6 @@ export async function pollDevice(o: PollOptions): Promise<PollResult> {
     return walked;
   };
 
-  if (profile.serial) {
-    const serialOid = profile.serial;
-    await section('serial', async () => {
-      setIf(deviceFields, 'serial', asText((await client.get([serialOid])).get(serialOid)));
-    });
-  }
-
   const ifs = profile.interfaces;
   if (ifs) {
     await section('interfaces', async () => {
@@ -348,27 +344,70 @@ export async function pollDevice(o: PollOptions): Promise<PollResult> {
     });
   }
 
-  const upsFields: Record<string, FieldValue> = {};
+  // Every scalar the profile asks for in one GET, and every short table (sensors, UPS lines, vendor
+  // modules) in one walk: a device answers most of them with "no such object", and one request for
+  // all costs far less than one each (snmpsim, like a busy card, serves one request at a time).
   const u = profile.ups;
-  if (u) {
-    await section('ups', async () => {
-      const scalarKeys = [
-        'battery_status',
-        'seconds_on_battery',
-        'minutes_remaining',
-        'charge_percent',
-        'battery_temperature',
-        'output_source',
-        'alarms_present',
-      ] as const;
-      const scalarOids = scalarKeys.map((k) => u[k]).filter((v): v is string => typeof v === 'string');
-      const scalars = await client.get(scalarOids);
-      // An agent without UPS-MIB answers noSuchObject to every scalar: no need to walk its tables.
-      if (scalarOids.length > 0 && [...scalars.values()].every((v) => v === undefined)) return;
-      const val = (k: (typeof scalarKeys)[number]) => (u[k] ? asInt(scalars.get(u[k])) : undefined);
-      const lineColumns = [u.input_voltage, u.output_power, u.output_percent_load].filter(
+  const upsScalarKeys = [
+    'battery_status',
+    'seconds_on_battery',
+    'minutes_remaining',
+    'charge_percent',
+    'battery_temperature',
+    'output_source',
+    'alarms_present',
+  ] as const;
+  const upsScalarOids = u
+    ? upsScalarKeys.map((k) => u[k]).filter((v): v is string => typeof v === 'string')
+    : [];
+  const modules = profile.modules ?? [];
+  const scalarOids = [
+    ...new Set([
+      ...(profile.serial ? [profile.serial] : []),
+      ...upsScalarOids,
+      ...modules.flatMap((m) => moduleOids(m).scalars),
+    ]),
+  ];
+  const scalars = new Map<string, Varbind | undefined>();
+  if (scalarOids.length > 0) {
+    await section('scalars', async () => {
+      for (let i = 0; i < scalarOids.length; i += SCALARS_PER_GET) {
+        for (const [k, v] of await client.get(scalarOids.slice(i, i + SCALARS_PER_GET))) scalars.set(k, v);
+      }
+    });
+  }
+  if (profile.serial) setIf(deviceFields, 'serial', asText(scalars.get(profile.serial)));
+  // An agent without UPS-MIB answers noSuchObject to every scalar: no need to walk its line tables.
+  const upsAnswered = upsScalarOids.some((oid) => scalars.get(oid) !== undefined);
+  const s = profile.sensors;
+  const sensorColumns = s
+    ? [s.type, s.scale, s.precision, s.value, s.oper_status, s.units_display].filter(
         (v): v is string => typeof v === 'string',
-      );
+      )
+    : [];
+  const lineColumns =
+    u && upsAnswered
+      ? [u.input_voltage, u.output_power, u.output_percent_load].filter(
+          (v): v is string => typeof v === 'string',
+        )
+      : [];
+  const tableColumns = [...sensorColumns, ...lineColumns, ...modules.flatMap((m) => moduleOids(m).columns)];
+  if (tableColumns.length > 0) {
+    await section('tables', async () => {
+      try {
+        await walk(tableColumns);
+      } catch (err) {
+        // Reported once here; the sections below then find these columns empty rather than ask again.
+        for (const c of tableColumns) if (!walked.has(c)) walked.set(c, new Map());
+        throw err;
+      }
+    });
+  }
+
+  const upsFields: Record<string, FieldValue> = {};
+  if (u && upsAnswered) {
+    await section('ups', async () => {
+      const val = (k: (typeof upsScalarKeys)[number]) => (u[k] ? asInt(scalars.get(u[k])) : undefined);
       const lines = lineColumns.length > 0 ? await walk(lineColumns) : new Map();
       const column = (c: string | undefined): number[] =>
         c
@@ -393,12 +432,8 @@ export async function pollDevice(o: PollOptions): Promise<PollResult> {
     });
   }
 
-  const s = profile.sensors;
   if (s) {
     await section('sensors', async () => {
-      const sensorColumns = [s.type, s.scale, s.precision, s.value, s.oper_status, s.units_display].filter(
-        (v): v is string => typeof v === 'string',
-      );
       const cols = await walk(sensorColumns);
       if ((cols.get(s.type)?.size ?? 0) === 0) return;
       // Names and containment of every entity (probes are not sensors), often walked already.
@@ -409,12 +444,11 @@ export async function pollDevice(o: PollOptions): Promise<PollResult> {
     });
   }
 
-  for (const m of profile.modules ?? []) {
+  for (const m of modules) {
     await section(`module ${m.name}`, async () => {
-      const { scalars, columns } = moduleOids(m);
-      const got = scalars.length > 0 ? await client.get(scalars) : new Map<string, Varbind | undefined>();
+      const { columns } = moduleOids(m);
       const cols = columns.length > 0 ? await walk(columns) : walked;
-      const result = moduleResult(m, got, cols);
+      const result = moduleResult(m, scalars, cols);
       if (result.kind === 'scalars') {
         if (Object.keys(result.fields).length === 0) return;
         count(m.name, 1);
