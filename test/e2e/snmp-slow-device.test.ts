@@ -8,6 +8,7 @@ import type { Collector } from '../../agent/collector.js';
 import { collectors } from '../../agent/collectors/index.js';
 import { snmpCollector } from '../../agent/collectors/snmp/index.js';
 import { type RunResult, Scheduler } from '../../agent/runtime/scheduler.js';
+import { runHatang } from '../harness/hatang.js';
 import { rows, startInfluxd } from '../harness/influxd.js';
 import { agentCredential, startTestServer, testServerConfig } from '../harness/server.js';
 import { type Snmpsim, startSnmpsim } from '../harness/snmpsim.js';
@@ -138,5 +139,15 @@ describe('a slow SNMP device beside healthy ones', () => {
       (await influxd.query(`SELECT success, error FROM collector_run WHERE collector = 'dc1'`))[0],
     );
     expect(collectorRuns.map((r) => r.error)).toEqual(runs.map((r) => r.error));
+  });
+
+  it('`hatang agent --check` refuses a device whose request timeout × tries outlasts the run, naming it', async () => {
+    const config = testdata('agent-bad/slow-device-timeout.yaml');
+    const { code, output } = await runHatang(['agent', '--check', '--config', config]);
+    expect(code).toBe(78);
+    expect(output).toContain(
+      'collectors[0].devices[1].request_timeout: device "ups-slow": request_timeout 8000 ms × 2 tries = 16000 ms is longer than the run timeout 10000 ms',
+    );
+    expect(output).toContain('collectors[0].devices[2].retries: device "pdu-retrying"');
   });
 });

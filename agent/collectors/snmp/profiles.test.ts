@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lookupMeasurement } from '../../../protocol/index.js';
 import { type Snmpsim, startSnmpsim } from '../../../test/harness/snmpsim.js';
@@ -193,6 +194,18 @@ describe('vendor profiles against recordings written from the public MIBs', () =
     expect(poll1.warning).toBe(
       'profile apc: the device answered none of its modules (apc-ups-ident, apc-ups, apc-pdu-ident, apc-pdu-power, apc-pdu-load, apc-ems-probes, apc-ems-doors)',
     );
+  });
+
+  it('logs a warning naming the device when it appears, not again while it stays the same', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const memory = new Map<string, unknown>();
+    await poll('apc-x', 'apc-bare', { memory, logger });
+    await poll('apc-x', 'apc-bare', { memory, logger });
+    const warned = lines.filter((l) => l.msg === 'snmp device yielded less than its profile lists');
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatchObject({ level: 40, target: 'apc-x' });
+    expect(String(warned[0]?.warning)).toMatch(/^profile apc: the device answered none of its modules/);
   });
 
   it('an Eaton (Santak) UPS yields XUPS-MIB values as snmpget reads them, winning over its partial UPS-MIB', async () => {

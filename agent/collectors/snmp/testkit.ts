@@ -1,4 +1,4 @@
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { expect } from 'vitest';
 import { checkAgainstCatalogue, pointSchema } from '../../../protocol/index.js';
 import { snmpCli } from '../../../test/harness/snmpd.js';
@@ -13,12 +13,17 @@ const log = pino({ level: 'silent' });
 /** Runs the collector once with a config written as in agent.yaml, through its zod schema. */
 export async function collect(
   raw: Record<string, unknown>,
-  { now = T0, memory = new Map<string, unknown>(), signal = new AbortController().signal } = {},
+  {
+    now = T0,
+    memory = new Map<string, unknown>(),
+    signal = new AbortController().signal,
+    logger = log,
+  }: { now?: number; memory?: Map<string, unknown>; signal?: AbortSignal; logger?: Logger } = {},
 ): Promise<CollectedPoint[]> {
   const cfg = snmpCollector.config.parse(raw);
   return snmpCollector.collect(cfg, {
     signal,
-    log,
+    log: logger,
     now: () => now,
     hostname: 'poller-test',
     stateDir: '/nonexistent',
