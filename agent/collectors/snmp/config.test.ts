@@ -119,6 +119,7 @@ describe('snmp profiles', () => {
       'environment-sensor',
       'generic',
       'juniper',
+      'liebert',
       'mikrotik',
       'netbotz',
       'standard',

@@ -30,8 +30,10 @@ export function convert(
 ): FieldValue | undefined {
   if (!vb) return undefined;
   if (source.map) {
+    // Integers by their value; an OBJECT IDENTIFIER (Liebert names sensors by one) by its dotted text.
     const raw = asBigInt(vb);
-    return raw === undefined ? undefined : source.map[raw.toString()];
+    const key = raw !== undefined ? raw.toString() : asText(vb);
+    return key === undefined || !Object.hasOwn(source.map, key) ? undefined : source.map[key];
   }
   if (type === 'string') {
     const text = asText(vb);

@@ -141,9 +141,17 @@ const sourceSchema = z.strictObject({
     .optional()
     .describe('raw ÷ this (tenths → 10, TimeTicks → minutes 6000); integer fields are then floored'),
   map: z
-    .record(z.string().regex(/^-?\d+$/, 'must be an integer (the raw enumeration value)'), rawValue)
+    .record(
+      z
+        .string()
+        .regex(
+          /^(-?\d+|\d+(\.\d+)+)$/,
+          'must be an integer (the raw enumeration value) or a dotted OID (an OBJECT IDENTIFIER value)',
+        ),
+      rawValue,
+    )
     .optional()
-    .describe('raw enumeration → stored value; a raw value not listed leaves the field out'),
+    .describe('raw enumeration (or OID value) → stored value; a raw value not listed leaves the field out'),
 });
 
 export type Source = z.output<typeof sourceSchema>;

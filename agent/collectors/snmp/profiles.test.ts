@@ -51,6 +51,7 @@ describe('vendor profiles against recordings written from the public MIBs', () =
     'juniper-t0': 'juniper-qfx-t0.snmprec',
     'juniper-t1': 'juniper-qfx-t1.snmprec',
     mikrotik: 'mikrotik-ccr.snmprec',
+    liebert: 'liebert-crac.snmprec',
     unmatched: 'unmatched-oid.snmprec',
     'system-only': 'system-only.snmprec',
   } as const;
@@ -247,6 +248,28 @@ describe('vendor profiles against recordings written from the public MIBs', () =
     expect(env['Water rope under CRAC']).toEqual({ contact_alarm: true });
     expect(env['Smoke detector']).toEqual({ contact_alarm: false });
     expect(env['Door contact']).toEqual({ contact_alarm: false });
+  });
+
+  it('a Vertiv/Liebert unit yields its Celsius temperatures and humidity, rows named from the OIDs the MIB lists', async () => {
+    const points = await poll('crac-1', 'liebert');
+    expectValid(points);
+    expect(one(points, 'snmp_device', 'crac-1').fields.profile).toBe('liebert');
+    const env = of(points, 'environment', 'crac-1');
+    const temps = Object.fromEntries(
+      env.filter((p) => 'temperature_c' in p.fields).map((p) => [p.tags.sensor, p.fields.temperature_c]),
+    );
+    const degrees = await walkColumn(v2c('liebert'), sim.port, '1.3.6.1.4.1.476.1.42.3.4.1.3.3.1.3');
+    // An OID the MIB's well-known list does not hold names the row by its index.
+    expect(temps).toEqual({
+      'Return air': Number(degrees.get('1')),
+      'Supply air': Number(degrees.get('2')),
+      'liebert-temperature-3': Number(degrees.get('3')),
+    });
+    expect(
+      env
+        .filter((p) => 'humidity_percent' in p.fields)
+        .map((p) => [p.tags.sensor, p.fields.humidity_percent]),
+    ).toEqual([['Return air', 45]]);
   });
 
   it('Juniper and MikroTik serials and models come from their vendor MIBs as snmpget reads them', async () => {

@@ -445,7 +445,7 @@ describe('snmp collector configuration', () => {
         credentials: { c: { version: '2c', community: 'public' } },
       }),
     ).rejects.toThrow(
-      /^snmp: device x: unknown profile "no-such-profile" \(known: akcp, apc, eaton, environment-sensor, generic, juniper, mikrotik, netbotz, standard, switch, ups\)$/,
+      /^snmp: device x: unknown profile "no-such-profile" \(known: akcp, apc, eaton, environment-sensor, generic, juniper, liebert, mikrotik, netbotz, standard, switch, ups\)$/,
     );
   });
 });
