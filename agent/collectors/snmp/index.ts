@@ -12,10 +12,12 @@ import { defaultProfilesDir, loadProfiles, type Profile } from './profile.js';
 export { snmpConfigSchema } from './config.js';
 
 /**
- * Polls switches, UPSes and environment sensors over SNMP (v1, v2c, v3). Which OIDs a device is asked
- * for comes from its profile (config/snmp-profiles/*.yaml); credentials are kept apart and never
- * logged. One slow or dead device costs its own timeout and is reported as data (snmp_poll,
- * snmp_device up=false); the others are polled on time, at most max_concurrent_devices at once.
+ * Polls switches, UPSes, PDUs and environment monitors over SNMP (v1, v2c, v3). What a device is asked
+ * for is data: the standard profile (IF-MIB, ENTITY-MIB, ENTITY-SENSOR-MIB, UPS-MIB) plus its own
+ * profile's vendor modules (config/snmp-profiles/*.yaml); credentials are kept apart and never logged.
+ * One slow or dead device costs its own timeout and is reported as data (snmp_poll, snmp_device
+ * up=false); the others are polled on time, at most max_concurrent_devices at once. A run cut short
+ * by its timeout hands back what finished (PartialRunError) and names the devices that did not.
  *
  * @example
  * // agent.yaml
