@@ -10,7 +10,7 @@
  * answers sysDescr after SLOW_MS and blocks that whole process) and half dead (a port nobody listens on).
  * Each round polls every device's ifTable + ifXTable:
  *   - hatang: one scheduler run of the snmp collector (interfaces-only profile, max_concurrent_devices
- *     = PARALLEL, request_timeout 1 s × 2 tries) whose points go to a real server and InfluxDB; the
+ *     = PARALLEL, request_timeout 2 s × 2 tries) whose points go to a real server and InfluxDB; the
  *     round then checks every healthy device's snmp_device and interfaces are stored for that run;
  *   - peer:   `snmpbulkwalk -Cr25` of ifTable then ifXTable per healthy device, PARALLEL at once (a
  *     peer tool has no run to cut short: it is given only the devices that answer).
@@ -143,6 +143,7 @@ async function hatangRound(
   stored: number;
   interfaces: number;
   error: string;
+  failedHealthy: string[];
 }> {
   const cpu0 = process.cpuUsage();
   const started = performance.now();
@@ -171,6 +172,10 @@ async function hatangRound(
     stored: up,
     interfaces: ifs,
     error: r.error,
+    // A healthy device the poller reported failed (a starved simulator answering too late), named.
+    failedHealthy: polls
+      .filter((p) => p.fields.success === false && String(p.tags.device).startsWith('sw-'))
+      .map((p) => `${p.tags.device}: ${p.fields.error}`),
   };
 }
 
@@ -211,7 +216,7 @@ async function main(): Promise<void> {
     const cfg = snmpCollector.config.parse({
       profiles_dir: dir,
       max_concurrent_devices: PARALLEL,
-      request_timeout: '1s',
+      request_timeout: '2s', // the collector's default
       retries: 1,
       poll_timeout: '60s',
       credentials: {
@@ -262,8 +267,11 @@ async function main(): Promise<void> {
       console.log(
         `  round ${round + 1}: hatang ${fmt(h.seconds, 1)} s, stored ${h.stored}/${HEALTHY} healthy devices and ${h.interfaces} of their interfaces; run: ${h.error || 'ok'}`,
       );
-      if (h.stored !== HEALTHY)
-        throw new Error(`hatang round ${round}: only ${h.stored}/${HEALTHY} healthy devices stored`);
+      if (h.stored !== HEALTHY) {
+        throw new Error(
+          `hatang round ${round}: only ${h.stored}/${HEALTHY} healthy devices stored; failed polls: ${h.failedHealthy.join('; ') || 'none'}`,
+        );
+      }
       rowsOut.hatang.dps.push(HEALTHY / h.seconds);
       rowsOut.hatang.oids.push(h.oids / HEALTHY);
       rowsOut.hatang.cpu.push(h.cpu);

@@ -52,6 +52,7 @@ describe('vendor profiles against recordings written from the public MIBs', () =
     'juniper-t1': 'juniper-qfx-t1.snmprec',
     mikrotik: 'mikrotik-ccr.snmprec',
     liebert: 'liebert-crac.snmprec',
+    netbotz: 'netbotz-450.snmprec',
     unmatched: 'unmatched-oid.snmprec',
     'system-only': 'system-only.snmprec',
   } as const;
@@ -270,6 +271,22 @@ describe('vendor profiles against recordings written from the public MIBs', () =
         .filter((p) => 'humidity_percent' in p.fields)
         .map((p) => [p.tags.sensor, p.fields.humidity_percent]),
     ).toEqual([['Return air', 45]]);
+  });
+
+  it('a NetBotz 450 yields its sensors, doors and dry contacts from NETBOTZV2-MIB tables indexed by sensor id', async () => {
+    const points = await poll('nb-r7', 'netbotz');
+    expectValid(points);
+    const env = Object.fromEntries(of(points, 'environment', 'nb-r7').map((p) => [p.tags.sensor, p.fields]));
+    const labels = await walkColumn(v2c('netbotz'), sim.port, '1.3.6.1.4.1.5528.100.4.1.1.1.4');
+    const values = await walkColumn(v2c('netbotz'), sim.port, '1.3.6.1.4.1.5528.100.4.1.1.1.8');
+    expect(labels.size).toBe(2);
+    for (const [index, label] of labels)
+      expect(env[label]).toEqual({ temperature_c: Number(values.get(index)) });
+    expect(env['Rack 7 humidity']).toEqual({ humidity_percent: 48 });
+    expect(env['Rack 7 front door']).toEqual({ door_open: true });
+    expect(env['Rack 7 rear door']).toEqual({ door_open: false });
+    expect(env['Leak rope under floor']).toEqual({ contact_alarm: true });
+    expect(env['Smoke panel relay']).toEqual({ contact_alarm: false });
   });
 
   it('Juniper and MikroTik serials and models come from their vendor MIBs as snmpget reads them', async () => {
