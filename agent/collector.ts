@@ -32,6 +32,31 @@ export interface CollectContext {
 }
 
 /**
+ * Thrown by a collector whose run was cut short (its signal aborted) to hand back the points it did
+ * finish: the scheduler sends them and reports the run as failed with this message, which names what
+ * did not finish. A collector that throws anything else loses its run's points.
+ *
+ * @example
+ * if (ctx.signal.aborted) throw new PartialRunError(`snmp: 2 devices did not finish: ups-a, ups-b`, done);
+ */
+export class PartialRunError extends Error {
+  constructor(
+    message: string,
+    readonly points: CollectedPoint[],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'PartialRunError';
+  }
+}
+
+/** A problem a collector finds in its config entry once the run's timeout is known (see `check`). */
+export interface EntryProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/**
  * The whole contract of a collector: a name (also its config `type:` and measurement prefix), a strict
  * zod schema for its own config keys, and `collect`, which does the I/O. A target that is down is
  * data (a point saying so); throwing means the collector itself could not run.
@@ -50,11 +75,16 @@ export interface Collector<S extends z.ZodObject = z.ZodObject> {
   name: string;
   /** How often to run when the config does not say, e.g. "30s". */
   defaultInterval: string;
-  /** Longest a run may take when the config does not say; defaults to the interval. */
+  /** Longest a run may take when the config does not say (never more than the interval); default: the interval. */
   defaultTimeout?: string;
   /** Strict schema of the collector's own keys (`type`, `interval`, `timeout` are added by the agent). */
   config: S;
   collect(cfg: z.output<S>, ctx: CollectContext): Promise<CollectedPoint[]>;
+  /**
+   * Cross-checks the entry against its run timeout (`runTimeoutMs`, what the scheduler will allow) at
+   * config load and `--check`; each problem is reported at its path in the entry.
+   */
+  check?(cfg: z.output<S>, run: { runTimeoutMs: number }): EntryProblem[];
 }
 
 export function defineCollector<S extends z.ZodObject>(collector: Collector<S>): Collector<S> {

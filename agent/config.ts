@@ -14,8 +14,25 @@ export interface CollectorEntry {
   [key: string]: unknown;
 }
 
+/** Longest a run may take when neither the entry nor the collector says (and never more). */
+export const MAX_RUN_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * The run timeout the scheduler applies: the entry's `timeout`, else the collector's `defaultTimeout`
+ * capped at the interval (a run longer than its interval would delay the next), else the interval;
+ * at most 5 minutes unless the entry says so.
+ */
+export function runTimeoutOf(
+  entry: { interval: number; timeout?: number | undefined },
+  c: Collector,
+): number {
+  if (entry.timeout !== undefined) return entry.timeout;
+  const fallback = c.defaultTimeout ? parseDuration(c.defaultTimeout) : entry.interval;
+  return Math.min(fallback, entry.interval, MAX_RUN_TIMEOUT_MS);
+}
+
 function collectorEntry(c: Collector) {
-  return c.config.extend({
+  const entry = c.config.extend({
     type: z.literal(c.name),
     name: z
       .string()
@@ -25,7 +42,16 @@ function collectorEntry(c: Collector) {
     interval: duration().default(parseDuration(c.defaultInterval)).describe('how often the collector runs'),
     timeout: duration()
       .optional()
-      .describe('longest a run may take before it is aborted (default: the interval, capped at 5m)'),
+      .describe(
+        "longest a run may take before it is cut short (default: the collector's own default or the interval, whichever is shorter, capped at 5m)",
+      ),
+  });
+  const check = c.check;
+  if (!check) return entry;
+  return entry.superRefine((e, ctx) => {
+    const runTimeoutMs = runTimeoutOf(e as { interval: number; timeout?: number }, c);
+    for (const p of check(e, { runTimeoutMs }))
+      ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
   });
 }
 

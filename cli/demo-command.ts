@@ -67,6 +67,10 @@ export async function demoCommand(argv: string[]): Promise<number> {
       'ups-dc-a': join(testdata, 'ups-mains.snmprec'),
       'ups-dc-b': join(testdata, 'ups-battery.snmprec'),
       'env-dc-1': join(testdata, 'sensor-th.snmprec'),
+      // Data-center gear speaking vendor MIBs (recordings written from PowerNet-MIB), matched by sysObjectID.
+      'ups-dc-apc': join(testdata, 'apc-smart-ups.snmprec'),
+      'pdu-r12-a': join(testdata, 'apc-rack-pdu.snmprec'),
+      'envmon-dc-2': join(testdata, 'apc-env-monitor.snmprec'),
     };
     const snmpsim = await startSnmpsim({ recordings: devices });
     started.push({ name: 'snmpsimd', stop: () => snmpsim.stop() });

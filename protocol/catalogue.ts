@@ -4,7 +4,16 @@ import { antivirus } from './measurements/antivirus.js';
 import { host, hostDisk, hostNet } from './measurements/host.js';
 import { inventory, inventoryChange } from './measurements/inventory.js';
 import { connectivity, connectivityDns, ping } from './measurements/ping.js';
-import { environment, snmpDevice, snmpEntity, snmpInterface, snmpPoll, ups } from './measurements/snmp.js';
+import {
+  environment,
+  pdu,
+  snmpDevice,
+  snmpEntity,
+  snmpInterface,
+  snmpPoll,
+  snmpSensor,
+  ups,
+} from './measurements/snmp.js';
 
 /**
  * Every measurement hatang knows, keyed by name. The server refuses any other measurement and any
@@ -25,7 +34,9 @@ export const catalogue = {
   snmp_interface: snmpInterface,
   snmp_entity: snmpEntity,
   snmp_poll: snmpPoll,
+  snmp_sensor: snmpSensor,
   ups,
+  pdu,
   environment,
   agent_health: agentHealth,
   collector_run: collectorRun,

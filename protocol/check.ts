@@ -13,6 +13,26 @@ function typeOf(value: FieldValue): string {
   return typeof value;
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * Why `text` is not a valid big integer field value, or undefined. Only values beyond ±2^53 may be
+ * strings (smaller ones are plain numbers, so a field has one spelling per value), and InfluxDB stores
+ * at most int64.
+ */
+export function bigintProblem(text: string): string | undefined {
+  if (!/^-?(0|[1-9]\d{0,19})$/.test(text)) {
+    return `expected integer digits, got string ${JSON.stringify(text.slice(0, 40))}`;
+  }
+  const n = BigInt(text);
+  if (n < INT64_MIN || n > INT64_MAX) return 'integer is outside the int64 range InfluxDB stores';
+  if (n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER)) {
+    return 'integer within ±2^53 must be sent as a number, not a string';
+  }
+  return undefined;
+}
+
 /**
  * Checks points that already passed `pointSchema` against the catalogue: known measurement, known
  * tags, known fields of the declared type, no identity tags from the sender. `prefix` is prepended
@@ -50,6 +70,11 @@ export function checkAgainstCatalogue(points: readonly Point[], prefix = 'points
         issues.push({ path: `${at}.fields.${field}`, message: `unknown field for ${spec.name}` });
         continue;
       }
+      if (fieldSpec.bigint && typeof value === 'string') {
+        const problem = bigintProblem(value);
+        if (problem) issues.push({ path: `${at}.fields.${field}`, message: problem });
+        continue;
+      }
       const got = typeOf(value);
       const ok =
         fieldSpec.type === got ||
@@ -62,7 +87,12 @@ export function checkAgainstCatalogue(points: readonly Point[], prefix = 'points
           message: `expected ${fieldSpec.type}, got ${got} ${shown}`,
         });
       } else if (fieldSpec.type === 'integer' && !Number.isSafeInteger(value)) {
-        issues.push({ path: `${at}.fields.${field}`, message: 'integer is outside the safe range (±2^53)' });
+        issues.push({
+          path: `${at}.fields.${field}`,
+          message: fieldSpec.bigint
+            ? 'integer is outside the safe range (±2^53): send it as a string of digits'
+            : 'integer is outside the safe range (±2^53)',
+        });
       }
     }
   });

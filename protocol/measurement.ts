@@ -3,6 +3,12 @@ import type { FieldType } from './point.js';
 export interface FieldSpec {
   type: FieldType;
   description: string;
+  /**
+   * Only for `integer` fields that count past 2^53 (64-bit SNMP counters): a value beyond the safe
+   * range travels as a string of decimal digits (JSON numbers cannot carry it exactly) and is stored
+   * as an InfluxDB integer (int64), so the field's type stays integer. Smaller values stay numbers.
+   */
+  bigint?: true;
 }
 
 /** What the catalogue knows about one measurement: its tags and its typed fields. */

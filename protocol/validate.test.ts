@@ -45,8 +45,22 @@ const fieldValues: unknown[] = [
   [],
   {},
   'x'.repeat(16_385),
+  // big integer fields (in_octets) take digits past 2^53 only, within int64
+  '9007199254740993',
+  '123',
+  '99999999999999999999',
+  '-12',
 ];
-const measurements = ['host', 'host_disk', 'agent_health', 'collector_run', 'nope', 'Bad-Name', 5];
+const measurements = [
+  'host',
+  'host_disk',
+  'agent_health',
+  'collector_run',
+  'snmp_interface',
+  'nope',
+  'Bad-Name',
+  5,
+];
 const tagKeys = [
   'hostname',
   'mount',
@@ -59,6 +73,7 @@ const tagKeys = [
   'Bad',
 ];
 const fieldKeys = [
+  'in_octets',
   'cpu_load_percent',
   'uptime_s',
   'mem_total_bytes',
@@ -149,5 +164,32 @@ describe('validateBatch (the ingest hot path)', () => {
     expect(validateBatch([1, 2]).problems).toEqual([
       { path: '(body)', message: 'expected a JSON object {batch_id, points}' },
     ]);
+  });
+
+  it('takes a big integer field past 2^53 only as digits within int64, and nothing else as a string', () => {
+    const point = (fields: Record<string, unknown>) => ({
+      batch_id: 'b1',
+      points: [{ measurement: 'snmp_interface', tags: { device: 'qfx' }, fields, time: 1_700_000_000_000 }],
+    });
+    expect(validateBatch(point({ in_octets: '9007199254740993' })).problems).toEqual([]);
+    expect(validateBatch(point({ in_octets: 2 ** 60 })).problems).toEqual([
+      {
+        path: 'points[0].fields.in_octets',
+        message: 'integer is outside the safe range (±2^53): send it as a string of digits',
+      },
+    ]);
+    expect(validateBatch(point({ in_octets: '42' })).problems[0]?.message).toBe(
+      'integer within ±2^53 must be sent as a number, not a string',
+    );
+    expect(validateBatch(point({ in_octets: '9223372036854775808' })).problems[0]?.message).toBe(
+      'integer is outside the int64 range InfluxDB stores',
+    );
+    expect(validateBatch(point({ in_octets: '1e20' })).problems[0]?.message).toBe(
+      'expected integer digits, got string "1e20"',
+    );
+    // Only fields declared bigint: in_errors is a plain integer.
+    expect(validateBatch(point({ in_errors: '9007199254740993' })).problems[0]?.message).toBe(
+      'expected integer, got string "9007199254740993"',
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { lookupMeasurement } from './catalogue.js';
 import type { CatalogueIssue } from './check.js';
-import { checkAgainstCatalogue } from './check.js';
+import { bigintProblem, checkAgainstCatalogue } from './check.js';
 import { stampedTags } from './measurement.js';
 import {
   type Batch,
@@ -128,14 +128,20 @@ function checkPoint(p: unknown, at: string, add: (path: string, message: string)
         add(path, 'field key must be snake_case ([a-z][a-z0-9_]*)');
         continue;
       }
-      const declared = spec && Object.hasOwn(spec.fields, k) ? spec.fields[k]?.type : undefined;
+      const fieldSpec = spec && Object.hasOwn(spec.fields, k) ? spec.fields[k] : undefined;
+      const declared = fieldSpec?.type;
       if (spec && !declared) add(path, `unknown field for ${spec.name}`);
       if (typeof v === 'number') {
         if (!Number.isFinite(v)) add(path, 'must be a finite number');
         else if (declared === 'integer' && !Number.isInteger(v))
           add(path, `expected integer, got float ${v}`);
         else if (declared === 'integer' && !Number.isSafeInteger(v))
-          add(path, 'integer is outside the safe range (±2^53)');
+          add(
+            path,
+            fieldSpec?.bigint
+              ? 'integer is outside the safe range (±2^53): send it as a string of digits'
+              : 'integer is outside the safe range (±2^53)',
+          );
         else if (declared === 'string' || declared === 'boolean') {
           add(path, `expected ${declared}, got ${Number.isInteger(v) ? 'integer' : 'float'} ${v}`);
         }
@@ -144,7 +150,10 @@ function checkPoint(p: unknown, at: string, add: (path: string, message: string)
           add(path, `must be at most ${wireLimits.stringFieldMaxLength} characters`);
         else if (FIELD_CONTROL.test(v))
           add(path, 'must not contain control characters other than tab and newline');
-        else if (loneSurrogate.test(v)) add(path, loneSurrogateMessage);
+        else if (fieldSpec?.bigint) {
+          const problem = bigintProblem(v);
+          if (problem) add(path, problem);
+        } else if (loneSurrogate.test(v)) add(path, loneSurrogateMessage);
         else if (declared && declared !== 'string')
           add(path, `expected ${declared}, got string ${JSON.stringify(v.slice(0, 40))}`);
       } else if (typeof v === 'boolean') {

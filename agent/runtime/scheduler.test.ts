@@ -2,11 +2,15 @@ import { tmpdir } from 'node:os';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type CollectedPoint, defineCollector } from '../collector.js';
+import { type CollectedPoint, defineCollector, PartialRunError } from '../collector.js';
+import { runTimeoutOf } from '../config.js';
 import { type RunResult, Scheduler } from './scheduler.js';
 
 /** A collector of the test's own: reports one host point, asks to save state once it is queued. */
-function recordingCollector(events: string[], behaviour: 'ok' | 'throws' | 'hangs' | 'invalid' = 'ok') {
+function recordingCollector(
+  events: string[],
+  behaviour: 'ok' | 'throws' | 'hangs' | 'invalid' | 'partial' = 'ok',
+) {
   return defineCollector({
     name: 'probe',
     defaultInterval: '1s',
@@ -17,6 +21,12 @@ function recordingCollector(events: string[], behaviour: 'ok' | 'throws' | 'hang
       });
       if (behaviour === 'throws') throw new Error('probe: device unreachable');
       if (behaviour === 'hangs') await new Promise((r) => setTimeout(r, 5_000));
+      if (behaviour === 'partial') {
+        // One target answered, the other never does: on abort, hand back what finished.
+        const done = [{ measurement: 'host', tags: { hostname: ctx.hostname }, fields: { uptime_s: 7 } }];
+        await new Promise((r) => ctx.signal.addEventListener('abort', r, { once: true }));
+        throw new PartialRunError('probe: 1 of 2 targets did not finish: slow-target', done);
+      }
       events.push('collected');
       return [
         {
@@ -93,6 +103,40 @@ describe('Scheduler', () => {
     );
     expect(result?.points.map((p) => p.measurement)).toEqual(['collector_run']);
     expect(events).toEqual(['collected', 'queued 1']);
+  });
+
+  it('keeps and sends what a collector finished when its run is cut short, naming what did not finish', async () => {
+    const events: string[] = [];
+    const started = Date.now();
+    const [result] = await scheduler(events, 'partial').runOnce(new AbortController().signal);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(result?.success).toBe(false);
+    expect(result?.error).toBe('probe: 1 of 2 targets did not finish: slow-target');
+    expect(result?.points.map((p) => [p.measurement, p.fields.uptime_s ?? p.fields.success])).toEqual([
+      ['host', 7],
+      ['collector_run', false],
+    ]);
+    expect(result?.points.at(-1)?.fields.error).toBe('probe: 1 of 2 targets did not finish: slow-target');
+    // A cut-short run saves no state: its onQueued task does not run.
+    expect(events).toEqual(['queued 2']);
+  });
+
+  it("honours a collector's defaultTimeout when the entry gives none, never beyond the interval", async () => {
+    const collector = { ...recordingCollector([], 'hangs'), defaultTimeout: '150ms' };
+    expect(runTimeoutOf({ interval: 1_000 }, collector)).toBe(150);
+    expect(runTimeoutOf({ interval: 100 }, collector)).toBe(100);
+    expect(runTimeoutOf({ interval: 1_000, timeout: 400 }, collector)).toBe(400);
+    expect(runTimeoutOf({ interval: 3_600_000 }, recordingCollector([]))).toBe(300_000);
+    const s = new Scheduler({
+      entries: [{ type: 'probe', interval: 1_000 }],
+      registry: { probe: collector },
+      hostname: 'pc-test',
+      stateDir: tmpdir(),
+      log: pino({ level: 'silent' }),
+      deliver: async () => {},
+    });
+    const [result] = await s.runOnce(new AbortController().signal);
+    expect(result?.error).toBe('timed out after 150 ms');
   });
 });
 

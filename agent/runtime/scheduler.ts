@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { sleep } from '../../lib/sleep.js';
 import { collectorRun, lookupMeasurement, type Point, pointProblems } from '../../protocol/index.js';
-import type { CollectContext, Collector } from '../collector.js';
-import type { CollectorEntry } from '../config.js';
+import { type CollectContext, type CollectedPoint, type Collector, PartialRunError } from '../collector.js';
+import { type CollectorEntry, runTimeoutOf } from '../config.js';
 
 /** The outcome of one run of one collector, as reported in collector_run and the status file. */
 export interface RunResult {
@@ -34,12 +34,18 @@ export interface SchedulerOptions {
   role?: () => string | undefined;
 }
 
-const MAX_TIMEOUT_MS = 5 * 60_000;
+/**
+ * How long a collector has, after its run's signal aborted, to hand back what it finished (a
+ * PartialRunError) before its result is given up as lost: a tenth of the run timeout, 100 ms to 2 s.
+ * A collector that honours its signal cancels its I/O at once and needs milliseconds.
+ */
+const abortGraceMs = (timeoutMs: number) => Math.min(2_000, Math.max(100, timeoutMs / 10));
 
 /**
  * Runs each configured collector on its own interval. Runs of one collector never overlap: the next
  * starts one interval after the previous started, or at once if it ran long. A run that throws or
- * passes its timeout is logged and reported as collector_run success=false; the others go on.
+ * passes its timeout is logged and reported as collector_run success=false; the others go on. A run
+ * cut short by its timeout keeps what the collector finished when it says so with a PartialRunError.
  */
 export class Scheduler {
   private readonly memories = new Map<string, Map<string, unknown>>();
@@ -94,7 +100,7 @@ export class Scheduler {
     const id = entry.name ?? entry.type;
     const collector = this.o.registry[entry.type] as Collector;
     const startedAt = Date.now();
-    const timeoutMs = entry.timeout ?? Math.min(entry.interval, MAX_TIMEOUT_MS);
+    const timeoutMs = runTimeoutOf(entry, collector);
     const ac = new AbortController();
     const onStop = () => ac.abort(new Error('agent stopping'));
     stop.addEventListener('abort', onStop, { once: true });
@@ -117,20 +123,37 @@ export class Scheduler {
     };
     let points: Point[] = [];
     let error = '';
+    let graceTimer: NodeJS.Timeout | undefined;
     try {
       await mkdir(stateDir, { recursive: true, mode: 0o700 });
-      const aborted = new Promise<never>((_, reject) => {
-        ac.signal.addEventListener('abort', () => reject(ac.signal.reason), { once: true });
+      const givenUp = new Promise<never>((_, reject) => {
+        ac.signal.addEventListener(
+          'abort',
+          () => {
+            graceTimer = setTimeout(() => reject(ac.signal.reason), abortGraceMs(timeoutMs));
+          },
+          { once: true },
+        );
       });
-      // The race makes a collector that ignores its signal still end on time; its late result is dropped.
-      const collected = await Promise.race([collector.collect(entry as never, ctx), aborted]);
+      // The race makes a collector that ignores its signal still end on time (plus the grace in which
+      // a collector that honours it hands back what it finished); its late result is dropped.
+      let collected: CollectedPoint[];
+      try {
+        collected = await Promise.race([collector.collect(entry as never, ctx), givenUp]);
+      } catch (err) {
+        if (!(err instanceof PartialRunError)) throw err;
+        collected = err.points;
+        error = err.message;
+        log.error({ err }, 'collector run cut short; sending what it finished');
+      }
       const checked = validate(
         collected.map((p) => ({ ...p, time: p.time ?? startedAt })),
         this.o.role?.(),
       );
       points = checked.valid;
       if (checked.problems.length > 0) {
-        error = `dropped ${checked.dropped} invalid point(s): ${checked.problems.slice(0, 3).join('; ')}`;
+        const dropped = `dropped ${checked.dropped} invalid point(s): ${checked.problems.slice(0, 3).join('; ')}`;
+        error = error ? `${error}; ${dropped}` : dropped;
         log.error({ problems: checked.problems.slice(0, 20) }, 'collector produced invalid points');
       }
     } catch (err) {
@@ -138,6 +161,7 @@ export class Scheduler {
       log.error({ err }, 'collector run failed');
     } finally {
       clearTimeout(timer);
+      clearTimeout(graceTimer);
       stop.removeEventListener('abort', onStop);
     }
     const durationMs = Date.now() - startedAt;

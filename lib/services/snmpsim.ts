@@ -69,7 +69,11 @@ export async function startSnmpsim(o: SnmpsimOptions): Promise<Snmpsim> {
   const service = spawnService('/usr/bin/snmpsimd', args);
   const communities = Object.keys(o.recordings);
   try {
-    await waitForAgent(service, ['-v2c', '-c', communities[0] as string], ports[0] as number, 'snmpsimd');
+    // snmpsimd indexes a recording on its first request: ask each once, so a test's first poll
+    // measures the device, not the indexing.
+    for (const community of communities) {
+      await waitForAgent(service, ['-v2c', '-c', community], ports[0] as number, 'snmpsimd');
+    }
   } catch (err) {
     await service.stop();
     rmSync(dir, { recursive: true, force: true });

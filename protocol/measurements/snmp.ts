@@ -15,7 +15,11 @@ export const snmpDevice = defineMeasurement({
     sys_name: { type: 'string', description: 'sysName' },
     sys_descr: { type: 'string', description: 'sysDescr' },
     sys_object_id: { type: 'string', description: 'sysObjectID, dotted' },
-    serial: { type: 'string', description: "chassis serial (ENTITY-MIB or the profile's serial OID)" },
+    serial: {
+      type: 'string',
+      description: "chassis serial (ENTITY-MIB, or a vendor MIB: the profile's serial OID or module)",
+    },
+    model: { type: 'string', description: 'model, from a vendor MIB where ENTITY-MIB has none' },
     profile: { type: 'string', description: 'name of the SNMP profile the device was polled with' },
     rebooted: {
       type: 'boolean',
@@ -41,8 +45,16 @@ export const snmpInterface = defineMeasurement({
       type: 'integer',
       description: 'ifHighSpeed × 10⁶ when ifSpeed saturates or is absent, else ifSpeed',
     },
-    in_octets: { type: 'integer', description: 'received octets counter (64-bit HC when the device has it)' },
-    out_octets: { type: 'integer', description: 'sent octets counter (64-bit HC when the device has it)' },
+    in_octets: {
+      type: 'integer',
+      bigint: true,
+      description: 'received octets counter (64-bit HC when the device has it); beyond 2^53 sent as digits',
+    },
+    out_octets: {
+      type: 'integer',
+      bigint: true,
+      description: 'sent octets counter (64-bit HC when the device has it); beyond 2^53 sent as digits',
+    },
     in_bps: {
       type: 'float',
       description: 'receive rate over the last poll interval, bits/s (absent after a reset)',
@@ -85,7 +97,8 @@ export const snmpEntity = defineMeasurement({
 
 export const ups = defineMeasurement({
   name: 'ups',
-  description: 'A UPS read over UPS-MIB (RFC 1628). A field the UPS does not implement is absent.',
+  description:
+    'A UPS read over UPS-MIB (RFC 1628) and/or its vendor MIB (APC PowerNet, Eaton XUPS). A field the UPS does not implement is absent.',
   writers: ['poller'],
   tags: ['device'],
   fields: {
@@ -114,13 +127,56 @@ export const ups = defineMeasurement({
     input_voltage: { type: 'integer', description: 'lowest upsInputVoltage over the input lines, V' },
     battery_temperature_c: { type: 'integer', description: 'upsBatteryTemperature, °C' },
     alarms_present: { type: 'integer', description: 'upsAlarmsPresent: active alarms' },
+    replace_battery: {
+      type: 'boolean',
+      description: 'the UPS asks for its battery to be replaced (APC upsAdvBatteryReplaceIndicator)',
+    },
+    output_voltage: { type: 'integer', description: 'output voltage, V (lowest output line)' },
+    output_current_a: { type: 'float', description: 'output current, A' },
+    input_frequency_hz: { type: 'float', description: 'input frequency, Hz' },
+  },
+});
+
+export const pdu = defineMeasurement({
+  name: 'pdu',
+  description:
+    'A rack PDU (APC PowerNet rPDU): current per phase and per outlet bank, the evidence for dual-corded racks (TIA-942); the device-wide point has no phase/bank tags.',
+  writers: ['poller'],
+  tags: ['device', 'phase', 'bank'],
+  fields: {
+    current_a: { type: 'float', description: 'current drawn on this phase or bank, A' },
+    load_state: {
+      type: 'integer',
+      description: 'rPDULoadStatusLoadState: 1 normal, 2 low, 3 near overload, 4 overload',
+    },
+    power_w: { type: 'integer', description: 'power drawn by the whole PDU, W' },
+  },
+});
+
+export const snmpSensor = defineMeasurement({
+  name: 'snmp_sensor',
+  description:
+    'One ENTITY-SENSOR-MIB (RFC 3433) sensor of any type (volts, amperes, watts, hertz, celsius, %RH, rpm, cmm, truth value, dBm), scale and precision applied.',
+  writers: ['poller'],
+  tags: ['device', 'ent_index', 'sensor', 'type'],
+  fields: {
+    value: {
+      type: 'float',
+      description:
+        'the reading in the unit of the type tag (volts_ac, volts_dc, amperes, watts, hertz, celsius, percent_rh, rpm, cmm, truthvalue 1 true 2 false, dbm, other)',
+    },
+    oper_status: {
+      type: 'integer',
+      description: 'entPhySensorOperStatus: 1 ok, 2 unavailable, 3 nonoperational (no value then)',
+    },
+    units_display: { type: 'string', description: 'entPhySensorUnitsDisplay, as the device shows the unit' },
   },
 });
 
 export const environment = defineMeasurement({
   name: 'environment',
   description:
-    'Temperature and humidity of one sensor probe (ENTITY-SENSOR-MIB, RFC 3433), scale and precision applied.',
+    'One environment probe or contact: temperature and humidity (ENTITY-SENSOR-MIB, RFC 3433, scale and precision applied, or a vendor probe MIB), and leak, smoke, door and dry-contact states.',
   writers: ['poller'],
   tags: ['device', 'sensor', 'zone'],
   fields: {
@@ -129,6 +185,13 @@ export const environment = defineMeasurement({
     dew_point_c: {
       type: 'float',
       description: 'dew point from temperature and humidity (Magnus formula), °C',
+    },
+    leak: { type: 'boolean', description: 'a leak (water) sensor detects water' },
+    smoke: { type: 'boolean', description: 'a smoke sensor detects smoke' },
+    door_open: { type: 'boolean', description: 'a door switch reports the door open' },
+    contact_alarm: {
+      type: 'boolean',
+      description: 'a dry contact is out of its normal state (what it means is in its sensor name)',
     },
   },
 });
@@ -142,6 +205,11 @@ export const snmpPoll = defineMeasurement({
     success: { type: 'boolean', description: 'every request of the poll was answered' },
     duration_ms: { type: 'float', description: 'wall time of the poll' },
     error: { type: 'string', description: 'what went wrong ("" on success)' },
+    warning: {
+      type: 'string',
+      description:
+        'what answered but yielded nothing, e.g. a profile none of whose modules the device answers ("" when all is well)',
+    },
     oids: { type: 'integer', description: 'varbinds received' },
   },
 });

@@ -1,6 +1,7 @@
-import { HttpError, InfluxDB, Point as LinePoint } from '@influxdata/influxdb-client';
-import { lookupMeasurement, type Point } from '../../protocol/index.js';
+import { HttpError, InfluxDB } from '@influxdata/influxdb-client';
+import type { Point } from '../../protocol/index.js';
 import type { StorageConfig } from '../config.js';
+import { toLineProtocol } from './line-protocol.js';
 import { influxQuery, type QuerySeries, type Storage, StorageError } from './storage.js';
 
 /**
@@ -23,7 +24,9 @@ export class InfluxV2Storage implements Storage {
       batchSize: points.length + 1,
       flushInterval: 0,
     });
-    api.writePoints(points.map(toLinePoint));
+    // The same serialiser as v1 (one record per point: a string field may hold a newline), so a big
+    // integer sent as digits is written exactly; the client's intField would parse it into a double.
+    api.writeRecords(points.map((p) => toLineProtocol([p])));
     try {
       await api.close();
     } catch (err) {
@@ -58,18 +61,4 @@ export class InfluxV2Storage implements Storage {
   async prepare(): Promise<void> {
     // Buckets are created by the InfluxDB administrator with their retention; nothing to do.
   }
-}
-
-function toLinePoint(p: Point): LinePoint {
-  const spec = lookupMeasurement(p.measurement);
-  const line = new LinePoint(p.measurement).timestamp(p.time);
-  for (const [k, v] of Object.entries(p.tags)) line.tag(k, v);
-  for (const [k, v] of Object.entries(p.fields)) {
-    const type = spec?.fields[k]?.type;
-    if (type === 'integer') line.intField(k, v as number);
-    else if (type === 'boolean') line.booleanField(k, v as boolean);
-    else if (type === 'string') line.stringField(k, v as string);
-    else line.floatField(k, v as number);
-  }
-  return line;
 }

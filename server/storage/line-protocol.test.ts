@@ -17,6 +17,21 @@ describe('toLineProtocol', () => {
     );
   });
 
+  it('writes a big integer sent as digits (a counter past 2^53) as an exact integer, not a string', () => {
+    expect(
+      toLineProtocol([
+        {
+          measurement: 'snmp_interface',
+          tags: { device: 'qfx', if_index: '501', if_name: 'et-0/0/0' },
+          fields: { in_octets: '9007199254740993', out_octets: 12 },
+          time: 1,
+        },
+      ]),
+    ).toBe(
+      'snmp_interface,device=qfx,if_index=501,if_name=et-0/0/0 in_octets=9007199254740993i,out_octets=12i 1',
+    );
+  });
+
   it('escapes what line protocol needs escaped, and only that', () => {
     expect(
       toLineProtocol([

@@ -33,7 +33,8 @@ export function toLineProtocol(points: readonly Point[]): string {
     for (const [k, v] of Object.entries(p.fields)) {
       const type = spec?.fields[k]?.type;
       let value: string;
-      if (typeof v === 'string') value = quoted(v);
+      // A string in an integer field is a validated big integer (digits beyond 2^53): write it as one.
+      if (typeof v === 'string') value = type === 'integer' ? `${v}i` : quoted(v);
       else if (typeof v === 'boolean') value = v ? 'true' : 'false';
       else if (type === 'integer') value = `${Math.trunc(v)}i`;
       else value = String(v);

@@ -36,7 +36,7 @@ describe('snmp collector config', () => {
     });
     const entry = cfg.collectors[0] as Record<string, unknown>;
     expect(entry).toMatchObject({ type: 'snmp', interval: 60_000, timeout: 50_000, request_timeout: 2_000 });
-    expect((entry.devices as unknown[]).length).toBe(4);
+    expect((entry.devices as unknown[]).length).toBe(5);
     expect(entry.credentials).toMatchObject({ 'legacy-v2c': { version: '2c', community: 'c0mmunity' } });
   });
 
@@ -98,11 +98,37 @@ describe('snmp collector config', () => {
   });
 });
 
+describe('snmp collector entry against the run timeout', () => {
+  it('loadAgentConfig() refuses a device whose request_timeout × tries outlasts the run, naming each such device', () => {
+    expect(
+      problemsOf(() => loadConfig(`${testdata}agent-bad/slow-device-timeout.yaml`, agentConfigSchema)),
+    ).toEqual([
+      'agent-bad/slow-device-timeout.yaml:9:81 collectors[0].devices[1].request_timeout: device "ups-slow": request_timeout 8000 ms × 2 tries = 16000 ms is longer than the run timeout 10000 ms (lower request_timeout or retries, or raise the collector\'s timeout)',
+      'agent-bad/slow-device-timeout.yaml:10:77 collectors[0].devices[2].retries: device "pdu-retrying": request_timeout 2000 ms × 6 tries = 12000 ms is longer than the run timeout 10000 ms (lower request_timeout or retries, or raise the collector\'s timeout)',
+    ]);
+  });
+});
+
 describe('snmp profiles', () => {
   it('the shipped profiles load and match by the longest sysObjectID prefix on whole arcs', () => {
     const profiles = loadProfiles(defaultProfilesDir());
-    expect([...profiles.keys()]).toEqual(['environment-sensor', 'generic', 'switch', 'ups']);
+    expect([...profiles.keys()]).toEqual([
+      'akcp',
+      'apc',
+      'eaton',
+      'environment-sensor',
+      'generic',
+      'juniper',
+      'liebert',
+      'mikrotik',
+      'netbotz',
+      'standard',
+      'switch',
+      'ups',
+    ]);
     expect(matchProfile(profiles, '1.3.6.1.4.1.9.1.516')?.name).toBe('switch');
+    expect(matchProfile(profiles, '1.3.6.1.4.1.318.1.3.4.5')?.name).toBe('apc'); // a rack PDU is not a UPS
+    expect(matchProfile(profiles, '1.3.6.1.4.1.534.1')?.name).toBe('eaton');
     expect(matchProfile(profiles, '1.3.6.1.4.1.99.1')?.name).toBe('generic'); // 99 is not 9
     expect(matchProfile(profiles, '1.3.6.1.2.1.33')?.name).toBe('ups');
     expect(matchProfile(profiles, '0.0')).toBeUndefined();
@@ -121,6 +147,16 @@ describe('snmp profiles', () => {
     ],
     'duplicate-prefix': [
       'profiles-bad/duplicate-prefix/b-cisco.yaml:3:37 match.sys_object_id: prefix 1.3.6.1.4.1.9 is also matched by profile "a-switch"',
+    ],
+    'module-unknown-field': [
+      'profiles-bad/module-unknown-field/apc.yaml:6:24 modules[0].scalars.runtime_minutes: unknown field for ups (known: battery_status, battery_status_text, on_battery, seconds_on_battery, minutes_remaining, charge_percent, load_percent, output_source, output_source_text, output_power_w, input_voltage, battery_temperature_c, alarms_present, replace_battery, output_voltage, output_current_a, input_frequency_hz)',
+    ],
+    'module-both-kinds': [
+      'profiles-bad/module-both-kinds/pdu.yaml:3:5 modules[0]: needs exactly one of scalars or table',
+    ],
+    'module-boolean-without-map': [
+      'profiles-bad/module-boolean-without-map/env.yaml:7:28 modules[0].table.fields.door_open: a boolean field needs map',
+      'profiles-bad/module-boolean-without-map/env.yaml:6:21 modules[0].table.tags.rack: not a row tag of environment (known: sensor)',
     ],
     'yaml-syntax': [
       'profiles-bad/yaml-syntax/switch.yaml:3:10 yaml: Nested mappings are not allowed in compact mappings',

@@ -1,6 +1,5 @@
 import snmp, { type Varbind } from 'net-snmp';
 import {
-  environment,
   type FieldValue,
   snmpDevice,
   snmpEntity,
@@ -10,8 +9,10 @@ import {
 } from '../../../protocol/index.js';
 import type { CollectedPoint } from '../../collector.js';
 import type { Credential, DeviceConfig } from './config.js';
-import { entityClasses, type Profile } from './profile.js';
+import { moduleOids, moduleResult } from './modules.js';
+import { composeProfile, entityClasses, matchProfile, type Profile } from './profile.js';
 import { type CounterSample, counterRate, uptimeWentBack } from './rates.js';
+import { sensorPoints } from './sensors.js';
 import { type Columns, SnmpClient } from './session.js';
 import { asBigInt, asInt, asText, tagValue } from './values.js';
 
@@ -33,27 +34,6 @@ const outputSourceText: Record<number, string> = {
   7: 'reducer',
 };
 
-/** RFC 3433 SensorDataScale → power of ten (note exa(14) comes before peta(15) in the MIB). */
-const sensorScaleExponent: Record<number, number> = {
-  1: -24,
-  2: -21,
-  3: -18,
-  4: -15,
-  5: -12,
-  6: -9,
-  7: -6,
-  8: -3,
-  9: 0,
-  10: 3,
-  11: 6,
-  12: 9,
-  13: 12,
-  14: 18,
-  15: 15,
-  16: 21,
-  17: 24,
-};
-
 /** What a device poll keeps for the next one (in the collector's memory, per device). */
 interface DeviceMemory {
   time: number;
@@ -62,20 +42,54 @@ interface DeviceMemory {
   interfaces: Map<string, { in?: CounterSample; out?: CounterSample; discontinuity?: bigint }>;
 }
 
+/**
+ * The abort reason the collector gives every device still polling when its run is cut short: such a
+ * device is not down, it was not waited for; it gets no snmp_device up=false.
+ */
+export class RunStopped extends Error {
+  constructor(cause: unknown) {
+    super(`run cut short: ${(cause as Error | undefined)?.message ?? 'stopped'}`, { cause });
+    this.name = 'RunStopped';
+  }
+}
+
 export interface PollOptions {
   device: DeviceConfig;
   credential: Credential;
-  /** The profile named by the device, or undefined to match one by sysObjectID. */
-  profile: Profile | undefined;
-  match: (sysObjectId: string) => Profile | undefined;
+  /** Every loaded profile: the device's own is named (device.profile) or matched by sysObjectID. */
+  profiles: ReadonlyMap<string, Profile>;
   timeoutMs: number;
   retries: number;
   pollTimeoutMs: number;
   maxRepetitions: number;
   maxOids: number;
-  signal: AbortSignal;
+  /**
+   * This device's own controller: aborted by the poll_timeout timer, or by the collector (with a
+   * RunStopped) when the run is cut short. One per device, so no signal collects a listener per device.
+   */
+  abort: AbortController;
   now: number;
   memory: Map<string, unknown>;
+}
+
+/** A device's points, and whether its poll ran to the end (false: cut short by the run's end). */
+export interface PollResult {
+  points: CollectedPoint[];
+  finished: boolean;
+  /** What answered but yielded nothing (also in snmp_poll's warning field). */
+  warning: string;
+}
+
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Scalars asked for in one GET: keeps the response well inside an unfragmented datagram. */
+const SCALARS_PER_GET = 40;
+
+/** A counter as a field value: a number within ±2^53, else its digits (protocol `bigint` fields). */
+function counterValue(v: bigint): FieldValue | undefined {
+  if (v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
+  // InfluxDB integers are int64: a counter past 2^63 (23 years of a 100G port at line rate) is left out.
+  return v <= INT64_MAX ? v.toString() : undefined;
 }
 
 function describeError(err: unknown, o: PollOptions): string {
@@ -105,9 +119,10 @@ function setIf(fields: Record<string, FieldValue>, key: string, value: FieldValu
 
 /**
  * Polls one device and returns its points. Never throws: a device that does not answer is
- * snmp_device up=false plus snmp_poll success=false.
+ * snmp_device up=false plus snmp_poll success=false. What the device is asked for is the standard
+ * profile plus its own (named, or matched by sysObjectID); see composeProfile.
  */
-export async function pollDevice(o: PollOptions): Promise<CollectedPoint[]> {
+export async function pollDevice(o: PollOptions): Promise<PollResult> {
   const started = performance.now();
   const { device } = o;
   const time = o.now;
@@ -116,15 +131,11 @@ export async function pollDevice(o: PollOptions): Promise<CollectedPoint[]> {
   const prev = o.memory.get(memKey) as DeviceMemory | undefined;
   // A plain timer rather than AbortSignal.timeout(): on Node 20 a timeout signal held only by
   // AbortSignal.any() can be garbage-collected before it fires.
-  const deadline = new AbortController();
   const timer = setTimeout(
-    () => deadline.abort(new Error(`poll took longer than poll_timeout ${o.pollTimeoutMs} ms`)),
+    () => o.abort.abort(new Error(`poll took longer than poll_timeout ${o.pollTimeoutMs} ms`)),
     o.pollTimeoutMs,
   );
-  const onStop = () => deadline.abort(o.signal.reason);
-  if (o.signal.aborted) onStop();
-  else o.signal.addEventListener('abort', onStop, { once: true });
-  const signal = deadline.signal;
+  const signal = o.abort.signal;
   const client = new SnmpClient(
     {
       address: device.address,
@@ -137,10 +148,12 @@ export async function pollDevice(o: PollOptions): Promise<CollectedPoint[]> {
   );
   const points: CollectedPoint[] = [];
   const errors: string[] = [];
-  const finish = (): CollectedPoint[] => {
+  const warnings: string[] = [];
+  const runStopped = () => signal.aborted && signal.reason instanceof RunStopped;
+  const finish = (): PollResult => {
     clearTimeout(timer);
-    o.signal.removeEventListener('abort', onStop);
     client.close();
+    const warning = warnings.join('; ').slice(0, 1000);
     points.push({
       measurement: snmpPoll.name,
       tags: deviceTag,
@@ -148,11 +161,12 @@ export async function pollDevice(o: PollOptions): Promise<CollectedPoint[]> {
         success: errors.length === 0,
         duration_ms: Math.round((performance.now() - started) * 100) / 100,
         error: errors.join('; ').slice(0, 1000),
+        warning,
         oids: client.oids,
       },
       time,
     });
-    return points;
+    return { points, finished: !runStopped(), warning };
   };
 
   let system: Map<string, Varbind | undefined>;
@@ -160,29 +174,40 @@ export async function pollDevice(o: PollOptions): Promise<CollectedPoint[]> {
     system = await client.get(Object.values(SYS));
   } catch (err) {
     errors.push(`system: ${describeError(err, o)}`);
-    const profileName = o.profile?.name ?? prev?.profile;
-    points.push({
-      measurement: snmpDevice.name,
-      tags: deviceTag,
-      fields: { up: false, ...(profileName ? { profile: profileName } : {}) },
-      time,
-    });
+    // Cut short by the run's end, the device was not waited for: unknown, not down.
+    if (!runStopped()) {
+      const profileName = device.profile ?? prev?.profile;
+      points.push({
+        measurement: snmpDevice.name,
+        tags: deviceTag,
+        fields: { up: false, ...(profileName ? { profile: profileName } : {}) },
+        time,
+      });
+    }
     return finish();
   }
 
   const sysObjectId = asText(system.get(SYS.objectId));
   const uptimeTicks = asInt(system.get(SYS.upTime));
-  const profile = o.profile ?? (sysObjectId ? o.match(sysObjectId) : undefined);
+  const own = device.profile
+    ? o.profiles.get(device.profile)
+    : sysObjectId
+      ? matchProfile(o.profiles, sysObjectId)
+      : undefined;
+  const profile = composeProfile(o.profiles, own);
   const rebooted = prev ? uptimeWentBack(prev.uptimeTicks, uptimeTicks, time - prev.time) : false;
-  const next: DeviceMemory = { time, uptimeTicks, profile: profile?.name, interfaces: new Map() };
+  const next: DeviceMemory = { time, uptimeTicks, profile: profile.name, interfaces: new Map() };
 
   const deviceFields: Record<string, FieldValue> = { up: true, rebooted };
   if (uptimeTicks !== undefined) deviceFields.sys_uptime_s = Math.floor(uptimeTicks / 100);
   setIf(deviceFields, 'sys_name', asText(system.get(SYS.name)));
   setIf(deviceFields, 'sys_descr', asText(system.get(SYS.descr)));
   setIf(deviceFields, 'sys_object_id', sysObjectId);
-  setIf(deviceFields, 'profile', profile?.name);
+  setIf(deviceFields, 'profile', profile.name);
 
+  /** Points each part of the profile yielded, to name the parts that answered nothing. */
+  const yielded = new Map<string, number>();
+  const count = (part: string, n: number) => yielded.set(part, (yielded.get(part) ?? 0) + n);
   const section = async (name: string, run: () => Promise<void>) => {
     if (signal.aborted) {
       errors.push(`${name}: ${describeError(new Error('aborted', { cause: signal.reason }), o)}`);
@@ -194,19 +219,22 @@ export async function pollDevice(o: PollOptions): Promise<CollectedPoint[]> {
       errors.push(`${name}: ${describeError(err, o)}`);
     }
   };
+  // Columns walked once per poll: ENTITY-MIB names serve both the inventory and the sensors.
+  const walked: Columns = new Map();
+  const walk = async (columns: readonly string[]): Promise<Columns> => {
+    const missing = [...new Set(columns)].filter((c) => !walked.has(c));
+    if (missing.length > 0) {
+      const got = await client.walkColumns(missing, o.maxRepetitions, Math.max(0, o.maxOids - client.oids));
+      for (const [c, rows] of got) walked.set(c, rows);
+    }
+    return walked;
+  };
 
-  if (profile?.serial) {
-    const serialOid = profile.serial;
-    await section('serial', async () => {
-      setIf(deviceFields, 'serial', asText((await client.get([serialOid])).get(serialOid)));
-    });
-  }
-
-  const ifs = profile?.interfaces;
+  const ifs = profile.interfaces;
   if (ifs) {
     await section('interfaces', async () => {
       const columns = Object.values(ifs).filter((v): v is string => typeof v === 'string');
-      const cols = await client.walkColumns(columns, o.maxRepetitions, o.maxOids);
+      const cols = await walk(columns);
       // Rates only when both polls are comparable: same agent life, time has passed.
       const seconds = prev && !rebooted ? (time - prev.time) / 1000 : 0;
       for (const index of rowIndexes(cols, [ifs.oper_status, ifs.descr, ifs.name, ifs.admin_status])) {
@@ -245,7 +273,7 @@ export async function pollDevice(o: PollOptions): Promise<CollectedPoint[]> {
           ['out', outC],
         ] as const) {
           if (!c) continue;
-          if (c.value <= BigInt(Number.MAX_SAFE_INTEGER)) fields[`${key}_octets`] = Number(c.value);
+          setIf(fields, `${key}_octets`, counterValue(c.value));
           fields.counter_bits = c.bits;
           const rate = comparable ? counterRate(was?.[key], c, seconds, speedBps) : undefined;
           if (rate !== undefined) fields[`${key}_bps`] = Math.round(rate * 1000) / 1000;
@@ -257,6 +285,7 @@ export async function pollDevice(o: PollOptions): Promise<CollectedPoint[]> {
         setIf(fields, 'if_alias', asText(get(ifs.alias)));
         setIf(fields, 'if_descr', asText(get(ifs.descr)));
         if (Object.keys(fields).length === 0) continue;
+        count('interfaces', 1);
         points.push({
           measurement: snmpInterface.name,
           tags: { device: device.name, if_index: index, if_name: tagValue(ifName, `if${index}`) },
@@ -269,12 +298,12 @@ export async function pollDevice(o: PollOptions): Promise<CollectedPoint[]> {
     next.interfaces = prev.interfaces;
   }
 
-  const ent = profile?.entity;
+  const ent = profile.entity;
   if (ent) {
     await section('entity', async () => {
       const { classes, ...columnMap } = ent;
       const columns = Object.values(columnMap).filter((v): v is string => typeof v === 'string');
-      const cols = await client.walkColumns(columns, o.maxRepetitions, o.maxOids);
+      const cols = await walk(columns);
       for (const index of rowIndexes(cols, [ent.class])) {
         const get = (c: string | undefined) => cell(cols, c, index);
         const classId = asInt(get(ent.class));
@@ -304,6 +333,7 @@ export async function pollDevice(o: PollOptions): Promise<CollectedPoint[]> {
           deviceFields.serial = fields.serial;
         }
         if (Object.keys(fields).length === 0) continue;
+        count('entity', 1);
         points.push({
           measurement: snmpEntity.name,
           tags: { device: device.name, ent_index: index, class: className },
@@ -314,108 +344,162 @@ export async function pollDevice(o: PollOptions): Promise<CollectedPoint[]> {
     });
   }
 
-  const u = profile?.ups;
-  if (u) {
-    await section('ups', async () => {
-      const scalarKeys = [
-        'battery_status',
-        'seconds_on_battery',
-        'minutes_remaining',
-        'charge_percent',
-        'battery_temperature',
-        'output_source',
-        'alarms_present',
-      ] as const;
-      const scalarOids = scalarKeys.map((k) => u[k]).filter((v): v is string => typeof v === 'string');
-      const scalars = await client.get(scalarOids);
-      const val = (k: (typeof scalarKeys)[number]) => (u[k] ? asInt(scalars.get(u[k])) : undefined);
-      const lineColumns = [u.input_voltage, u.output_power, u.output_percent_load].filter(
+  // Every scalar the profile asks for in one GET, and every short table (sensors, UPS lines, vendor
+  // modules) in one walk: a device answers most of them with "no such object", and one request for
+  // all costs far less than one each (snmpsim, like a busy card, serves one request at a time).
+  const u = profile.ups;
+  const upsScalarKeys = [
+    'battery_status',
+    'seconds_on_battery',
+    'minutes_remaining',
+    'charge_percent',
+    'battery_temperature',
+    'output_source',
+    'alarms_present',
+  ] as const;
+  const upsScalarOids = u
+    ? upsScalarKeys.map((k) => u[k]).filter((v): v is string => typeof v === 'string')
+    : [];
+  const modules = profile.modules ?? [];
+  const scalarOids = [
+    ...new Set([
+      ...(profile.serial ? [profile.serial] : []),
+      ...upsScalarOids,
+      ...modules.flatMap((m) => moduleOids(m).scalars),
+    ]),
+  ];
+  const scalars = new Map<string, Varbind | undefined>();
+  if (scalarOids.length > 0) {
+    await section('scalars', async () => {
+      for (let i = 0; i < scalarOids.length; i += SCALARS_PER_GET) {
+        for (const [k, v] of await client.get(scalarOids.slice(i, i + SCALARS_PER_GET))) scalars.set(k, v);
+      }
+    });
+  }
+  if (profile.serial) setIf(deviceFields, 'serial', asText(scalars.get(profile.serial)));
+  // An agent without UPS-MIB answers noSuchObject to every scalar: no need to walk its line tables.
+  const upsAnswered = upsScalarOids.some((oid) => scalars.get(oid) !== undefined);
+  const s = profile.sensors;
+  const sensorColumns = s
+    ? [s.type, s.scale, s.precision, s.value, s.oper_status, s.units_display].filter(
         (v): v is string => typeof v === 'string',
-      );
-      const lines =
-        lineColumns.length > 0
-          ? await client.walkColumns(lineColumns, o.maxRepetitions, o.maxOids)
-          : new Map();
+      )
+    : [];
+  const lineColumns =
+    u && upsAnswered
+      ? [u.input_voltage, u.output_power, u.output_percent_load].filter(
+          (v): v is string => typeof v === 'string',
+        )
+      : [];
+  const tableColumns = [...sensorColumns, ...lineColumns, ...modules.flatMap((m) => moduleOids(m).columns)];
+  if (tableColumns.length > 0) {
+    await section('tables', async () => {
+      try {
+        await walk(tableColumns);
+      } catch (err) {
+        // Reported once here; the sections below then find these columns empty rather than ask again.
+        for (const c of tableColumns) if (!walked.has(c)) walked.set(c, new Map());
+        throw err;
+      }
+    });
+  }
+
+  const upsFields: Record<string, FieldValue> = {};
+  if (u && upsAnswered) {
+    await section('ups', async () => {
+      const val = (k: (typeof upsScalarKeys)[number]) => (u[k] ? asInt(scalars.get(u[k])) : undefined);
+      const lines = lineColumns.length > 0 ? await walk(lineColumns) : new Map();
       const column = (c: string | undefined): number[] =>
         c
           ? [...(lines.get(c)?.values() ?? [])]
               .map((vb) => asInt(vb))
               .filter((n): n is number => n !== undefined)
           : [];
-
-      const fields: Record<string, FieldValue> = {};
-      const battery = val('battery_status');
-      if (battery !== undefined) {
-        fields.battery_status = battery;
-        fields.battery_status_text = batteryStatusText[battery] ?? 'unknown';
-      }
-      const secondsOnBattery = val('seconds_on_battery');
-      setIf(fields, 'seconds_on_battery', secondsOnBattery);
-      setIf(fields, 'minutes_remaining', val('minutes_remaining'));
-      setIf(fields, 'charge_percent', val('charge_percent'));
-      setIf(fields, 'battery_temperature_c', val('battery_temperature'));
-      setIf(fields, 'alarms_present', val('alarms_present'));
-      const source = val('output_source');
-      if (source !== undefined) {
-        fields.output_source = source;
-        fields.output_source_text = outputSourceText[source] ?? 'unknown';
-        fields.on_battery = source === 5;
-      } else if (secondsOnBattery !== undefined) {
-        fields.on_battery = secondsOnBattery > 0;
-      }
+      setIf(upsFields, 'battery_status', val('battery_status'));
+      setIf(upsFields, 'seconds_on_battery', val('seconds_on_battery'));
+      setIf(upsFields, 'minutes_remaining', val('minutes_remaining'));
+      setIf(upsFields, 'charge_percent', val('charge_percent'));
+      setIf(upsFields, 'battery_temperature_c', val('battery_temperature'));
+      setIf(upsFields, 'alarms_present', val('alarms_present'));
+      setIf(upsFields, 'output_source', val('output_source'));
       const voltages = column(u.input_voltage);
-      if (voltages.length > 0) fields.input_voltage = Math.min(...voltages);
+      if (voltages.length > 0) upsFields.input_voltage = Math.min(...voltages);
       const power = column(u.output_power);
-      if (power.length > 0) fields.output_power_w = power.reduce((a, b) => a + b, 0);
+      if (power.length > 0) upsFields.output_power_w = power.reduce((a, b) => a + b, 0);
       const load = column(u.output_percent_load);
-      if (load.length > 0) fields.load_percent = Math.max(...load);
-      if (Object.keys(fields).length > 0) {
-        points.push({ measurement: ups.name, tags: deviceTag, fields, time });
-      }
+      if (load.length > 0) upsFields.load_percent = Math.max(...load);
+      if (Object.keys(upsFields).length > 0) count('ups', 1);
     });
   }
 
-  const s = profile?.sensors;
   if (s) {
     await section('sensors', async () => {
-      const columns = [s.type, s.scale, s.precision, s.value, s.oper_status, s.name, s.contained_in].filter(
-        (v): v is string => typeof v === 'string',
-      );
-      const cols = await client.walkColumns(columns, o.maxRepetitions, o.maxOids);
-      const probes = new Map<string, { sensor: string; fields: Record<string, number> }>();
-      const nameOf = (index: string) => tagValue(asText(cell(cols, s.name, index)), `sensor-${index}`);
-      for (const index of rowIndexes(cols, [s.type])) {
-        const get = (c: string | undefined) => cell(cols, c, index);
-        const type = asInt(get(s.type));
-        const field = type === 8 ? 'temperature_c' : type === 9 ? 'humidity_percent' : undefined;
-        if (!field) continue;
-        const status = asInt(get(s.oper_status));
-        if (status !== undefined && status !== 1) continue; // unavailable or nonoperational: no value
-        const raw = asInt(get(s.value));
-        const exponent = sensorScaleExponent[asInt(get(s.scale)) ?? 9];
-        const precision = asInt(get(s.precision)) ?? 0;
-        if (raw === undefined || exponent === undefined) continue;
-        const value = Math.round(raw * 10 ** (exponent - precision) * 1e6) / 1e6;
-        const parent = asInt(get(s.contained_in));
-        let key = parent !== undefined && parent > 0 ? String(parent) : index;
-        // Two sensors of one kind in one probe: keep them apart rather than overwrite.
-        if (probes.get(key)?.fields[field] !== undefined) key = index;
-        const probe = probes.get(key) ?? { sensor: nameOf(key), fields: {} };
-        probe.fields[field] = value;
-        probes.set(key, probe);
+      const cols = await walk(sensorColumns);
+      if ((cols.get(s.type)?.size ?? 0) === 0) return;
+      // Names and containment of every entity (probes are not sensors), often walked already.
+      await walk([s.name, s.descr, s.contained_in].filter((v): v is string => typeof v === 'string'));
+      const found = sensorPoints(s, walked, device.name, device.zone, time);
+      count('sensors', found.length);
+      points.push(...found);
+    });
+  }
+
+  for (const m of modules) {
+    await section(`module ${m.name}`, async () => {
+      const { columns } = moduleOids(m);
+      const cols = columns.length > 0 ? await walk(columns) : walked;
+      const result = moduleResult(m, scalars, cols);
+      if (result.kind === 'scalars') {
+        if (Object.keys(result.fields).length === 0) return;
+        count(m.name, 1);
+        // A vendor MIB knows more than UPS-MIB where both answer: its values win.
+        if (m.measurement === 'ups') Object.assign(upsFields, result.fields);
+        else if (m.measurement === 'snmp_device') {
+          for (const [k, v] of Object.entries(result.fields))
+            if (deviceFields[k] === undefined) deviceFields[k] = v;
+        } else {
+          points.push({ measurement: m.measurement, tags: deviceTag, fields: result.fields, time });
+        }
+        return;
       }
-      for (const { sensor, fields } of probes.values()) {
-        const t = fields.temperature_c;
-        const rh = fields.humidity_percent;
-        if (t !== undefined && rh !== undefined && rh > 0) fields.dew_point_c = dewPoint(t, rh);
+      count(m.name, result.rows.length);
+      for (const row of result.rows) {
+        const zone: Record<string, string> =
+          m.measurement === 'environment' && device.zone ? { zone: device.zone } : {};
         points.push({
-          measurement: environment.name,
-          tags: { device: device.name, sensor, ...(device.zone ? { zone: device.zone } : {}) },
-          fields,
+          measurement: m.measurement,
+          tags: { ...row.tags, ...deviceTag, ...zone },
+          fields: row.fields,
           time,
         });
       }
     });
+  }
+
+  if (Object.keys(upsFields).length > 0) {
+    points.push({ measurement: ups.name, tags: deviceTag, fields: upsDerived(upsFields), time });
+  }
+
+  // Nothing is silent: a profile whose vendor modules all yield nothing, or a device that yields
+  // nothing at all beyond its system group, is a named warning (the poll itself succeeded).
+  if (errors.length === 0) {
+    const vendor = profile.vendorModules;
+    if (vendor.length > 0 && vendor.every((m) => !yielded.get(m))) {
+      warnings.push(
+        `profile ${profile.name}: the device answered none of its modules (${vendor.join(', ')})`,
+      );
+    }
+    if ([...yielded.values()].every((n) => n === 0)) {
+      const parts = ['interfaces', 'entity', 'ups', 'sensors'].filter(
+        (k) => profile[k as 'ups'] !== undefined,
+      );
+      const asked = [...parts, ...(profile.modules ?? []).map((m) => m.name)].join(', ') || 'nothing';
+      warnings.push(
+        profile.name
+          ? `profile ${profile.name} yielded no data (asked: ${asked})`
+          : `no profile matches sysObjectID ${sysObjectId ?? '(none)'} and the standard MIBs yielded no data (asked: ${asked})`,
+      );
+    }
   }
 
   points.unshift({ measurement: snmpDevice.name, tags: deviceTag, fields: deviceFields, time });
@@ -423,10 +507,18 @@ export async function pollDevice(o: PollOptions): Promise<CollectedPoint[]> {
   return finish();
 }
 
-/** Dew point, °C, by the Magnus formula (Sonntag 1990 constants), rounded to 0.01. */
-export function dewPoint(temperatureC: number, humidityPercent: number): number {
-  const a = 17.62;
-  const b = 243.12;
-  const gamma = Math.log(humidityPercent / 100) + (a * temperatureC) / (b + temperatureC);
-  return Math.round(((b * gamma) / (a - gamma)) * 100) / 100;
+/** The words and flags the ups measurement derives from the codes, whichever MIB they came from. */
+function upsDerived(fields: Record<string, FieldValue>): Record<string, FieldValue> {
+  const out = { ...fields };
+  const battery = fields.battery_status;
+  if (typeof battery === 'number') out.battery_status_text = batteryStatusText[battery] ?? 'unknown';
+  const source = fields.output_source;
+  const secondsOnBattery = fields.seconds_on_battery;
+  if (typeof source === 'number') {
+    out.output_source_text = outputSourceText[source] ?? 'unknown';
+    out.on_battery = source === 5;
+  } else if (typeof secondsOnBattery === 'number') {
+    out.on_battery = secondsOnBattery > 0;
+  }
+  return out;
 }

@@ -3,11 +3,17 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from '../../../lib/config.js';
+import { lookupMeasurement } from '../../../protocol/index.js';
 
 /**
  * An SNMP profile: which OIDs to read for one kind of device. Device knowledge lives in YAML files
  * (config/snmp-profiles/*.yaml), never in code; the code only knows what each section means
- * (interfaces → snmp_interface, entity → snmp_entity, ups → ups, sensors → environment).
+ * (interfaces → snmp_interface, entity → snmp_entity, ups → ups, sensors → snmp_sensor and
+ * environment) and how to turn a vendor module's columns into the catalogue's fields.
+ *
+ * Profiles compose: the profile named `standard` (no match) is applied to every device first, and a
+ * device's own profile adds to it (its sections replace the standard's of the same name, its
+ * modules are added). A module the device does not answer yields nothing and costs one request.
  */
 const oid = z
   .string()
@@ -98,16 +104,123 @@ const upsSection = z
   .refine(...atLeastOne);
 
 const sensorsSection = z.strictObject({
-  type: oid.describe('entPhySensorType 1.3.6.1.2.1.99.1.1.1.1 (8 celsius, 9 percentRH)'),
+  type: oid.describe(
+    'entPhySensorType 1.3.6.1.2.1.99.1.1.1.1 (3 voltsAC … 8 celsius, 9 percentRH, 10 rpm …)',
+  ),
   scale: oid.describe('entPhySensorScale 1.3.6.1.2.1.99.1.1.1.2'),
   precision: oid.describe('entPhySensorPrecision 1.3.6.1.2.1.99.1.1.1.3'),
   value: oid.describe('entPhySensorValue 1.3.6.1.2.1.99.1.1.1.4'),
   oper_status: oid.optional().describe('entPhySensorOperStatus 1.3.6.1.2.1.99.1.1.1.5 (1 ok)'),
+  units_display: oid
+    .optional()
+    .describe('entPhySensorUnitsDisplay 1.3.6.1.2.1.99.1.1.1.6: tells dBm sensors typed other(1)'),
   name: oid.optional().describe('entPhysicalName 1.3.6.1.2.1.47.1.1.1.1.7, names the sensor'),
+  descr: oid
+    .optional()
+    .describe('entPhysicalDescr 1.3.6.1.2.1.47.1.1.1.1.2, names it when the name is empty'),
   contained_in: oid
     .optional()
     .describe('entPhysicalContainedIn 1.3.6.1.2.1.47.1.1.1.1.4: sensors of one probe become one point'),
+  environment: z
+    .boolean()
+    .default(false)
+    .describe(
+      'also write temperature/humidity as environment points, one per probe (room probes, not switch internals)',
+    ),
 });
+
+const fieldName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be snake_case');
+const rawValue = z.union([z.number(), z.string(), z.boolean()]);
+
+/** Where one field or tag of a vendor module comes from, and how its raw value becomes the catalogue's. */
+const sourceSchema = z.strictObject({
+  oid: oid.describe('scalar (ending in .0) for a scalar module, column for a table module'),
+  divide: z
+    .number()
+    .positive()
+    .optional()
+    .describe('raw ÷ this (tenths → 10, TimeTicks → minutes 6000); integer fields are then floored'),
+  map: z
+    .record(
+      z
+        .string()
+        .regex(
+          /^(-?\d+|\d+(\.\d+)+)$/,
+          'must be an integer (the raw enumeration value) or a dotted OID (an OBJECT IDENTIFIER value)',
+        ),
+      rawValue,
+    )
+    .optional()
+    .describe('raw enumeration (or OID value) → stored value; a raw value not listed leaves the field out'),
+});
+
+export type Source = z.output<typeof sourceSchema>;
+
+/** Measurements a vendor module may write, and the tags its table rows may set. */
+export const moduleMeasurements = ['ups', 'pdu', 'environment', 'snmp_device'] as const;
+
+const moduleSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and -')
+      .describe('names the module in snmp_poll warnings'),
+    measurement: z.enum(moduleMeasurements),
+    scalars: z
+      .record(fieldName, sourceSchema)
+      .optional()
+      .describe("fields read with one GET; they join the device's one point of the measurement"),
+    table: z
+      .strictObject({
+        tags: z.record(fieldName, sourceSchema).describe('columns naming each row (text, or map)'),
+        fields: z.record(fieldName, sourceSchema),
+        present: z
+          .array(z.strictObject({ oid, in: z.array(z.number().int()).min(1) }))
+          .optional()
+          .describe(
+            'a row is kept only when each of these columns holds one of its values (sensor online, unit °C)',
+          ),
+      })
+      .optional()
+      .describe('one point per row of a table walked column by column'),
+  })
+  .superRefine((m, ctx) => {
+    if ((m.scalars === undefined) === (m.table === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'needs exactly one of scalars or table' });
+      return;
+    }
+    const spec = lookupMeasurement(m.measurement);
+    if (!spec) return;
+    const checkFields = (fields: Record<string, Source>, path: (string | number)[]) => {
+      for (const [name, source] of Object.entries(fields)) {
+        const field = Object.hasOwn(spec.fields, name) ? spec.fields[name] : undefined;
+        if (!field) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, name],
+            message: `unknown field for ${spec.name} (known: ${Object.keys(spec.fields).join(', ')})`,
+          });
+        } else if (field.type === 'boolean' && !source.map) {
+          ctx.addIssue({ code: 'custom', path: [...path, name], message: 'a boolean field needs map' });
+        }
+      }
+    };
+    if (m.scalars) checkFields(m.scalars, ['scalars']);
+    if (m.table) {
+      checkFields(m.table.fields, ['table', 'fields']);
+      for (const tag of Object.keys(m.table.tags)) {
+        if (tag === 'device' || !spec.tags.includes(tag)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['table', 'tags', tag],
+            message: `not a row tag of ${spec.name} (known: ${spec.tags.filter((t) => t !== 'device' && t !== 'zone').join(', ')})`,
+          });
+        }
+      }
+    }
+  });
+
+export type ModuleSpec = z.output<typeof moduleSchema>;
 
 export const profileSchema = z.strictObject({
   description: z.string().min(1),
@@ -121,16 +234,49 @@ export const profileSchema = z.strictObject({
     .optional()
     .describe('without match the profile is used only by devices naming it'),
   serial: oid.optional().describe('scalar OID holding the serial number, for devices without ENTITY-MIB'),
+  standard: z
+    .boolean()
+    .default(true)
+    .describe('also read what the `standard` profile lists (false: only this profile)'),
   interfaces: interfacesSection.optional(),
   entity: entitySection.optional(),
   ups: upsSection.optional(),
   sensors: sensorsSection.optional(),
+  modules: z.array(moduleSchema).optional().describe('vendor MIB modules, each read when the device answers'),
 });
 
 export type ProfileSpec = z.output<typeof profileSchema>;
 export interface Profile extends ProfileSpec {
   name: string;
   file: string;
+}
+
+/** The profile applied to every device before its own, when the profiles directory has one. */
+export const STANDARD = 'standard';
+
+/**
+ * What one device is polled with: `own` (named or matched, may be undefined) on top of the standard
+ * profile. Sections of `own` replace the standard's; modules add up. `name` is the own profile's.
+ */
+export function composeProfile(
+  profiles: ReadonlyMap<string, Profile>,
+  own: Profile | undefined,
+): ProfileSpec & { name: string | undefined; vendorModules: string[] } {
+  const standard = own?.standard === false ? undefined : profiles.get(STANDARD);
+  const base: Partial<ProfileSpec> = standard ?? {};
+  const top: Partial<ProfileSpec> = own ?? {};
+  return {
+    description: own?.description ?? standard?.description ?? '',
+    standard: own?.standard ?? true,
+    serial: top.serial ?? base.serial,
+    interfaces: top.interfaces ?? base.interfaces,
+    entity: top.entity ?? base.entity,
+    ups: top.ups ?? base.ups,
+    sensors: top.sensors ?? base.sensors,
+    modules: [...(base.modules ?? []), ...(top.modules ?? [])],
+    name: own?.name,
+    vendorModules: (own?.name === STANDARD ? [] : (own?.modules ?? [])).map((m) => m.name),
+  };
 }
 
 /** The installation's config/snmp-profiles, from the source tree or from dist/. */
@@ -171,6 +317,12 @@ export function loadProfiles(dir: string): Map<string, Profile> {
       if (err instanceof ConfigError) problems.push(...err.problems);
       else throw err;
     }
+  }
+  const standard = profiles.get(STANDARD);
+  if (standard?.match) {
+    problems.push(
+      `${standard.file}:1:1 match: the standard profile applies to every device and matches nothing`,
+    );
   }
   const owner = new Map<string, string>();
   for (const p of profiles.values()) {

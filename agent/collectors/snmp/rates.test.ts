@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dewPoint } from './poll.js';
 import { counterRate, uptimeWentBack } from './rates.js';
+import { dewPoint } from './sensors.js';
 
 const c32 = (value: number) => ({ value: BigInt(value), bits: 32 as const });
 const c64 = (value: bigint) => ({ value, bits: 64 as const });

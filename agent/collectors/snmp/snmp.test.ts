@@ -1,69 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkAgainstCatalogue, pointSchema } from '../../../protocol/index.js';
 import { freeUdpPort } from '../../../test/harness/ports.js';
-import { type Snmpd, snmpCli, startSnmpd } from '../../../test/harness/snmpd.js';
+import { type Snmpd, startSnmpd } from '../../../test/harness/snmpd.js';
 import { type Snmpsim, snmpsimExamples, startSnmpsim } from '../../../test/harness/snmpsim.js';
 import type { CollectedPoint } from '../../collector.js';
-import { snmpCollector } from './index.js';
+import { collect, expectValid, of, one, T0, walkColumn } from './testkit.js';
 
 const testdata = (f: string) => fileURLToPath(new URL(`./testdata/${f}`, import.meta.url));
-const log = pino({ level: 'silent' });
-const T0 = Date.UTC(2026, 10, 1, 8, 0, 0);
-
-/** Runs the collector once with a config written as in agent.yaml, through its zod schema. */
-async function collect(
-  raw: Record<string, unknown>,
-  { now = T0, memory = new Map<string, unknown>(), signal = new AbortController().signal } = {},
-): Promise<CollectedPoint[]> {
-  const cfg = snmpCollector.config.parse(raw);
-  return snmpCollector.collect(cfg, {
-    signal,
-    log,
-    now: () => now,
-    hostname: 'poller-test',
-    stateDir: '/nonexistent',
-    memory,
-  });
-}
-
-const of = (points: CollectedPoint[], measurement: string, device?: string) =>
-  points.filter((p) => p.measurement === measurement && (device === undefined || p.tags.device === device));
-
-function one(points: CollectedPoint[], measurement: string, device: string): CollectedPoint {
-  const found = of(points, measurement, device);
-  expect(found, `${measurement} points of ${device}`).toHaveLength(1);
-  return found[0] as CollectedPoint;
-}
-
-/** Every point must pass the wire schema and the catalogue, as the server would check it. */
-function expectValid(points: CollectedPoint[]): void {
-  const withTime = points.map((p) => pointSchema.parse({ ...p, time: p.time ?? T0 }));
-  expect(checkAgainstCatalogue(withTime)).toEqual([]);
-}
-
-/** `snmpbulkwalk -On -OQ` of one column: row index → value (quotes of strings removed). */
-async function walkColumn(authArgs: string[], port: number, column: string): Promise<Map<string, string>> {
-  const out = await snmpCli('snmpbulkwalk', [
-    ...authArgs,
-    '-On',
-    '-OQ',
-    '-Oe',
-    '-Ot',
-    '-Cr25',
-    `127.0.0.1:${port}`,
-    column,
-  ]);
-  const rows = new Map<string, string>();
-  for (const line of out.split('\n')) {
-    const [, oid, value = ''] = /^\.?([\d.]+) = (.*)$/.exec(line) ?? [];
-    if (!oid?.startsWith(`${column}.`)) continue;
-    rows.set(oid.slice(column.length + 1), value.replace(/^"(.*)"$/, '$1'));
-  }
-  return rows;
-}
-
 const IF = {
   descr: '1.3.6.1.2.1.2.2.1.2',
   speed: '1.3.6.1.2.1.2.2.1.5',
@@ -295,6 +238,30 @@ describe('snmp collector against snmpsimd recordings', () => {
     expect(bySensor.Ambient?.fields).toEqual({ temperature_c: -1.5 });
   });
 
+  it('collect() polls 24 devices at once without a MaxListenersExceededWarning (one abort listener per run, not per device)', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const names = Array.from({ length: 24 }, (_, i) => `ups-${i}`);
+      const run = new AbortController();
+      const points = await collect(
+        {
+          devices: names.map((n) => device(n, 'ups-small')),
+          credentials: creds('ups-small'),
+          max_concurrent_devices: 24,
+        },
+        { signal: run.signal },
+      );
+      // Node reports the warning on a later tick: give it one.
+      await new Promise((r) => setImmediate(r));
+      expect(of(points, 'snmp_poll').filter((p) => p.fields.success === true)).toHaveLength(24);
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('collect() computes rates across polls, handles a 32-bit wrap, and gives no rate after a reset or reboot', async () => {
     const memory = new Map<string, unknown>();
     const poll = (community: string, now: number) =>
@@ -478,7 +445,7 @@ describe('snmp collector configuration', () => {
         credentials: { c: { version: '2c', community: 'public' } },
       }),
     ).rejects.toThrow(
-      /^snmp: device x: unknown profile "no-such-profile" \(known: environment-sensor, generic, switch, ups\)$/,
+      /^snmp: device x: unknown profile "no-such-profile" \(known: akcp, apc, eaton, environment-sensor, generic, juniper, liebert, mikrotik, netbotz, standard, switch, ups\)$/,
     );
   });
 });
