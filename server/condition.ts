@@ -9,7 +9,9 @@ export interface ConditionState {
 /**
  * A fault that can hold for a long time (InfluxDB down, the replayer stuck, the spool's disk full),
  * logged when it starts and when it ends, never in between: a write retried every second for an
- * hour is two log lines, not 3,600. Its state is what /healthz and /metrics show.
+ * hour is two log lines, not 3,600. A condition that flaps logs its start at most once per quietMs
+ * (with how many starts went unlogged), so the log rate stays bounded whatever happens. Its state
+ * is what /healthz and /metrics show.
  *
  * @example
  * const stalled = condition(log, 'spool replay stalled', 'spool replay progressing again');
@@ -17,9 +19,13 @@ export interface ConditionState {
  * stalled.set('influxdb write: connect ECONNREFUSED'); // silent
  * stalled.clear(); // logs once, with how long it held
  */
-export function condition(log: Logger, started: string, ended: string) {
+export function condition(log: Logger, started: string, ended: string, quietMs = 30_000) {
   let since: number | undefined;
   let detail = '';
+  /** A condition that flaps (InfluxDB slow, then not, then slow) logs its start at most once per quietMs. */
+  let lastLogged = Number.NEGATIVE_INFINITY;
+  let unlogged = 0;
+  let logged = false;
   return {
     get active(): boolean {
       return since !== undefined;
@@ -31,11 +37,21 @@ export function condition(log: Logger, started: string, ended: string) {
       detail = why;
       if (since !== undefined) return;
       since = Date.now();
-      log.warn({ ...fields, reason: why }, started);
+      logged = since - lastLogged >= quietMs;
+      if (!logged) {
+        unlogged++;
+        return;
+      }
+      lastLogged = since;
+      log.warn(
+        { ...fields, reason: why, ...(unlogged > 0 ? { times_since_last_log: unlogged } : {}) },
+        started,
+      );
+      unlogged = 0;
     },
     clear(fields: Record<string, unknown> = {}): void {
       if (since === undefined) return;
-      log.info({ ...fields, lasted_ms: Date.now() - since }, ended);
+      if (logged) log.info({ ...fields, lasted_ms: Date.now() - since }, ended);
       since = undefined;
       detail = '';
     },

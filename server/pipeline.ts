@@ -263,7 +263,7 @@ export class WritePipeline {
         this.stalled.set(failure.failed.message, { spool_points: this.o.spool.points });
         this.o.metrics.replayStalled.set({}, 1);
         this.o.metrics.replayFailures.inc();
-        await this.pause(delay);
+        await this.pauseUntilUp(delay);
         delay = Math.min(delay * 2, 5_000);
         continue;
       }
@@ -370,6 +370,23 @@ export class WritePipeline {
         (await this.writeIsolating(points.slice(0, mid), refused)) ??
         (await this.writeIsolating(points.slice(mid), refused))
       );
+    }
+  }
+
+  /**
+   * Waits `ms` before the next replay attempt, but only until InfluxDB, silent at first, answers
+   * /ping again (asked every 250 ms): a restarted InfluxDB is written to within a moment, not after
+   * the whole backoff. One that answers pings but fails writes waits the whole backoff.
+   */
+  private async pauseUntilUp(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    let sawDown = false;
+    while (!this.stopping && Date.now() < until) {
+      await this.pause(Math.min(250, until - Date.now()));
+      if (this.stopping) return;
+      const up = await this.o.storage.ping(250);
+      if (up && sawDown) return;
+      sawDown ||= !up;
     }
   }
 
