@@ -211,8 +211,8 @@ describe('a spool whose disk fills up', () => {
   });
 });
 
-describe('a segment moved aside by hand', () => {
-  it('is counted as missing once; the replayer drains the rest without spinning', async () => {
+describe('a replayer that cannot write, and a segment moved aside by hand', () => {
+  it('shows the stalled replay once in the log and in /healthz and /metrics; a vanished segment is counted as missing once and the rest drains without spinning', async () => {
     const plain = testServerConfig(influxd.url);
     const config = { ...plain, spool: { ...plain.spool, segment_bytes: 8 * 1024 } };
     const { url, log } = await server(config);
@@ -223,6 +223,16 @@ describe('a segment moved aside by hand', () => {
       .filter((f) => f.endsWith('.seg'))
       .sort();
     expect(segments.length).toBeGreaterThan(2);
+    await waitFor(
+      'several failed replay rounds',
+      async () => (await metric(url, 'hatang_replay_failures_total')) >= 3,
+    );
+    const stalled = await health(url);
+    expect(stalled.body.spool.replay.state).toBe('stalled');
+    expect(stalled.body.reasons.join(' ')).toContain('spool replay makes no progress');
+    expect(await metric(url, 'hatang_replay_stalled')).toBe(1);
+    expect(log.count('spool replay makes no progress')).toBe(1);
+    expect(log.count('influxdb write failed')).toBe(1);
     const aside = mkdtempSync(join(tmpdir(), 'hatang-aside-'));
     cleanup.push(() => rmSync(aside, { recursive: true, force: true }));
     const moved = segments[1] as string;
@@ -235,6 +245,8 @@ describe('a segment moved aside by hand', () => {
     expect(storedSeq.length + h.spool.missing_points).toBe(agent.acked.length);
     expect(h.spool.missing_points).toBeGreaterThan(0);
     expect(log.count('spool: a segment vanished')).toBe(1);
+    expect(log.count('spool replay progressing again')).toBe(1);
+    expect(await metric(url, 'hatang_replay_stalled')).toBe(0);
     expect(log.lines.length).toBeLessThan(40);
   });
 });
