@@ -190,11 +190,8 @@ export class WritePipeline {
     const write = this.writeToStorage(points).then(
       () => 'stored' as const,
       (err) => {
-        if (err instanceof StorageError && err.permanent) {
+        if (err instanceof StorageError && err.permanent)
           this.o.log.debug({ err, points: points.length }, 'influxdb refused (part of) a write; spooling it');
-        } else {
-          this.influxDown.set((err as Error).message, { points: points.length });
-        }
         return 'failed' as const;
       },
     );
@@ -220,7 +217,10 @@ export class WritePipeline {
       this.influxDown.clear();
     } catch (err) {
       this.o.metrics.writeErrors.inc();
-      if (!(err instanceof StorageError && err.permanent)) this.o.metrics.influxUp.set({}, 0);
+      if (!(err instanceof StorageError && err.permanent)) {
+        this.o.metrics.influxUp.set({}, 0);
+        this.influxDown.set((err as Error).message, { points: points.length });
+      }
       throw err;
     } finally {
       this.o.metrics.writeLatency.observe((performance.now() - started) / 1000);
@@ -229,13 +229,21 @@ export class WritePipeline {
 
   private startReplay(): void {
     if (this.replay || this.stopping) return;
-    this.o.log.info({ spool_points: this.o.spool.points }, 'replaying the spool into influxdb');
-    this.replay = this.replayLoop().finally(() => {
-      this.replay = undefined;
-      this.o.metrics.replayStalled.set({}, 0);
-      // A batch spooled after the last check but before the loop ended must not wait for the next outage.
-      if (!this.o.spool.isEmpty && !this.stopping) this.startReplay();
-    });
+    if (!this.stalled.active)
+      this.o.log.info({ spool_points: this.o.spool.points }, 'replaying the spool into influxdb');
+    let crashed = false;
+    this.replay = this.replayLoop()
+      .catch((err: Error) => {
+        // Not expected (failures are handled inside); shown as a stalled replay, retried by the next spooled batch.
+        crashed = true;
+        this.stalled.set(`replayer stopped by an error: ${err.message}`);
+        this.o.metrics.replayStalled.set({}, 1);
+      })
+      .finally(() => {
+        this.replay = undefined;
+        // A batch spooled after the last check but before the loop ended must not wait for the next outage.
+        if (!this.o.spool.isEmpty && !this.stopping && !crashed) this.startReplay();
+      });
   }
 
   /**
@@ -270,6 +278,8 @@ export class WritePipeline {
       delay = 250;
       if (results.includes('widen')) continue;
       if (this.o.spool.isEmpty) {
+        this.stalled.clear();
+        this.o.metrics.replayStalled.set({}, 0);
         this.o.log.info('spool replayed; writing to influxdb directly again');
         return;
       }
@@ -296,7 +306,13 @@ export class WritePipeline {
         this.o.spool.giveBack(segment);
         return { failed };
       }
-      await this.o.spool.remove(segment);
+      try {
+        await this.o.spool.remove(segment);
+      } catch (err) {
+        // Written but not removable: it is written again later, which stores nothing twice.
+        this.o.spool.giveBack(segment);
+        return { failed: new Error(`spool remove: ${(err as Error).message}`, { cause: err }) };
+      }
       this.progress();
       if (!widened && this.o.replayConcurrency > 1) return 'widen';
     }

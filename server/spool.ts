@@ -146,6 +146,8 @@ export class Spool {
       spool.totalBytes += info.bytes;
       spool.totalPoints += info.points;
     }
+    // A segment or index never renamed into place (a crash while creating it) holds nothing acknowledged.
+    for (const name of names.filter((n) => n.endsWith('.new'))) await unlink(join(dir, name)).catch(() => {});
     // An index whose segment is gone: the replayer removed the segment and stopped before its index.
     for (const name of names.filter((n) => n.endsWith('.idx'))) {
       if (!segments.includes(name.replace(/\.idx$/, '.seg'))) await unlink(join(dir, name)).catch(() => {});
