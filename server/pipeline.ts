@@ -73,6 +73,8 @@ export class WritePipeline {
   private readonly stalled: Condition;
   private readonly slow: Condition;
   private lastProgress: number | undefined;
+  /** When a live write last passed ackTimeoutMs: replayers other than the first give way meanwhile. */
+  private lastSlowAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly o: PipelineOptions) {
     this.updateSpoolGauges();
@@ -202,6 +204,7 @@ export class WritePipeline {
     clearTimeout(timer);
     if (outcome === 'slow') {
       this.slow.set(`no answer within ${this.o.ackTimeoutMs} ms`, { points: points.length });
+      this.lastSlowAt = Date.now();
       this.lateWrites++;
       void write.finally(() => this.lateWrites--);
     } else if (outcome === 'stored') this.slow.clear();
@@ -264,7 +267,7 @@ export class WritePipeline {
       }
       const widen = !this.influxDown.active;
       const n = widen ? this.o.replayConcurrency : 1;
-      const results = await Promise.all(Array.from({ length: n }, () => this.replayWorker(widen)));
+      const results = await Promise.all(Array.from({ length: n }, (_, i) => this.replayWorker(widen, i)));
       const failure = results.find((r): r is { failed: Error } => typeof r === 'object');
       if (this.stopping) break;
       if (failure) {
@@ -292,7 +295,10 @@ export class WritePipeline {
    * Replays segments oldest first until none is left to take. Returns 'widen' after a success when
    * it started as the only (probing) replayer, so the loop starts the others.
    */
-  private async replayWorker(widened: boolean): Promise<'drained' | 'widen' | { failed: Error }> {
+  private async replayWorker(
+    widened: boolean,
+    index: number,
+  ): Promise<'drained' | 'widen' | { failed: Error }> {
     while (!this.stopping) {
       let segment: SpoolSegment | undefined;
       try {
@@ -301,7 +307,7 @@ export class WritePipeline {
         return { failed: new Error(`spool read: ${(err as Error).message}`, { cause: err }) };
       }
       if (!segment) return 'drained';
-      const failed = await this.replaySegment(segment).catch((err: Error) => err);
+      const failed = await this.replaySegment(segment, index).catch((err: Error) => err);
       if (failed) {
         this.o.spool.giveBack(segment);
         return { failed };
@@ -331,17 +337,25 @@ export class WritePipeline {
    * by bytes). Resolves undefined once every point is stored or set aside; an Error when InfluxDB
    * could not be written and the segment must be retried.
    */
-  private async replaySegment(segment: SpoolSegment): Promise<Error | undefined> {
+  private async replaySegment(segment: SpoolSegment, worker = 0): Promise<Error | undefined> {
     const refused: Refused[] = [];
     const corrupt: string[] = [];
     let group: Point[] = [];
+    let parsed = 0;
     for (const record of segment.records()) {
       if (this.stopping) return new Error('server is stopping');
+      // Parsing is synchronous: let waiting requests in every ~1,000 points, so live ingest keeps its latency.
+      parsed += record.length;
+      if (parsed >= 1_000) {
+        parsed = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       if (typeof record === 'string') {
         corrupt.push(record);
         continue;
       }
       if (group.length > 0 && group.length + record.length > this.o.batchMaxPoints) {
+        await this.giveWayToLive(worker);
         const failed = await this.writeIsolating(group, refused);
         if (failed) return failed;
         group = [];
@@ -349,6 +363,7 @@ export class WritePipeline {
       for (const p of record) group.push(p);
     }
     if (group.length > 0) {
+      await this.giveWayToLive(worker);
       const failed = await this.writeIsolating(group, refused);
       if (failed) return failed;
     }
@@ -362,6 +377,18 @@ export class WritePipeline {
       );
     }
     return undefined;
+  }
+
+  /**
+   * Live batches come first: while live writes pass ackTimeoutMs (InfluxDB saturated, partly by the
+   * replay), every replayer but the first waits, so live batches keep going to InfluxDB directly
+   * instead of each costing an ack timeout and a spool append, and the drain uses what capacity is
+   * left. Waits at most while a slow live write happened in the last 2 s.
+   */
+  private async giveWayToLive(worker: number): Promise<void> {
+    for (let i = 0; worker > 0 && i < 600 && !this.stopping && Date.now() - this.lastSlowAt < 2_000; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /**
