@@ -251,6 +251,32 @@ describe('a replayer that cannot write, and a segment moved aside by hand', () =
   });
 });
 
+describe('after an outage', () => {
+  it('sends live batches to InfluxDB directly while the spool drains, and stores every acknowledged point', async () => {
+    const plain = testServerConfig(influxd.url, { write: { ack_timeout: '5s' } });
+    const config = { ...plain, spool: { ...plain.spool, segment_bytes: 16 * 1024 } };
+    const { url } = await server(config);
+    const agent = await simulatedAgent(url, 'drain-live', hostPoint('drain-live'));
+    await influxd.stop();
+    for (let i = 0; i < 40; i++) expect(await agent.post(1000)).toBe(202);
+    expect((await health(url)).body.spool.points).toBe(40_000);
+
+    await influxd.start();
+    await waitFor(
+      'the replayer to reach InfluxDB',
+      async () => (await metric(url, 'hatang_points_written_total')) > 0,
+    );
+    const spooled = await metric(url, 'hatang_points_spooled_total');
+    for (let i = 0; i < 10; i++) expect(await agent.post(50)).toBe(202);
+    // InfluxDB answers: the live batches went to it, not behind the spooled ones still waiting.
+    expect((await health(url)).body.spool.points).toBeGreaterThan(0);
+    expect(await metric(url, 'hatang_points_spooled_total')).toBe(spooled);
+    await drained(url);
+    expect(await stored('uptime_s', 'host', 'drain-live')).toEqual(agent.acked);
+    expect(agent.acked.length).toBe(40_500);
+  });
+});
+
 describe('writes over InfluxDB’s body limit', () => {
   it('are split until they fit, and a point too large for InfluxDB is set aside alone', async () => {
     // A second influxd with a 32 KB max-body-size, so a few hundred points pass it.
