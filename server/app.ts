@@ -23,7 +23,9 @@ export function createApp(deps: AppDeps) {
     errorResponse(new ApiError(404, 'not_found', `no route ${c.req.method} ${c.req.path}`), c),
   );
   app.onError((err, c) => {
-    if (!(err instanceof ApiError) || err.status >= 500) {
+    // A 503 (spool full, disk full, shutting down) is a state the spool and pipeline log once when it
+    // starts and ends; logging each refused request would write a line per request while it lasts.
+    if (!(err instanceof ApiError) || (err.status >= 500 && err.status !== 503)) {
       deps.log.error({ err, path: c.req.path }, 'request failed');
     }
     return errorResponse(err, c);

@@ -196,6 +196,8 @@ describe('a spool whose disk fills up', () => {
     expect(await metric(url, 'hatang_spool_full_total')).toBeGreaterThan(0);
     expect(await metric(url, 'hatang_spool_disk_full')).toBe(1);
     expect(log.count("spool's disk is full")).toBe(1);
+    // Each refused batch is counted, not logged: the full disk is one line however long it lasts.
+    expect(log.count('request failed')).toBe(0);
 
     rmSync(filler);
     const after = await health(url);
