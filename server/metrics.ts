@@ -94,7 +94,7 @@ export function createMetrics() {
     writeErrors: new Counter('hatang_influx_write_errors_total', 'failed InfluxDB writes', 'counter'),
     spoolFull: new Counter(
       'hatang_spool_full_total',
-      'batches refused because the spool was full',
+      'batches refused because the spool was full (its max_bytes, or its disk)',
       'counter',
     ),
     spoolBytes: new Counter('hatang_spool_bytes', 'bytes waiting in the spool', 'gauge'),
