@@ -19,6 +19,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -460,5 +461,31 @@ describe('a server stopped with SIGTERM while keep-alive clients keep sending', 
     await waitFor('the spool to drain', async () => (await health(url)).body.spool.points === 0);
     expect(await stored('uptime_s', 'host', 'keepalive')).toEqual(acked.sort((a, b) => a - b));
     expect(await proc.stop()).toBe(0);
+  });
+
+  it('answers a request that arrives on an open connection after shutdown began with 503, Retry-After and Connection: close', async () => {
+    const config = testServerConfig(influxd.url);
+    const s = await startServer(config, pino({ level: 'silent' }));
+    cleanup.push(() => rmSync(config.spool.dir, { recursive: true, force: true }));
+    const socket = connect(Number(new URL(s.url).port), '127.0.0.1');
+    cleanup.push(() => void socket.destroy());
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let answer = '';
+    socket.on('data', (d) => {
+      answer += d;
+    });
+    const socketClosed = new Promise((resolve) => socket.once('close', resolve));
+    // The request's head is under way when the shutdown begins, and complete only after.
+    socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    // A full request on another connection: once it is answered, the server has read the partial head.
+    expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
+    const closing = s.close();
+    socket.write('\r\n');
+    await socketClosed;
+    await closing;
+    expect(answer).toMatch(/^HTTP\/1\.1 503 /);
+    expect(answer).toMatch(/\r\nretry-after: \d+\r\n/i);
+    expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+    expect(answer).toContain('"code":"shutting_down"');
   });
 });
