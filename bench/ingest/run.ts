@@ -387,11 +387,19 @@ async function main() {
         const latency1 = await serverLatency();
         outage.writtenDuringDrain = (await counter('hatang_points_written_total')) - written0;
         outage.serverLatency = `p50 ${quantile(latency0, latency1, 0.5)}, p99 ${quantile(latency0, latency1, 0.99)}`;
-      })().finally(() => {
-        done = true;
-      });
+      })().then(
+        () => {
+          done = true;
+        },
+        (err: unknown) => {
+          // Kept until the load stops, then thrown, so the server and influxd are still cleaned up.
+          done = true;
+          return err;
+        },
+      );
       const live = await openLoop(40_000_000, (s) => done || s > OUTAGE_S + 1_800);
-      await driver;
+      const failed = await driver;
+      if (failed) throw failed;
       // Batches answered just before the load stopped may sit in the spool a moment longer.
       await waitFor('the spool to empty', spoolEmpty, { timeoutMs: 600_000, everyMs: 50 });
       const stored = (await count(influxd, 'hatang', SITE)) - before;
