@@ -98,6 +98,11 @@ const serverCases: Record<string, string[]> = {
   'bad-port': [
     'config/testdata/server/bad-port.yaml:1:17 listen.port: too big: expected number to be <=65535',
   ],
+  'bad-write': [
+    'config/testdata/server/bad-write.yaml:5:50 spool.dead_max_bytes: "lots" is not a size (examples: 512KiB, 64MiB, 1GiB)',
+    'config/testdata/server/bad-write.yaml:6:30 write.replay_concurrency: too small: expected number to be >=1',
+    'config/testdata/server/bad-write.yaml:6:49 write.max_body_bytes: "8 megs" is not a size (examples: 512KiB, 64MiB, 1GiB)',
+  ],
 };
 
 describe('agent config', () => {

@@ -35,8 +35,9 @@ export function createApp(deps: AppDeps) {
     errorResponse(new ApiError(404, 'not_found', `no route ${c.req.method} ${c.req.path}`), c),
   );
   app.onError((err, c) => {
-    // 503 busy is load shedding, expected under a burst: counted below, not logged per request.
-    if (!(err instanceof ApiError) || (err.status >= 500 && err.code !== 'busy')) {
+    // A 503 (busy, spool full, disk full, shutting down) is load shedding or a state the spool and
+    // pipeline log once when it starts and ends: counted, not logged per request.
+    if (!(err instanceof ApiError) || (err.status >= 500 && err.status !== 503)) {
       deps.log.error({ err, path: c.req.path }, 'request failed');
     }
     // Counted by the server's own code, never by anything the request claimed (e.g. its array length).

@@ -124,6 +124,11 @@ export const serverConfigSchema = z.strictObject({
     dir: z.string().min(1).describe('where accepted points wait while InfluxDB is unreachable'),
     max_bytes: byteSize().default(2 * 1024 ** 3),
     segment_bytes: byteSize().default(16 * 1024 ** 2),
+    dead_max_bytes: byteSize()
+      .default(256 * 1024 ** 2)
+      .describe(
+        'bound of spool/dead/ (points InfluxDB refused, damaged lines); the oldest files go first, counted',
+      ),
   }),
   write: z
     .strictObject({
@@ -132,6 +137,18 @@ export const serverConfigSchema = z.strictObject({
         .default(1)
         .describe('how long a write waits for more requests to join it when a write slot is free'),
       concurrency: z.number().int().min(1).max(16).default(2).describe('InfluxDB writes in flight'),
+      replay_concurrency: z
+        .number()
+        .int()
+        .min(1)
+        .max(16)
+        .default(4)
+        .describe('spool segments replayed at once once InfluxDB is back (each in order)'),
+      max_body_bytes: byteSize()
+        .default(8 * 1024 ** 2)
+        .describe(
+          "largest InfluxDB write body; keep below influxd's [http] max-body-size (25 MB by default)",
+        ),
       ack_timeout: duration()
         .default(1_000)
         .describe('how long a request waits on InfluxDB before its batch goes to the spool instead'),

@@ -26,10 +26,11 @@ export interface RunningServer {
 /** Opens the spool, connects storage, serves the app; resolves once listening. */
 export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
   const metrics = createMetrics();
-  const storage = createStorage(config.storage);
+  const storage = createStorage(config.storage, config.write.max_body_bytes, log);
   const spool = await Spool.open(config.spool.dir, {
     maxBytes: config.spool.max_bytes,
     segmentBytes: config.spool.segment_bytes,
+    deadMaxBytes: config.spool.dead_max_bytes,
     log,
   });
   const pipeline = new WritePipeline({
@@ -40,6 +41,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     batchMaxPoints: config.write.batch_max_points,
     lingerMs: config.write.linger,
     concurrency: config.write.concurrency,
+    replayConcurrency: config.write.replay_concurrency,
     ackTimeoutMs: config.write.ack_timeout,
   });
   const deps: AppDeps = {
@@ -72,6 +74,24 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   pipeline.start();
 
   const app = createApp(deps);
+  let shuttingDown = false;
+  /**
+   * After SIGTERM a keep-alive connection must not keep the server busy for the whole grace period:
+   * new requests get 503 with Retry-After (an agent moves to its next server URL), every answer
+   * from then on carries `Connection: close`, and requests already in flight finish normally.
+   */
+  const fetch = async (req: Request, env: unknown): Promise<Response> => {
+    if (shuttingDown) return shuttingDownResponse();
+    const res = await app.fetch(req, env);
+    if (shuttingDown) {
+      try {
+        res.headers.set('connection', 'close');
+      } catch {
+        // Immutable headers (a proxied response): Node closes idle connections at close anyway.
+      }
+    }
+    return res;
+  };
   const tls = config.listen.tls;
   // A client dripping its headers or body a byte at a time is cut off (408) instead of holding a
   // connection and its buffered body for Node's default five minutes; checked every second.
@@ -83,7 +103,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve(
       {
-        fetch: app.fetch,
+        fetch,
         hostname: config.listen.host,
         port: config.listen.port,
         serverOptions: {
@@ -126,7 +146,8 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const close = () => {
     closing ??= (async () => {
       clearInterval(healthTimer);
-      log.info('shutting down: finishing open requests');
+      shuttingDown = true;
+      log.info('shutting down: finishing open requests, refusing new ones');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const httpServer = server as unknown as {
         closeIdleConnections?: () => void;
@@ -144,4 +165,17 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     return closing;
   };
   return { url, deps, close };
+}
+
+function shuttingDownResponse(): Response {
+  return new Response(
+    JSON.stringify({
+      code: 'shutting_down',
+      message: 'server is shutting down: retry on another server or later',
+    }),
+    {
+      status: 503,
+      headers: { 'content-type': 'application/json', 'retry-after': '5', connection: 'close' },
+    },
+  );
 }

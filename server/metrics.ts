@@ -99,7 +99,7 @@ export function createMetrics() {
     writeErrors: new Counter('hatang_influx_write_errors_total', 'failed InfluxDB writes', 'counter'),
     spoolFull: new Counter(
       'hatang_spool_full_total',
-      'batches refused because the spool was full',
+      'batches refused because the spool was full (its max_bytes, or its disk)',
       'counter',
     ),
     seriesRefused: new Counter(
@@ -109,6 +109,38 @@ export function createMetrics() {
     ),
     seriesKnown: new Counter('hatang_series_known', 'series the collector has seen', 'gauge'),
     spoolBytes: new Counter('hatang_spool_bytes', 'bytes waiting in the spool', 'gauge'),
+    spoolDiskFull: new Counter(
+      'hatang_spool_disk_full',
+      "1 while the spool's disk is full (batches are refused with 503)",
+      'gauge',
+    ),
+    replayStalled: new Counter(
+      'hatang_replay_stalled',
+      '1 while the spool replayer tries and makes no progress',
+      'gauge',
+    ),
+    replayFailures: new Counter(
+      'hatang_replay_failures_total',
+      'spool replay rounds that failed (InfluxDB unreachable) and were retried after a pause',
+      'counter',
+    ),
+    pointsRefused: new Counter(
+      'hatang_points_refused_total',
+      'spooled points InfluxDB refused as data (partial write, type conflict, too large), set aside in dead/',
+      'counter',
+    ),
+    deadLetterBytes: new Counter('hatang_dead_letter_bytes', 'bytes in spool/dead/', 'gauge'),
+    deadLetterPoints: new Counter('hatang_dead_letter_points', 'points in spool/dead/', 'gauge'),
+    deadLetterDropped: new Counter(
+      'hatang_dead_letter_dropped_points_total',
+      'dead-letter points deleted to keep spool/dead/ within spool.dead_max_bytes (or not writable)',
+      'counter',
+    ),
+    spoolMissing: new Counter(
+      'hatang_spool_missing_points_total',
+      'points of spool segments that vanished before replay (moved aside by hand)',
+      'counter',
+    ),
     spoolPoints: new Counter('hatang_spool_points', 'points waiting in the spool', 'gauge'),
     influxUp: new Counter('hatang_influx_up', '1 when the last InfluxDB write or ping succeeded', 'gauge'),
     writeLatency: new Histogram('hatang_influx_write_seconds', 'InfluxDB write latency', latencyBuckets),

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Point } from '../protocol/index.js';
+import { type Condition, condition } from './condition.js';
 import type { Metrics } from './metrics.js';
 import type { Spool, SpoolSegment } from './spool.js';
 import { type Storage, StorageError } from './storage/index.js';
@@ -12,6 +13,8 @@ export interface PipelineOptions {
   batchMaxPoints: number;
   lingerMs: number;
   concurrency: number;
+  /** Spool segments replayed at once while InfluxDB answers (one at a time while it does not). */
+  replayConcurrency: number;
   /** How long a request waits on InfluxDB before its batch is fsynced to the spool and acknowledged. */
   ackTimeoutMs: number;
 }
@@ -22,13 +25,36 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/** Points InfluxDB refused as data, with its answer, waiting to be set aside in dead/. */
+interface Refused {
+  points: readonly Point[];
+  why: string;
+}
+
 /**
  * Turns accepted batches into durable data. Batches arriving together are grouped into one InfluxDB
  * write (or one spool append and fsync). `accept` resolves only once its points are in InfluxDB or
  * fsynced to the spool; only then may the server answer 202.
  *
- * While anything is spooled, new batches go to the spool too, and a replayer writes the spool to
- * InfluxDB oldest first, pacing its retries, until it is empty again.
+ * While InfluxDB answers, live batches go to it directly, even while the spool still drains. Why
+ * order does not suffer: a point is identified by measurement, tag set and timestamp, and carries
+ * its own timestamp; InfluxDB stores each such point once, the last write of it winning. Writing
+ * spooled and live points in any order therefore stores the same data, except when the same point
+ * (same series and timestamp) is written twice with different field values. Identity tags come
+ * from the credential, so two agents never share a series; one agent sends a series' points with
+ * its clock moving forward, and a point it sends twice (a retry after a lost 2xx, a replay after a
+ * crash) carries the same values both times, so either order stores the same. Strict order would
+ * only matter for two different values at one series and instant, which hatang's collectors do not
+ * produce; the old "spool everything while anything is spooled" rule bought nothing for it and cost
+ * drain speed (the spool could not empty while it took all the live load too).
+ *
+ * While InfluxDB does not answer (the last write failed as unreachable), live batches go straight
+ * to the spool and a single replayer probes, pacing its retries; once a write passes, several
+ * replayers drain segments in parallel, each segment in order, in large writes.
+ *
+ * InfluxDB refusing data is not an outage: a refused or too-large write is split in halves until the
+ * refused points are isolated (InfluxDB 1.x stores the rest of a partial write, and writing a point
+ * it stored again changes nothing), and only those go to dead/.
  */
 export class WritePipeline {
   private pending: Pending[] = [];
@@ -41,9 +67,32 @@ export class WritePipeline {
   private wakeReplay: () => void = () => {};
   /** Writes that passed ackTimeoutMs and still run; bounded so a hung InfluxDB cannot pile them up. */
   private lateWrites = 0;
+  /** InfluxDB unreachable: live batches are spooled without trying it; the replayer probes. */
+  private readonly influxDown: Condition;
+  /** The replayer tries and makes no progress. */
+  private readonly stalled: Condition;
+  private readonly slow: Condition;
+  private lastProgress: number | undefined;
+  /** When a live write last passed ackTimeoutMs: replayers other than the first give way meanwhile. */
+  private lastSlowAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly o: PipelineOptions) {
     this.updateSpoolGauges();
+    this.influxDown = condition(
+      o.log,
+      'influxdb write failed; spooling until it answers',
+      'influxdb answers writes again',
+    );
+    this.stalled = condition(
+      o.log,
+      'spool replay makes no progress; retrying with backoff (at most every 5 s)',
+      'spool replay progressing again',
+    );
+    this.slow = condition(
+      o.log,
+      'influxdb slower than write.ack_timeout; spooling the batches it keeps waiting',
+      'influxdb answers within write.ack_timeout again',
+    );
   }
 
   /** Starts replaying what an earlier run left in the spool. */
@@ -53,6 +102,16 @@ export class WritePipeline {
 
   get replaying(): boolean {
     return this.replay !== undefined;
+  }
+
+  /** The replayer's state for /healthz. */
+  get replayStatus() {
+    const stalled = this.stalled.state;
+    return {
+      state: stalled ? 'stalled' : this.replay ? 'replaying' : 'idle',
+      ...(stalled ? { stalled_since: stalled.since, error: stalled.detail } : {}),
+      last_progress: this.lastProgress ? new Date(this.lastProgress).toISOString() : null,
+    } as const;
   }
 
   accept(points: readonly Point[]): Promise<void> {
@@ -105,19 +164,14 @@ export class WritePipeline {
   private async commit(group: Pending[]): Promise<void> {
     const points = group.length === 1 ? (group[0] as Pending).points : group.flatMap((g) => g.points);
     try {
-      if (this.o.spool.isEmpty && !this.replay && this.lateWrites < this.o.concurrency) {
+      if (!this.influxDown.active && this.lateWrites < this.o.concurrency) {
         const outcome = await this.writeWithin(points);
         if (outcome === 'stored') {
           for (const g of group) g.resolve();
           return;
         }
-        if (outcome === 'slow') {
-          this.o.log.warn(
-            { points: points.length, ack_timeout_ms: this.o.ackTimeoutMs },
-            'influxdb slow; spooling',
-          );
-        }
       }
+      // Refused data is spooled too: the replayer isolates the refused points from the rest.
       await this.o.spool.append(points);
       this.o.metrics.pointsSpooled.inc({}, points.length);
       this.updateSpoolGauges();
@@ -135,11 +189,11 @@ export class WritePipeline {
    */
   private async writeWithin(points: readonly Point[]): Promise<'stored' | 'failed' | 'slow'> {
     let timer: NodeJS.Timeout | undefined;
-    let late = false;
     const write = this.writeToStorage(points).then(
       () => 'stored' as const,
       (err) => {
-        if (!late) this.o.log.warn({ err, points: points.length }, 'influxdb write failed; spooling');
+        if (err instanceof StorageError && err.permanent)
+          this.o.log.debug({ err, points: points.length }, 'influxdb refused (part of) a write; spooling it');
         return 'failed' as const;
       },
     );
@@ -149,10 +203,11 @@ export class WritePipeline {
     const outcome = await Promise.race([write, slow]);
     clearTimeout(timer);
     if (outcome === 'slow') {
-      late = true;
+      this.slow.set(`no answer within ${this.o.ackTimeoutMs} ms`, { points: points.length });
+      this.lastSlowAt = Date.now();
       this.lateWrites++;
       void write.finally(() => this.lateWrites--);
-    }
+    } else if (outcome === 'stored') this.slow.clear();
     return outcome;
   }
 
@@ -162,9 +217,13 @@ export class WritePipeline {
       await this.o.storage.write(points);
       this.o.metrics.pointsWritten.inc({}, points.length);
       this.o.metrics.influxUp.set({}, 1);
+      this.influxDown.clear();
     } catch (err) {
       this.o.metrics.writeErrors.inc();
-      if (!(err instanceof StorageError && err.permanent)) this.o.metrics.influxUp.set({}, 0);
+      if (!(err instanceof StorageError && err.permanent)) {
+        this.o.metrics.influxUp.set({}, 0);
+        this.influxDown.set((err as Error).message, { points: points.length });
+      }
       throw err;
     } finally {
       this.o.metrics.writeLatency.observe((performance.now() - started) / 1000);
@@ -173,69 +232,205 @@ export class WritePipeline {
 
   private startReplay(): void {
     if (this.replay || this.stopping) return;
-    this.o.log.info({ spool_points: this.o.spool.points }, 'replaying the spool into influxdb');
+    if (!this.stalled.active)
+      this.o.log.info({ spool_points: this.o.spool.points }, 'replaying the spool into influxdb');
+    let crashed = false;
     this.replay = this.replayLoop()
-      .catch((err) => this.o.log.error({ err }, 'spool replay stopped by an error; it resumes at next start'))
+      .catch((err: Error) => {
+        // Not expected (failures are handled inside); shown as a stalled replay, retried by the next spooled batch.
+        crashed = true;
+        this.stalled.set(`replayer stopped by an error: ${err.message}`);
+        this.o.metrics.replayStalled.set({}, 1);
+      })
       .finally(() => {
         this.replay = undefined;
         // A batch spooled after the last check but before the loop ended must not wait for the next outage.
-        if (!this.o.spool.isEmpty && !this.stopping) this.startReplay();
+        if (!this.o.spool.isEmpty && !this.stopping && !crashed) this.startReplay();
       });
   }
 
+  /**
+   * Runs replayers until the spool is empty: one while InfluxDB does not answer (a probe, paced
+   * 250 ms doubling to 5 s), replayConcurrency once it does. Never ends on an error while anything
+   * is spooled, and never retries without a pause: a failure is a state (logged when it starts and
+   * ends, shown by /healthz and /metrics), not a loop of log lines.
+   */
   private async replayLoop(): Promise<void> {
     let delay = 250;
     let prepared = false;
     while (!this.stopping) {
-      const segment = await this.o.spool.oldest();
-      if (!segment) {
-        if (this.o.spool.isEmpty) {
-          this.o.log.info('spool replayed; writing to influxdb directly again');
-          return;
-        }
-        continue;
-      }
       if (!prepared) {
         prepared = await this.o.storage.prepare().then(
           () => true,
           () => false,
         );
       }
-      const done = await this.replaySegment(segment);
-      if (done) {
-        await this.o.spool.remove(segment);
-        this.updateSpoolGauges();
-        delay = 250;
-      } else {
-        await this.pause(delay);
+      const widen = !this.influxDown.active;
+      const n = widen ? this.o.replayConcurrency : 1;
+      const results = await Promise.all(Array.from({ length: n }, (_, i) => this.replayWorker(widen, i)));
+      const failure = results.find((r): r is { failed: Error } => typeof r === 'object');
+      if (this.stopping) break;
+      if (failure) {
+        this.stalled.set(failure.failed.message, { spool_points: this.o.spool.points });
+        this.o.metrics.replayStalled.set({}, 1);
+        this.o.metrics.replayFailures.inc();
+        await this.pauseUntilUp(delay);
         delay = Math.min(delay * 2, 5_000);
+        continue;
       }
+      delay = 250;
+      if (results.includes('widen')) continue;
+      if (this.o.spool.isEmpty) {
+        this.stalled.clear();
+        this.o.metrics.replayStalled.set({}, 0);
+        this.o.log.info('spool replayed; writing to influxdb directly again');
+        return;
+      }
+      // Appends under way and no closed segment yet: look again shortly.
+      await this.pause(20);
     }
   }
 
-  /** Writes a segment's records in groups; false when InfluxDB failed and the segment must be retried. */
-  private async replaySegment(segment: SpoolSegment): Promise<boolean> {
-    let group: Point[][] = [];
-    let size = 0;
-    const flush = async (): Promise<boolean> => {
-      if (group.length === 0) return true;
+  /**
+   * Replays segments oldest first until none is left to take. Returns 'widen' after a success when
+   * it started as the only (probing) replayer, so the loop starts the others.
+   */
+  private async replayWorker(
+    widened: boolean,
+    index: number,
+  ): Promise<'drained' | 'widen' | { failed: Error }> {
+    while (!this.stopping) {
+      let segment: SpoolSegment | undefined;
       try {
-        await this.writeToStorage(group.flat());
+        segment = await this.o.spool.take();
       } catch (err) {
-        if (!(err instanceof StorageError && err.permanent)) return false;
-        await this.o.spool.quarantine(group, (err as Error).message);
+        return { failed: new Error(`spool read: ${(err as Error).message}`, { cause: err }) };
       }
-      group = [];
-      size = 0;
-      return true;
-    };
-    for (const record of segment.records) {
-      if (this.stopping) return false;
-      if (size > 0 && size + record.length > this.o.batchMaxPoints && !(await flush())) return false;
-      group.push(record);
-      size += record.length;
+      if (!segment) return 'drained';
+      const failed = await this.replaySegment(segment, index).catch((err: Error) => err);
+      if (failed) {
+        this.o.spool.giveBack(segment);
+        return { failed };
+      }
+      try {
+        await this.o.spool.remove(segment);
+      } catch (err) {
+        // Written but not removable: it is written again later, which stores nothing twice.
+        this.o.spool.giveBack(segment);
+        return { failed: new Error(`spool remove: ${(err as Error).message}`, { cause: err }) };
+      }
+      this.progress();
+      if (!widened && this.o.replayConcurrency > 1) return 'widen';
     }
-    return flush();
+    return 'drained';
+  }
+
+  private progress(): void {
+    this.lastProgress = Date.now();
+    this.stalled.clear({ spool_points: this.o.spool.points });
+    this.o.metrics.replayStalled.set({}, 0);
+    this.updateSpoolGauges();
+  }
+
+  /**
+   * Writes a segment's records in order, in writes of up to batchMaxPoints (the storage splits them
+   * by bytes). Resolves undefined once every point is stored or set aside; an Error when InfluxDB
+   * could not be written and the segment must be retried.
+   */
+  private async replaySegment(segment: SpoolSegment, worker = 0): Promise<Error | undefined> {
+    const refused: Refused[] = [];
+    const corrupt: string[] = [];
+    let group: Point[] = [];
+    let parsed = 0;
+    for (const record of segment.records()) {
+      if (this.stopping) return new Error('server is stopping');
+      // Parsing is synchronous: let waiting requests in every ~1,000 points, so live ingest keeps its latency.
+      parsed += record.length;
+      if (parsed >= 1_000) {
+        parsed = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      if (typeof record === 'string') {
+        corrupt.push(record);
+        continue;
+      }
+      if (group.length > 0 && group.length + record.length > this.o.batchMaxPoints) {
+        await this.giveWayToLive(worker);
+        const failed = await this.writeIsolating(group, refused);
+        if (failed) return failed;
+        group = [];
+      }
+      for (const p of record) group.push(p);
+    }
+    if (group.length > 0) {
+      await this.giveWayToLive(worker);
+      const failed = await this.writeIsolating(group, refused);
+      if (failed) return failed;
+    }
+    // Set aside only once the whole segment is through, so a retried segment is not set aside twice.
+    if (corrupt.length > 0) await this.o.spool.quarantineLines(corrupt);
+    if (refused.length > 0) {
+      await this.o.spool.quarantine(refused);
+      this.o.metrics.pointsRefused.inc(
+        {},
+        refused.reduce((n, r) => n + r.points.length, 0),
+      );
+    }
+    return undefined;
+  }
+
+  /**
+   * Live batches come first: while live writes pass ackTimeoutMs (InfluxDB saturated, partly by the
+   * replay), every replayer but the first waits, so live batches keep going to InfluxDB directly
+   * instead of each costing an ack timeout and a spool append, and the drain uses what capacity is
+   * left. Waits at most while a slow live write happened in the last 2 s.
+   */
+  private async giveWayToLive(worker: number): Promise<void> {
+    for (let i = 0; worker > 0 && i < 600 && !this.stopping && Date.now() - this.lastSlowAt < 2_000; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /**
+   * Writes points, isolating what InfluxDB refuses: a refused or too-large write is split in halves
+   * and each half written again, down to single points, which go to `refused`. A half InfluxDB says
+   * it dropped entirely (`dropped=N` for all N points) is refused whole without more splitting.
+   * Returns an Error when InfluxDB was unreachable.
+   */
+  private async writeIsolating(points: readonly Point[], refused: Refused[]): Promise<Error | undefined> {
+    try {
+      await this.writeToStorage(points);
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof StorageError) || err.kind === 'unavailable') return err as Error;
+      const allDropped = err.kind === 'refused' && (err.dropped ?? 0) >= points.length;
+      if (points.length === 1 || allDropped) {
+        refused.push({ points, why: err.message });
+        return undefined;
+      }
+      const mid = points.length >>> 1;
+      return (
+        (await this.writeIsolating(points.slice(0, mid), refused)) ??
+        (await this.writeIsolating(points.slice(mid), refused))
+      );
+    }
+  }
+
+  /**
+   * Waits `ms` before the next replay attempt, but only until InfluxDB, silent at first, answers
+   * /ping again (asked every 250 ms): a restarted InfluxDB is written to within a moment, not after
+   * the whole backoff. One that answers pings but fails writes waits the whole backoff.
+   */
+  private async pauseUntilUp(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    let sawDown = false;
+    while (!this.stopping && Date.now() < until) {
+      await this.pause(Math.min(250, until - Date.now()));
+      if (this.stopping) return;
+      const up = await this.o.storage.ping(250);
+      if (up && sawDown) return;
+      sawDown ||= !up;
+    }
   }
 
   private pause(ms: number): Promise<void> {

@@ -1,20 +1,45 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  appendFileSync,
+  closeSync,
+  fstatSync,
+  ftruncateSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Point } from '../protocol/index.js';
-import { Spool, SpoolFullError } from './spool.js';
+import { Spool, SpoolFullError, type SpoolOptions } from './spool.js';
 
 const log = pino({ level: 'silent' });
 const dirs: string[] = [];
+const mounts: string[] = [];
 const newDir = () => {
   const d = mkdtempSync(join(tmpdir(), 'hatang-spool-test-'));
   dirs.push(d);
   return d;
 };
 afterEach(() => {
+  for (const m of mounts.splice(0)) execFileSync('umount', ['-l', m]);
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const options = (o: Partial<SpoolOptions> = {}): SpoolOptions => ({
+  maxBytes: 10_000_000,
+  segmentBytes: 1_000_000,
+  deadMaxBytes: 1_000_000,
+  log,
+  ...o,
 });
 
 const points = (n: number, from = 0): Point[] =>
@@ -25,68 +50,201 @@ const points = (n: number, from = 0): Point[] =>
     time: 1_700_000_000_000 + from + i,
   }));
 
-async function drain(spool: Spool): Promise<number[]> {
+/** Takes and removes every segment as a replayer would, returning the uptime_s values in order. */
+async function drain(spool: Spool): Promise<{ seen: number[]; corrupt: string[] }> {
   const seen: number[] = [];
-  for (let seg = await spool.oldest(); seg; seg = await spool.oldest()) {
-    for (const r of seg.records) for (const p of r) seen.push(p.fields.uptime_s as number);
+  const corrupt: string[] = [];
+  for (let seg = await spool.take(); seg; seg = await spool.take()) {
+    for (const r of seg.records()) {
+      if (typeof r === 'string') corrupt.push(r);
+      else for (const p of r) seen.push(p.fields.uptime_s as number);
+    }
     await spool.remove(seg);
   }
-  return seen;
+  return { seen, corrupt };
+}
+
+const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
+const segments = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.seg'));
+
+/** A tmpfs of `size` mounted on a fresh temp dir (unmounted after the test), or undefined if mount fails. */
+function smallTmpfs(size: string): string | undefined {
+  const dir = newDir();
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
+  } catch {
+    return undefined;
+  }
+  mounts.push(dir);
+  return dir;
+}
+
+/** Fills the file system holding `dir` with one file, then frees `leave` bytes of it again. */
+function fillDisk(dir: string, leave: number): string {
+  const filler = join(dir, 'filler');
+  const fd = openSync(filler, 'w');
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  try {
+    for (let i = 0; i < 100_000; i++) writeSync(fd, chunk);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+  }
+  ftruncateSync(fd, Math.max(0, fstatSync(fd).size - leave));
+  closeSync(fd);
+  return filler;
 }
 
 describe('Spool', () => {
   it('gives back every appended point in order, across segment rotations', async () => {
-    const spool = await Spool.open(newDir(), { maxBytes: 10_000_000, segmentBytes: 2_000, log });
+    const spool = await Spool.open(newDir(), options({ segmentBytes: 2_000 }));
     for (let i = 0; i < 20; i++) await spool.append(points(5, i * 5));
     expect(spool.points).toBe(100);
-    expect(readdirSync(spool.dir).filter((f) => f.endsWith('.seg')).length).toBeGreaterThan(3);
-    expect(await drain(spool)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(segments(spool.dir).length).toBeGreaterThan(3);
+    expect((await drain(spool)).seen).toEqual(range(100));
     expect(spool.isEmpty).toBe(true);
     expect(spool.bytes).toBe(0);
+    expect(readdirSync(spool.dir).filter((f) => f.endsWith('.idx'))).toEqual([]);
+  });
+
+  it('hands each segment to one replayer at a time, and a given-back segment comes first again', async () => {
+    const spool = await Spool.open(newDir(), options({ segmentBytes: 500 }));
+    for (let i = 0; i < 6; i++) await spool.append(points(3, i * 3));
+    const a = await spool.take();
+    const b = await spool.take();
+    expect(a?.file).not.toBe(b?.file);
+    spool.giveBack(a as NonNullable<typeof a>);
+    const again = await spool.take();
+    expect(again?.file).toBe(a?.file);
   });
 
   it('counts what an earlier run left and replays it after a reopen', async () => {
     const dir = newDir();
-    const first = await Spool.open(dir, { maxBytes: 10_000_000, segmentBytes: 1_000, log });
+    const first = await Spool.open(dir, options({ segmentBytes: 1_000 }));
     for (let i = 0; i < 10; i++) await first.append(points(3, i * 3));
     await first.close();
-    const second = await Spool.open(dir, { maxBytes: 10_000_000, segmentBytes: 1_000, log });
+    const second = await Spool.open(dir, options({ segmentBytes: 1_000 }));
     expect(second.points).toBe(30);
     await second.append(points(3, 30));
-    expect(await drain(second)).toEqual(Array.from({ length: 33 }, (_, i) => i));
+    expect((await drain(second)).seen).toEqual(range(33));
   });
 
-  it('drops a torn last line (an append that crashed before its fsync and was never acknowledged)', async () => {
+  it('opens closed segments from their index without reading them; a segment without one is read', async () => {
     const dir = newDir();
-    const spool = await Spool.open(dir, { maxBytes: 10_000_000, segmentBytes: 1_000_000, log });
+    const first = await Spool.open(dir, options({ segmentBytes: 1_000 }));
+    for (let i = 0; i < 10; i++) await first.append(points(3, i * 3));
+    await first.close();
+    const [one, two] = segments(dir) as [string, string];
+    // Same size, different content: only a reader of the segment would see 0 points in it.
+    const size = statSync(join(dir, one)).size;
+    writeFileSync(join(dir, one), `${'x'.repeat(size - 1)}\n`);
+    unlinkSync(join(dir, two.replace('.seg', '.idx')));
+    const reopened = await Spool.open(dir, options({ segmentBytes: 1_000 }));
+    expect(reopened.points).toBe(30);
+  });
+
+  it('leaves out a torn last line (an append that crashed before its fsync and was never acknowledged)', async () => {
+    const dir = newDir();
+    const spool = await Spool.open(dir, options());
     await spool.append(points(2));
-    await spool.close();
-    const [seg] = readdirSync(dir).filter((f) => f.endsWith('.seg'));
+    // No close: the segment has no index, as after a crash.
+    const [seg] = segments(dir);
     appendFileSync(join(dir, seg as string), '2 [{"measurement":"host","tags":{');
-    const reopened = await Spool.open(dir, { maxBytes: 10_000_000, segmentBytes: 1_000_000, log });
-    expect(await drain(reopened)).toEqual([0, 1]);
+    const reopened = await Spool.open(dir, options());
+    expect(reopened.points).toBe(2);
+    await reopened.append(points(1, 2));
+    expect((await drain(reopened)).seen).toEqual([0, 1, 2]);
   });
 
-  it('sets a corrupt line aside in dead/ and still replays the rest', async () => {
+  it('yields a damaged line as text and sets it aside in dead/ with its point count', async () => {
     const dir = newDir();
-    const spool = await Spool.open(dir, { maxBytes: 10_000_000, segmentBytes: 1_000_000, log });
+    const spool = await Spool.open(dir, options());
     await spool.append(points(1, 0));
+    await spool.append(points(1, 1));
     await spool.close();
-    const [seg] = readdirSync(dir).filter((f) => f.endsWith('.seg'));
-    appendFileSync(join(dir, seg as string), '1 {not json}\n');
-    const reopened = await Spool.open(dir, { maxBytes: 10_000_000, segmentBytes: 1_000_000, log });
-    await reopened.append(points(1, 1));
-    expect(await drain(reopened)).toEqual([0, 1]);
+    const file = join(dir, segments(dir)[0] as string);
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.replace('"uptime_s":0', '"uptime_s":#'));
+    const reopened = await Spool.open(dir, options());
+    const { seen, corrupt } = await drain(reopened);
+    expect(seen).toEqual([1]);
+    expect(corrupt).toHaveLength(1);
+    await reopened.quarantineLines(corrupt);
     const dead = readdirSync(join(dir, 'dead'));
     expect(dead).toHaveLength(1);
-    expect(readFileSync(join(dir, 'dead', dead[0] as string), 'utf8')).toContain('{not json}');
+    expect(dead[0]).toMatch(/-1p\.jsonl$/);
+    expect(reopened.deadLetters.points).toBe(1);
   });
 
   it('refuses an append that would pass max_bytes, keeping what it holds', async () => {
-    const spool = await Spool.open(newDir(), { maxBytes: 1_500, segmentBytes: 1_000, log });
+    const spool = await Spool.open(newDir(), options({ maxBytes: 1_500, segmentBytes: 1_000 }));
     await spool.append(points(5));
-    await expect(spool.append(points(50, 5))).rejects.toBeInstanceOf(SpoolFullError);
+    const err = await spool.append(points(50, 5)).catch((e) => e);
+    expect(err).toBeInstanceOf(SpoolFullError);
+    expect(err.reason).toBe('max_bytes');
+    expect(spool.full?.reason).toBe('max_bytes');
     expect(spool.points).toBe(5);
-    expect(await drain(spool)).toEqual([0, 1, 2, 3, 4]);
+    expect((await drain(spool)).seen).toEqual([0, 1, 2, 3, 4]);
+    expect(spool.full).toBeUndefined();
+  });
+
+  it('bounds dead/: past dead_max_bytes the oldest files go, and their points are counted', async () => {
+    const dir = newDir();
+    const spool = await Spool.open(dir, options({ deadMaxBytes: 3_000 }));
+    for (let i = 0; i < 10; i++) await spool.quarantine([{ points: points(5, i * 5), why: 'test' }]);
+    const dead = spool.deadLetters;
+    expect(dead.bytes).toBeLessThanOrEqual(3_000);
+    expect(dead.set_aside_points).toBe(50);
+    expect(dead.points + dead.dropped_points).toBe(50);
+    expect(dead.dropped_points).toBeGreaterThan(0);
+    expect(readdirSync(join(dir, 'dead'))).toHaveLength(dead.files);
+  });
+
+  it('forgets a segment moved aside by hand, counting its points, without failing the replayer', async () => {
+    const dir = newDir();
+    const spool = await Spool.open(dir, options({ segmentBytes: 500 }));
+    for (let i = 0; i < 6; i++) await spool.append(points(3, i * 3));
+    await spool.close();
+    const first = segments(dir)[0] as string;
+    rmSync(join(dir, first));
+    const { seen } = await drain(spool);
+    expect(spool.missingPoints).toBeGreaterThan(0);
+    expect(seen.length + spool.missingPoints).toBe(18);
+    expect(spool.isEmpty).toBe(true);
+  });
+});
+
+describe('Spool on a full disk', () => {
+  it('never acknowledges a short write, leaves no partial record, and takes batches again once space returns', async (ctx) => {
+    const dir = smallTmpfs('512k');
+    if (!dir) {
+      ctx.skip('cannot mount a tmpfs here (needs root and mount): the full-disk test did not run');
+      return;
+    }
+    const spoolDir = join(dir, 'spool');
+    const spool = await Spool.open(spoolDir, options({ segmentBytes: 10_000_000 }));
+    await spool.append(points(10, 0));
+    const acked = spool.bytes;
+    const filler = fillDisk(dir, 8 * 1024);
+    // ~25 KB of JSON into 8 KiB of room: the write is cut short, then ENOSPC.
+    const err = await spool.append(points(200, 10)).catch((e) => e);
+    expect(err).toBeInstanceOf(SpoolFullError);
+    expect(err.reason).toBe('disk_full');
+    expect(spool.full?.reason).toBe('disk_full');
+    const [seg] = segments(spoolDir);
+    expect(statSync(join(spoolDir, seg as string)).size).toBe(acked);
+    // While the disk stays full, batches are refused without writing.
+    await expect(spool.append(points(1, 210))).rejects.toBeInstanceOf(SpoolFullError);
+    expect(await spool.probeDisk()).toBe(true);
+
+    rmSync(filler);
+    expect(await spool.probeDisk()).toBe(false);
+    expect(spool.full).toBeUndefined();
+    await spool.append(points(5, 300));
+    await spool.close();
+    const reopened = await Spool.open(spoolDir, options());
+    expect(reopened.points).toBe(15);
+    const { seen, corrupt } = await drain(reopened);
+    expect(corrupt).toEqual([]);
+    expect(seen).toEqual([...range(10), ...range(5, 300)]);
   });
 });

@@ -1,15 +1,27 @@
-import { type FileHandle, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import {
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  statfs,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Point } from '../protocol/index.js';
+import { type Condition, condition } from './condition.js';
 
-/** The spool cannot take more without passing its size limit; the caller must refuse the request. */
+/** The spool cannot take the batch (size limit reached, or its disk is full); refuse the request. */
 export class SpoolFullError extends Error {
   constructor(
-    readonly bytes: number,
-    readonly maxBytes: number,
+    readonly reason: 'max_bytes' | 'disk_full',
+    message: string,
   ) {
-    super(`spool is full: ${bytes} of ${maxBytes} bytes used while InfluxDB is unreachable`);
+    super(message);
     this.name = 'SpoolFullError';
   }
 }
@@ -17,15 +29,22 @@ export class SpoolFullError extends Error {
 export interface SpoolOptions {
   maxBytes: number;
   segmentBytes: number;
+  /** Bound of dead/: past it the oldest dead-letter files are deleted (and counted). */
+  deadMaxBytes: number;
   log: Logger;
 }
 
-/** A closed segment handed to the replayer, oldest first. */
+/**
+ * A closed segment handed to one replayer, which either removes it (all written) or gives it back.
+ * Its records are parsed one at a time as the replayer walks them, so a 16 MiB segment is never
+ * held as objects all at once.
+ */
 export interface SpoolSegment {
   file: string;
-  records: Point[][];
   bytes: number;
   points: number;
+  /** Each record's points, or the text of a line that does not parse (a damaged disk). */
+  records(): Generator<Point[] | string>;
 }
 
 interface WaitingAppend {
@@ -38,18 +57,46 @@ interface WaitingAppend {
 
 interface SegmentInfo {
   file: string;
+  /** Bytes acknowledged (written whole and fsynced); anything after them in the file is not data. */
+  bytes: number;
+  points: number;
+  taken: boolean;
+}
+
+/** The sidecar written when a segment is closed, so opening the spool need not read the segment. */
+interface SegmentIndex {
+  bytes: number;
+  points: number;
+}
+
+interface DeadFile {
+  file: string;
   bytes: number;
   points: number;
 }
 
 const SEGMENT = /^(\d{12})\.seg$/;
+const DEAD = /^\d+-\d+-\d+-(\d+)p\.jsonl$/;
+const indexFile = (segment: string) => segment.replace(/\.seg$/, '.idx');
+const isDiskFull = (err: unknown) =>
+  ['ENOSPC', 'EDQUOT'].includes((err as NodeJS.ErrnoException)?.code ?? '');
 
 /**
  * Append-only on-disk queue of accepted points, in segment files of JSON lines (`<count> <json>\n`).
- * `append` resolves only after the data is fsynced, so a point acknowledged to an agent survives a
- * crash. Appends are serialised; the replayer takes closed segments oldest first and deletes each
- * once every record in it is in InfluxDB. A torn last line (a crash mid-append, never acknowledged)
- * is dropped when the segment is read.
+ *
+ * `append` resolves only after the whole record is written (every byte, looping on short writes) and
+ * fsynced at the segment's acknowledged length, so a point acknowledged to an agent survives a crash.
+ * A failed append (a full disk cuts writes short) is cut off again, so no partial record stays
+ * behind for the next one to be glued to; the segment's acknowledged length is the only length
+ * readers trust. A full disk counts as a full spool (SpoolFullError, `diskFull`) until a probe
+ * finds room again.
+ *
+ * Closed segments get a small index sidecar (`.idx`: acknowledged bytes and points) so opening a
+ * large spool reads no segment; only a segment without one (the one being appended to at a crash)
+ * is read, and its torn, never-acknowledged tail is left out.
+ *
+ * Replayers `take` closed segments oldest first, several at once, and `remove` each once every
+ * record in it is in InfluxDB (or `giveBack` it to be retried).
  */
 export class Spool {
   private segments: SegmentInfo[] = [];
@@ -60,31 +107,57 @@ export class Spool {
   private queuedAppends = 0;
   private totalBytes = 0;
   private totalPoints = 0;
-  private wasFull = false;
+  private readonly overLimit: Condition;
+  private readonly noDisk: Condition;
+  private dead: DeadFile[] = [];
+  private deadSeq = 0;
+  /** Room a full disk must have again before appends are tried: the append that failed, and a page. */
+  private roomNeeded = 0;
+  /** Points set aside in dead/ by this run, and points whose dead-letter file was dropped for room. */
+  private deadCounts = { points: 0, droppedPoints: 0, droppedFiles: 0, missingPoints: 0 };
 
   private constructor(
     readonly dir: string,
     private readonly opts: SpoolOptions,
-  ) {}
+  ) {
+    this.overLimit = condition(
+      opts.log,
+      'spool is full: refusing new batches until the replayer makes room',
+      'spool has room again',
+    );
+    this.noDisk = condition(
+      opts.log,
+      "spool's disk is full: refusing new batches until space returns",
+      "spool's disk has room again",
+    );
+  }
 
   /** Opens (creating if needed) the spool directory and accounts for segments left by a previous run. */
   static async open(dir: string, opts: SpoolOptions): Promise<Spool> {
     const spool = new Spool(dir, opts);
     await mkdir(join(dir, 'dead'), { recursive: true });
-    const names = (await readdir(dir)).filter((n) => SEGMENT.test(n)).sort();
-    for (const name of names) {
+    const names = await readdir(dir);
+    const segments = names.filter((n) => SEGMENT.test(n)).sort();
+    for (const name of segments) {
       const file = join(dir, name);
-      const { size } = await stat(file);
-      if (size === 0) {
-        await unlink(file);
-        continue;
-      }
-      const { points } = parseSegment(await readFile(file, 'utf8'));
-      spool.segments.push({ file, bytes: size, points });
-      spool.totalBytes += size;
-      spool.totalPoints += points;
+      const info = await spool.account(file, names.includes(indexFile(name)));
+      if (!info) continue;
+      spool.segments.push(info);
+      spool.totalBytes += info.bytes;
+      spool.totalPoints += info.points;
     }
-    const last = names.at(-1);
+    // A segment or index never renamed into place (a crash while creating it) holds nothing acknowledged.
+    for (const name of names.filter((n) => n.endsWith('.new'))) await unlink(join(dir, name)).catch(() => {});
+    // An index whose segment is gone: the replayer removed the segment and stopped before its index.
+    for (const name of names.filter((n) => n.endsWith('.idx'))) {
+      if (!segments.includes(name.replace(/\.idx$/, '.seg'))) await unlink(join(dir, name)).catch(() => {});
+    }
+    for (const name of (await readdir(join(dir, 'dead'))).sort()) {
+      const file = join(dir, 'dead', name);
+      const { size } = await stat(file);
+      spool.dead.push({ file, bytes: size, points: Number(DEAD.exec(name)?.[1] ?? 0) });
+    }
+    const last = segments.at(-1);
     spool.nextSeq = last ? Number(SEGMENT.exec(last)?.[1]) + 1 : 1;
     if (spool.segments.length > 0) {
       opts.log.warn(
@@ -93,6 +166,36 @@ export class Spool {
       );
     }
     return spool;
+  }
+
+  /** A segment's acknowledged size and points, from its index or else by reading it. */
+  private async account(file: string, indexed: boolean): Promise<SegmentInfo | undefined> {
+    const { size } = await stat(file);
+    if (indexed) {
+      try {
+        const idx = JSON.parse(await readFile(indexFile(file), 'utf8')) as SegmentIndex;
+        if (Number.isInteger(idx.bytes) && Number.isInteger(idx.points) && idx.bytes <= size)
+          return { file, bytes: idx.bytes, points: idx.points, taken: false };
+      } catch {
+        // A damaged index: read the segment instead.
+      }
+    }
+    const text = await readFile(file, 'utf8');
+    const end = text.lastIndexOf('\n') + 1;
+    if (end === 0) {
+      await unlink(file);
+      return undefined;
+    }
+    if (end < text.length) {
+      this.opts.log.warn(
+        { file, bytes: Buffer.byteLength(text.slice(end)) },
+        'spool: left out a torn, unacknowledged tail',
+      );
+    }
+    let points = 0;
+    for (const record of parseLines(text.slice(0, end)))
+      if (typeof record !== 'string') points += record.length;
+    return { file, bytes: Buffer.byteLength(text.slice(0, end)), points, taken: false };
   }
 
   get bytes(): number {
@@ -108,9 +211,48 @@ export class Spool {
     return this.segments.length === 0 && this.queuedAppends === 0;
   }
 
+  /** Why the spool refuses batches now (size limit, full disk), undefined while it takes them. */
+  get full(): { reason: 'max_bytes' | 'disk_full'; since: string; detail: string } | undefined {
+    const disk = this.noDisk.state;
+    if (disk) return { reason: 'disk_full', ...disk };
+    const limit = this.overLimit.state;
+    if (limit) return { reason: 'max_bytes', ...limit };
+    return undefined;
+  }
+
+  /** Dead-letter figures for /healthz and /metrics. */
+  get deadLetters() {
+    return {
+      bytes: this.dead.reduce((n, d) => n + d.bytes, 0),
+      points: this.dead.reduce((n, d) => n + d.points, 0),
+      files: this.dead.length,
+      max_bytes: this.opts.deadMaxBytes,
+      set_aside_points: this.deadCounts.points,
+      dropped_points: this.deadCounts.droppedPoints,
+      dropped_files: this.deadCounts.droppedFiles,
+    };
+  }
+
+  /** Points of segments that vanished from the directory (moved aside by hand) before replay. */
+  get missingPoints(): number {
+    return this.deadCounts.missingPoints;
+  }
+
+  /**
+   * Looks again whether a full disk has room, so /healthz turns healthy when space returns even
+   * before a batch tries. True when the disk is (still) full.
+   */
+  async probeDisk(): Promise<boolean> {
+    if (!this.noDisk.active) return false;
+    const free = await freeBytes(this.dir);
+    if (free >= this.roomNeeded) this.noDisk.clear({ free_bytes: free });
+    return this.noDisk.active;
+  }
+
   /**
    * Appends points durably. Appends that arrive while a write is under way are written together
-   * with one fsync (group commit). Rejects with SpoolFullError when the size limit would be passed.
+   * with one fsync (group commit). Rejects with SpoolFullError when the size limit would be passed
+   * or the disk is full; then nothing of the batch stays in the spool.
    */
   append(points: readonly Point[]): Promise<void> {
     this.queuedAppends++;
@@ -123,90 +265,195 @@ export class Spool {
 
   private async writeWaiting(): Promise<void> {
     const group = this.waiting.splice(0);
+    const refuse = (list: WaitingAppend[], err: Error) => {
+      this.queuedAppends -= list.length;
+      for (const w of list) w.reject(err);
+    };
+    if (await this.probeDisk().catch(() => true)) {
+      const full = this.noDisk.state;
+      refuse(group, new SpoolFullError('disk_full', `spool disk is full: ${full?.detail}`));
+      return;
+    }
     const accepted: WaitingAppend[] = [];
     let bytes = 0;
     for (const w of group) {
       if (this.totalBytes + bytes + w.bytes > this.opts.maxBytes) {
-        if (!this.wasFull) {
-          this.opts.log.error(
-            { spool_bytes: this.totalBytes, max_bytes: this.opts.maxBytes },
-            'spool is full: refusing new batches until InfluxDB is back',
-          );
-        }
-        this.wasFull = true;
-        this.queuedAppends--;
-        w.reject(new SpoolFullError(this.totalBytes, this.opts.maxBytes));
+        this.overLimit.set(`${this.totalBytes} of ${this.opts.maxBytes} bytes used`, {
+          spool_bytes: this.totalBytes,
+          max_bytes: this.opts.maxBytes,
+        });
+        refuse(
+          [w],
+          new SpoolFullError(
+            'max_bytes',
+            `spool is full: ${this.totalBytes} of ${this.opts.maxBytes} bytes used while InfluxDB is unreachable`,
+          ),
+        );
         continue;
       }
       accepted.push(w);
       bytes += w.bytes;
     }
     if (accepted.length === 0) return;
-    this.wasFull = false;
+    if (accepted.length === group.length) this.overLimit.clear();
+    let active: { info: SegmentInfo; handle: FileHandle } | undefined;
     try {
-      const active = await this.activeFor(bytes);
-      await active.handle.write(accepted.map((w) => w.line).join(''));
-      await active.handle.datasync();
+      active = await this.activeFor(bytes);
+      const at = active.info.bytes;
+      try {
+        await writeFully(active.handle, Buffer.from(accepted.map((w) => w.line).join('')), at);
+        await active.handle.datasync();
+      } catch (err) {
+        await this.cutBack(active, at);
+        throw err;
+      }
       const points = accepted.reduce((n, w) => n + w.points, 0);
       active.info.bytes += bytes;
       active.info.points += points;
       this.totalBytes += bytes;
       this.totalPoints += points;
+      this.queuedAppends -= accepted.length;
       for (const w of accepted) w.resolve();
     } catch (err) {
-      for (const w of accepted)
-        w.reject(new Error(`spool append: ${(err as Error).message}`, { cause: err }));
-    } finally {
-      this.queuedAppends -= accepted.length;
+      if (isDiskFull(err)) {
+        const free = await freeBytes(this.dir).catch(() => 0);
+        this.roomNeeded = bytes + 4096;
+        this.noDisk.set(`${this.dir}: ${(err as Error).message} (${free} bytes free)`, { free_bytes: free });
+        refuse(accepted, new SpoolFullError('disk_full', `spool disk is full: ${(err as Error).message}`));
+      } else {
+        refuse(accepted, new Error(`spool append: ${(err as Error).message}`, { cause: err }));
+      }
     }
   }
 
   /**
-   * The oldest segment with its records, closing it first when appends are still going into it.
-   * Undefined when the spool is empty.
+   * Removes what a failed append left after the acknowledged length. Should even that fail, the
+   * segment is closed: readers stop at its acknowledged length and the next append starts a new file.
    */
-  oldest(): Promise<SpoolSegment | undefined> {
+  private async cutBack(active: { info: SegmentInfo; handle: FileHandle }, at: number): Promise<void> {
+    try {
+      await active.handle.truncate(at);
+      await active.handle.datasync();
+    } catch (err) {
+      this.opts.log.error(
+        { err, file: active.info.file, bytes: at },
+        'spool: cannot cut back a failed append; closing the segment at its acknowledged length',
+      );
+      await this.closeActive().catch(() => {});
+    }
+  }
+
+  /**
+   * The oldest segment no replayer holds, closing it first when appends still go into it.
+   * Undefined when every segment is taken (or none is left). A segment that vanished from the
+   * directory (moved aside by hand) is forgotten, logged once and counted, not retried.
+   */
+  take(): Promise<SpoolSegment | undefined> {
     return this.serial(async () => {
-      const info = this.segments[0];
-      if (!info) return undefined;
-      if (this.active?.info === info) await this.closeActive();
-      const { records, torn, corrupt } = parseSegment(await readFile(info.file, 'utf8'));
-      if (torn > 0)
-        this.opts.log.warn({ file: info.file, bytes: torn }, 'spool: dropped a torn, unacknowledged tail');
-      if (corrupt.length > 0) await this.writeDead(corrupt, 'corrupt spool line');
-      return { file: info.file, records, bytes: info.bytes, points: info.points };
+      for (;;) {
+        const info = this.segments.find((s) => !s.taken);
+        if (!info) return undefined;
+        if (this.active?.info === info) await this.closeActive();
+        if (!this.segments.includes(info)) continue; // closed empty, and removed
+        let data: Buffer;
+        try {
+          data = await readFile(info.file);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+          this.opts.log.error(
+            { file: info.file, points: info.points },
+            'spool: a segment vanished before replay (moved aside by hand?); its points are not replayed',
+          );
+          this.deadCounts.missingPoints += info.points;
+          this.forget(info.file);
+          await unlink(indexFile(info.file)).catch(() => {});
+          continue;
+        }
+        info.taken = true;
+        const text = data.subarray(0, info.bytes).toString('utf8');
+        return { file: info.file, bytes: info.bytes, points: info.points, records: () => parseLines(text) };
+      }
     });
+  }
+
+  /** Returns a taken segment to be replayed again (InfluxDB failed, or the server is stopping). */
+  giveBack(segment: SpoolSegment): void {
+    const info = this.segments.find((s) => s.file === segment.file);
+    if (info) info.taken = false;
   }
 
   /** Forgets a segment the replayer has fully written to InfluxDB. */
   remove(segment: SpoolSegment): Promise<void> {
     return this.serial(async () => {
-      await unlink(segment.file);
+      await unlink(segment.file).catch((err) => {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      });
+      await unlink(indexFile(segment.file)).catch(() => {});
       this.forget(segment.file);
+      if (this.totalBytes < this.opts.maxBytes) this.overLimit.clear();
     });
   }
 
   /**
-   * Moves records InfluxDB refused as data (not as an outage) aside into dead/, so they neither
-   * block the replay nor vanish; an operator can inspect and re-post them.
+   * Sets points InfluxDB refused as data (not as an outage) aside in dead/, so they neither block
+   * the replay nor vanish unseen; an operator can inspect and re-post them. Best effort: dead/ is
+   * bounded, and when it cannot be written the points are counted as dropped dead letters.
    */
-  quarantine(records: readonly Point[][], why: string): Promise<void> {
+  quarantine(entries: readonly { points: readonly Point[]; why: string }[]): Promise<void> {
+    const points = entries.reduce((n, e) => n + e.points.length, 0);
     return this.writeDead(
-      records.map((r) => JSON.stringify({ why, points: r })),
-      why,
+      entries.map((e) => JSON.stringify({ why: e.why, points: e.points })),
+      points,
+      entries[0]?.why ?? 'refused',
     );
   }
 
-  private async writeDead(lines: readonly string[], why: string): Promise<void> {
-    const file = join(this.dir, 'dead', `${Date.now()}-${process.pid}.jsonl`);
-    const handle = await open(file, 'a', 0o600);
+  /** Sets damaged spool lines aside in dead/ (their point count read from the line's prefix). */
+  quarantineLines(lines: readonly string[]): Promise<void> {
+    const points = lines.reduce((n, l) => n + (Number.parseInt(l, 10) || 0), 0);
+    return this.writeDead(lines, points, 'corrupt spool line');
+  }
+
+  private async writeDead(lines: readonly string[], points: number, why: string): Promise<void> {
+    if (lines.length === 0) return;
+    const name = `${Date.now()}-${process.pid}-${this.deadSeq++}-${points}p.jsonl`;
+    const file = join(this.dir, 'dead', name);
+    const text = `${lines.join('\n')}\n`;
     try {
-      await handle.write(`${lines.join('\n')}\n`);
-      await handle.datasync();
-    } finally {
-      await handle.close();
+      await writeFile(file, text, { mode: 0o600, flush: true });
+    } catch (err) {
+      await unlink(file).catch(() => {});
+      this.deadCounts.droppedPoints += points;
+      this.deadCounts.droppedFiles++;
+      this.opts.log.error(
+        { err, points, why },
+        'spool: cannot write dead letters; the refused points are dropped',
+      );
+      return;
     }
-    this.opts.log.error({ file, records: lines.length, why }, 'spool: records set aside in dead/');
+    this.dead.push({ file, bytes: Buffer.byteLength(text), points });
+    this.deadCounts.points += points;
+    this.opts.log.error({ file, points, why }, 'spool: points InfluxDB refused set aside in dead/');
+    await this.boundDead();
+  }
+
+  private async boundDead(): Promise<void> {
+    let bytes = this.dead.reduce((n, d) => n + d.bytes, 0);
+    let dropped = 0;
+    while (bytes > this.opts.deadMaxBytes && this.dead.length > 0) {
+      const oldest = this.dead.shift() as DeadFile;
+      await unlink(oldest.file).catch(() => {});
+      bytes -= oldest.bytes;
+      dropped += oldest.points;
+      this.deadCounts.droppedPoints += oldest.points;
+      this.deadCounts.droppedFiles++;
+    }
+    if (dropped > 0) {
+      this.opts.log.warn(
+        { dropped_points: dropped, dead_max_bytes: this.opts.deadMaxBytes },
+        'spool: dead/ passed its bound; the oldest dead letters were deleted',
+      );
+    }
   }
 
   async close(): Promise<void> {
@@ -215,6 +462,7 @@ export class Spool {
 
   private forget(file: string): void {
     const i = this.segments.findIndex((s) => s.file === file);
+    if (i === -1) return;
     const [info] = this.segments.splice(i, 1);
     if (info) {
       this.totalBytes -= info.bytes;
@@ -230,9 +478,10 @@ export class Spool {
       const file = join(this.dir, `${String(this.nextSeq++).padStart(12, '0')}.seg`);
       const tmp = `${file}.new`;
       // Create under a temporary name and rename, so a crash never leaves a half-created segment name.
-      const handle = await open(tmp, 'a', 0o600);
+      // Not O_APPEND: writes go at the acknowledged length, which a failed append is cut back to.
+      const handle = await open(tmp, 'w', 0o600);
       await rename(tmp, file);
-      const info = { file, bytes: 0, points: 0 };
+      const info = { file, bytes: 0, points: 0, taken: false };
       this.segments.push(info);
       this.active = { info, handle };
     }
@@ -244,10 +493,18 @@ export class Spool {
     this.active = undefined;
     if (!active) return;
     await active.handle.close();
-    if (active.info.bytes === 0) {
-      await unlink(active.info.file);
-      this.forget(active.info.file);
+    const { info } = active;
+    if (info.bytes === 0) {
+      await unlink(info.file);
+      this.forget(info.file);
+      return;
     }
+    // Best effort: without its index a segment is read at the next start instead.
+    const idx = indexFile(info.file);
+    const index: SegmentIndex = { bytes: info.bytes, points: info.points };
+    await writeFile(`${idx}.new`, JSON.stringify(index), { mode: 0o600, flush: true })
+      .then(() => rename(`${idx}.new`, idx))
+      .catch((err) => this.opts.log.warn({ err, file: idx }, 'spool: segment index not written'));
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {
@@ -257,25 +514,39 @@ export class Spool {
   }
 }
 
-/** Reads `<count> <json>\n` records; a last line without its newline is a torn append. */
-function parseSegment(text: string): { records: Point[][]; points: number; torn: number; corrupt: string[] } {
-  const records: Point[][] = [];
-  const corrupt: string[] = [];
-  let points = 0;
+/** Writes every byte of `data` at `position`, looping on short writes; a write of nothing is a full disk. */
+async function writeFully(handle: FileHandle, data: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+    if (bytesWritten === 0) {
+      throw Object.assign(new Error(`short write: ${done} of ${data.length} bytes written`), {
+        code: 'ENOSPC',
+      });
+    }
+    done += bytesWritten;
+  }
+}
+
+async function freeBytes(dir: string): Promise<number> {
+  const s = await statfs(dir);
+  return s.bavail * s.bsize;
+}
+
+/** Reads `<count> <json>\n` records in order; a line that does not parse is yielded as its text. */
+function* parseLines(text: string): Generator<Point[] | string> {
   let start = 0;
   for (;;) {
     const end = text.indexOf('\n', start);
-    if (end === -1) break;
+    if (end === -1) return;
     const line = text.slice(start, end);
     start = end + 1;
+    let record: Point[] | undefined;
     try {
-      const record = JSON.parse(line.slice(line.indexOf(' ') + 1)) as Point[];
-      records.push(record);
-      points += record.length;
+      record = JSON.parse(line.slice(line.indexOf(' ') + 1)) as Point[];
     } catch {
       // Only a damaged disk produces this: every line is written whole and fsynced before it is acked.
-      corrupt.push(line);
     }
+    yield Array.isArray(record) ? record : line;
   }
-  return { records, points, torn: text.length - start, corrupt };
 }

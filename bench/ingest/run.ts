@@ -9,6 +9,9 @@
  *                would (JSON, gzip, bearer credential) by many concurrent simulated agents.
  * 3. agent load: 20,000 agents × 50 points every 60 s ≈ 333 batches/s, open loop for DURATION_S,
  *                with request latency percentiles.
+ * 4. recovery:   the same agent load while InfluxDB is stopped for OUTAGE_S (default 60; `--outage 10`
+ *                for a quick run) and started again: how long the spool takes to empty once InfluxDB
+ *                is back, and the drain's points/s next to direct /write, while the load goes on.
  * Prints points/s for each, the ratio, and the server's RSS and CPU.
  */
 import { spawn } from 'node:child_process';
@@ -30,6 +33,8 @@ const SMALL_BATCH = 50;
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 const DURATION_S = Number(process.env.DURATION_S ?? 20);
 const RATE = Number(process.env.RATE ?? 20_000 / 60);
+/** Seconds InfluxDB is down in the recovery phase: OUTAGE_S=… or `--outage …`; 0 skips the phase. */
+const OUTAGE_S = Number(argValue('--outage') ?? process.env.OUTAGE_S ?? 60);
 const SIGNING_KEY = 'bench-signing-key-0123456789abcdef0123456789';
 /** Distinct agents (hence series): the load scenario is a fleet of 20,000. */
 const AGENTS = Number(process.env.AGENTS ?? 20_000);
@@ -106,6 +111,13 @@ async function runPool<T>(items: T[], concurrency: number, work: (item: T) => Pr
   );
 }
 
+function argValue(flag: string): string | undefined {
+  const i = process.argv.indexOf(flag);
+  return i === -1 ? undefined : process.argv[i + 1];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 async function count(influxd: Influxd, db: string, site: string): Promise<number> {
   const s = await influxd.query(`SELECT count(uptime_s) FROM host WHERE site_id = '${site}'`, db);
   return Number(s[0]?.values[0]?.[1] ?? 0);
@@ -143,7 +155,7 @@ async function main() {
       );
     const influxPid = influxd.pid as number;
     const cpu0 = cpuSeconds(influxPid);
-    let t0 = performance.now();
+    const t0 = performance.now();
     await runPool(bodies, 4, async (b) => {
       const s = await post(`${influxd.url}/write?db=direct&precision=ms`, b, {
         'content-type': 'text/plain',
@@ -245,41 +257,56 @@ ${process.env.BENCH_WRITE ? `write: ${process.env.BENCH_WRITE}` : ''}`,
     const big = await saturate(AGENT_BATCH, 10_000_000);
     const small = await saturate(SMALL_BATCH, 20_000_000);
 
+    /**
+     * Agents posting SMALL_BATCH-point batches at RATE batches/s, open loop (a slow answer does not
+     * slow the senders), until `stop()` says so; points never overwrite one another.
+     */
+    const openLoop = async (offset: number, stop: (elapsedS: number) => boolean) => {
+      const perBatch = makePoints(SMALL_BATCH, offset).map(wire);
+      const latencies: number[] = [];
+      let failures = 0;
+      let accepted = 0;
+      const refusals = new Map<string, number>();
+      const refused = (why: string) => {
+        failures++;
+        refusals.set(why, (refusals.get(why) ?? 0) + 1);
+      };
+      const start = performance.now();
+      const inflight: Promise<void>[] = [];
+      for (let i = 0; !stop((performance.now() - start) / 1000); i++) {
+        const due = start + (i * 1000) / RATE;
+        const wait = due - performance.now();
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+        const body = gzipSync(
+          JSON.stringify({
+            batch_id: `l${offset}-${i}`,
+            points: perBatch.map((p, j) => ({ ...p, time: p.time + i * 100 + j })),
+          }),
+        );
+        const sent = performance.now();
+        inflight.push(
+          post(`${url}/api/v1/ingest`, body, headers).then(
+            (s) => {
+              if (s !== 202) refused(String(s));
+              else accepted += SMALL_BATCH;
+              latencies.push(performance.now() - sent);
+            },
+            (err: NodeJS.ErrnoException) => refused(err.code ?? err.message),
+          ),
+        );
+      }
+      await Promise.all(inflight);
+      latencies.sort((a, b) => a - b);
+      const why = [...refusals].map(([k, n]) => `${k}: ${n}`).join(', ');
+      return { latencies, failures, why, accepted, secs: (performance.now() - start) / 1000 };
+    };
+
     // 3. open-loop agent load
-    const perBatch = makePoints(SMALL_BATCH, 30_000_000).map(wire);
-    const latencies: number[] = [];
-    let failures = 0;
-    const total = Math.round(RATE * DURATION_S);
     const c0 = cpuSeconds(serverPid);
-    t0 = performance.now();
-    const inflight: Promise<void>[] = [];
-    for (let i = 0; i < total; i++) {
-      const due = t0 + (i * 1000) / RATE;
-      const wait = due - performance.now();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      const body = gzipSync(
-        JSON.stringify({
-          batch_id: `l${i}`,
-          points: perBatch.map((p, j) => ({ ...p, time: p.time + i * 100 + j })),
-        }),
-      );
-      const sent = performance.now();
-      inflight.push(
-        post(`${url}/api/v1/ingest`, body, headers).then(
-          (s) => {
-            if (s !== 202) failures++;
-            latencies.push(performance.now() - sent);
-          },
-          () => {
-            failures++;
-          },
-        ),
-      );
-    }
-    await Promise.all(inflight);
-    const loadS = (performance.now() - t0) / 1000;
+    const load = await openLoop(30_000_000, (s) => s >= DURATION_S);
+    const { latencies, failures } = load;
+    const loadS = load.secs;
     const loadCpu = cpuSeconds(serverPid) - c0;
-    latencies.sort((a, b) => a - b);
     const rssEnd = rssBytes(serverPid);
 
     console.log('phase                                   points/s   wall s   server CPU-s   influxd CPU-s');
@@ -309,6 +336,103 @@ ${process.env.BENCH_WRITE ? `write: ${process.env.BENCH_WRITE}` : ''}`,
     console.log(
       `server RSS: ${fmt(rssStart / 2 ** 20, 1)} MiB at start, ${fmt(rssEnd / 2 ** 20, 1)} MiB at end`,
     );
+
+    // 4. recovery: an InfluxDB outage under the agent load, then the drain
+    if (OUTAGE_S > 0) {
+      const health = async () =>
+        (await (await fetch(`${url}/healthz`)).json()) as { spool: { points: number; replaying: boolean } };
+      const counter = async (name: string) => {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+      };
+      const spooledTotal = () => counter('hatang_points_spooled_total');
+      /** The server's own ingest latency histogram (cumulative buckets), to tell it from the client's lag. */
+      const serverLatency = async () => {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        const buckets = [...text.matchAll(/^hatang_ingest_request_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)];
+        return buckets.map((m) => ({ le: m[1] as string, n: Number(m[2]) }));
+      };
+      const quantile = (
+        a: { le: string; n: number }[],
+        b: { le: string; n: number }[],
+        q: number,
+      ): string => {
+        const total = (b.at(-1)?.n ?? 0) - (a.at(-1)?.n ?? 0);
+        const hit = b.find((x, i) => x.n - (a[i]?.n ?? 0) >= q * total);
+        return hit ? `≤ ${hit.le} s` : '?';
+      };
+      const spoolEmpty = async () => {
+        const h = await health();
+        return h.spool.points === 0 && !h.spool.replaying;
+      };
+      const before = await count(influxd, 'hatang', SITE);
+      let done = false;
+      const outage = {
+        spooledAtReturn: 0,
+        spooledDuringDrain: 0,
+        drainS: 0,
+        serverLatency: '',
+        actualS: 0,
+        writtenDuringDrain: 0,
+      };
+      const driver = (async () => {
+        await sleep(2_000);
+        const down = performance.now();
+        await influxd.stop();
+        await sleep(OUTAGE_S * 1000);
+        // influxd reads its WAL back at start: on a busy machine that takes a while, and counts as outage.
+        await influxd.start(600_000);
+        const back = performance.now();
+        outage.actualS = (back - down) / 1000;
+        const spooled0 = await spooledTotal();
+        const latency0 = await serverLatency();
+        const written0 = await counter('hatang_points_written_total');
+        outage.spooledAtReturn = (await health()).spool.points;
+        await waitFor('the spool to empty', spoolEmpty, { timeoutMs: 1_800_000, everyMs: 50 });
+        outage.drainS = (performance.now() - back) / 1000;
+        outage.spooledDuringDrain = (await spooledTotal()) - spooled0;
+        const latency1 = await serverLatency();
+        outage.writtenDuringDrain = (await counter('hatang_points_written_total')) - written0;
+        outage.serverLatency = `p50 ${quantile(latency0, latency1, 0.5)}, p99 ${quantile(latency0, latency1, 0.99)}`;
+      })().then(
+        () => {
+          done = true;
+        },
+        (err: unknown) => {
+          // Kept until the load stops, then thrown, so the server and influxd are still cleaned up.
+          done = true;
+          return err;
+        },
+      );
+      const live = await openLoop(40_000_000, (s) => done || s > OUTAGE_S + 1_800);
+      const failed = await driver;
+      if (failed) throw failed;
+      // Batches answered just before the load stopped may sit in the spool a moment longer.
+      await waitFor('the spool to empty', spoolEmpty, { timeoutMs: 600_000, everyMs: 50 });
+      const stored = (await count(influxd, 'hatang', SITE)) - before;
+      const drained = outage.spooledAtReturn + outage.spooledDuringDrain;
+      const drainRate = drained / outage.drainS;
+      console.log(
+        `\nrecovery: InfluxDB stopped for ${OUTAGE_S} s (${fmt(outage.actualS, 1)} s until it answered again) under the agent load (${fmt(RATE * SMALL_BATCH)} points/s offered)`,
+      );
+      console.log(
+        `spool at InfluxDB's return: ${fmt(outage.spooledAtReturn)} points; ${fmt(outage.spooledDuringDrain)} more spooled while draining`,
+      );
+      console.log(
+        `time to empty the spool: ${fmt(outage.drainS, 1)} s; drain ${fmt(drainRate)} points/s = ${fmt((drainRate / directRate) * 100, 1)} % of direct /write (${fmt(directRate)} points/s)`,
+      );
+      const written = outage.writtenDuringDrain / outage.drainS;
+      console.log(
+        `InfluxDB took ${fmt(written)} points/s in all while the spool drained (spool and live) = ${fmt((written / directRate) * 100, 1)} % of direct /write`,
+      );
+      console.log(
+        `live load meanwhile: ${live.latencies.length} answered, ${live.failures} not 202${live.why ? ` (${live.why})` : ''}; latency p50 ${fmt(percentile(live.latencies, 50), 1)} ms, p99 ${fmt(percentile(live.latencies, 99), 1)} ms as the bench's client saw it; the server's own, while draining: ${outage.serverLatency}`,
+      );
+      console.log(
+        `acknowledged ${fmt(live.accepted)} points, stored ${fmt(stored)}${stored === live.accepted ? ' (equal)' : ' (DIFFERENT)'}`,
+      );
+      if (stored !== live.accepted) process.exitCode = 1;
+    }
   } finally {
     server?.kill('SIGTERM');
     await new Promise((r) => (server && server.exitCode === null ? server.once('exit', r) : r(undefined)));

@@ -10,6 +10,8 @@ export interface InfluxdOptions {
   rpcPort: number;
   host?: string;
   binary?: string;
+  /** influxd's `[http] max-body-size` in bytes (its default is 25,000,000); tests set it low. */
+  maxBodySize?: number;
 }
 
 /**
@@ -42,6 +44,7 @@ export class Influxd {
         '[http]',
         `  bind-address = "${host}:${o.httpPort}"`,
         '  log-enabled = false',
+        ...(o.maxBodySize !== undefined ? [`  max-body-size = ${o.maxBodySize}`] : []),
         '[monitor]',
         '  store-enabled = false',
         '[subscriber]',

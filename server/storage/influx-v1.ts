@@ -2,10 +2,11 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { InfluxDB } from 'influx';
 import type { IBackoffStrategy } from 'influx/lib/src/backoff/backoff.js';
+import type { Logger } from 'pino';
 import type { Point } from '../../protocol/index.js';
 import type { StorageConfig } from '../config.js';
-import { toLineProtocol } from './line-protocol.js';
-import { influxQuery, type QuerySeries, type Storage, StorageError } from './storage.js';
+import { pointLine } from './line-protocol.js';
+import { droppedCount, influxQuery, type QuerySeries, type Storage, StorageError } from './storage.js';
 
 /**
  * node-influx takes a failing host out of its pool for up to 10 s, failing every write meanwhile with
@@ -27,7 +28,12 @@ export class InfluxV1Storage implements Storage {
   private readonly httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 8 });
   private readonly httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 8 });
 
-  constructor(private readonly cfg: Extract<StorageConfig, { kind: 'influxdb-v1' }>) {
+  constructor(
+    private readonly cfg: Extract<StorageConfig, { kind: 'influxdb-v1' }>,
+    /** Largest body per POST: InfluxDB answers 413 past its `max-body-size` (25 MB by default). */
+    private maxBodyBytes: number,
+    private readonly log?: Logger,
+  ) {
     const url = new URL(cfg.url);
     this.describe = `influxdb-v1 ${url.origin} db=${cfg.database}`;
     this.writeUrl = new URL(`${url.pathname.replace(/\/$/, '')}/write`, url.origin);
@@ -50,9 +56,40 @@ export class InfluxV1Storage implements Storage {
     });
   }
 
-  /** Writes through `/write?precision=ms` on a keep-alive connection; see line-protocol.ts for why. */
+  /**
+   * Writes through `/write?precision=ms` on a keep-alive connection (see line-protocol.ts for why),
+   * in bodies of at most maxBodyBytes, one after the other so a failure leaves the later ones unsent.
+   * A 413 on a body of several lines means InfluxDB's `max-body-size` is below ours: halve the limit
+   * (remembered, logged once per change) and send that body again in smaller parts. A single line
+   * InfluxDB finds too large is the caller's to set aside (StorageError `too_large`).
+   */
   write(points: readonly Point[]): Promise<void> {
-    const body = Buffer.from(toLineProtocol(points));
+    const lines: string[] = new Array(points.length);
+    for (let i = 0; i < points.length; i++) lines[i] = pointLine(points[i] as Point);
+    return this.writeLines(lines);
+  }
+
+  private async writeLines(lines: readonly string[]): Promise<void> {
+    for (const chunk of chunkLines(lines, this.maxBodyBytes)) {
+      const body = Buffer.from(chunk.join('\n'));
+      try {
+        await this.post(body);
+      } catch (err) {
+        if (!(err instanceof StorageError && err.kind === 'too_large' && chunk.length > 1)) throw err;
+        const limit = Math.max(1, Math.floor(body.length / 2));
+        if (limit < this.maxBodyBytes) {
+          this.log?.warn(
+            { body_bytes: body.length, max_body_bytes: limit },
+            'influxdb refused a write body as too large (413): writing smaller bodies from now on; set write.max_body_bytes below influxd max-body-size',
+          );
+          this.maxBodyBytes = limit;
+        }
+        await this.writeLines(chunk);
+      }
+    }
+  }
+
+  private post(body: Buffer): Promise<void> {
     const secure = this.writeUrl.protocol === 'https:';
     return new Promise((resolve, reject) => {
       const req = (secure ? httpsRequest : httpRequest)(
@@ -76,16 +113,20 @@ export class InfluxV1Storage implements Storage {
           res.on('end', () => {
             const status = res.statusCode ?? 0;
             if (status === 204 || status === 200) return resolve();
-            const why = text.trim().slice(0, 300) || res.statusMessage;
-            // 400: InfluxDB refused the data itself (e.g. a field type conflict) — retrying cannot help.
+            const why = text.trim().slice(0, 300) || (res.statusMessage ?? '');
+            const message = `influxdb write: ${status} ${why}`;
+            // 400: InfluxDB refused (some of) the data itself, e.g. a field type conflict or points
+            // beyond the retention policy; it stored the rest. 413: the body passed its max-body-size.
             // 404 (database missing, which prepare() fixes), 5xx and the rest may pass later.
-            reject(new StorageError(`influxdb write: ${status} ${why}`, status === 400));
+            if (status === 400) reject(new StorageError(message, 'refused', { dropped: droppedCount(text) }));
+            else if (status === 413) reject(new StorageError(message, 'too_large'));
+            else reject(new StorageError(message, 'unavailable'));
           });
         },
       );
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.cfg.timeout} ms`)));
       req.on('error', (err) =>
-        reject(new StorageError(`influxdb write: ${err.message}`, false, { cause: err })),
+        reject(new StorageError(`influxdb write: ${err.message}`, 'unavailable', { cause: err })),
       );
       req.end(body);
     });
@@ -109,4 +150,23 @@ export class InfluxV1Storage implements Storage {
     const names = await this.client.getDatabaseNames();
     if (!names.includes(this.cfg.database)) await this.client.createDatabase(this.cfg.database);
   }
+}
+
+/** Lines in runs of at most maxBytes (joined by newlines); a longer single line is a run of its own. */
+export function chunkLines(lines: readonly string[], maxBytes: number): string[][] {
+  const chunks: string[][] = [];
+  let chunk: string[] = [];
+  let bytes = 0;
+  for (const line of lines) {
+    const size = Buffer.byteLength(line) + 1;
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(line);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
 }

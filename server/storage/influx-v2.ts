@@ -31,9 +31,9 @@ export class InfluxV2Storage implements Storage {
       await api.close();
     } catch (err) {
       const status = err instanceof HttpError ? err.statusCode : undefined;
-      throw new StorageError(`influxdb write: ${(err as Error).message}`, status === 400 || status === 422, {
-        cause: err,
-      });
+      const kind =
+        status === 413 ? 'too_large' : status === 400 || status === 422 ? 'refused' : 'unavailable';
+      throw new StorageError(`influxdb write: ${(err as Error).message}`, kind, { cause: err });
     }
   }
 

@@ -23,25 +23,27 @@ const quoted = (v: string) => `"${STRING_SPECIAL.test(v) ? v.replace(/["\\]/g, '
 
 export function toLineProtocol(points: readonly Point[]): string {
   const lines: string[] = new Array(points.length);
-  for (let i = 0; i < points.length; i++) {
-    const p = points[i] as Point;
-    const spec = lookupMeasurement(p.measurement);
-    let line = measurementEscape(p.measurement);
-    const tagKeys = Object.keys(p.tags).sort();
-    for (const k of tagKeys) line += `,${tagEscape(k)}=${tagEscape(p.tags[k] as string)}`;
-    let sep = ' ';
-    for (const [k, v] of Object.entries(p.fields)) {
-      const type = spec?.fields[k]?.type;
-      let value: string;
-      // A string in an integer field is a validated big integer (digits beyond 2^53): write it as one.
-      if (typeof v === 'string') value = type === 'integer' ? `${v}i` : quoted(v);
-      else if (typeof v === 'boolean') value = v ? 'true' : 'false';
-      else if (type === 'integer') value = `${Math.trunc(v)}i`;
-      else value = String(v);
-      line += `${sep}${tagEscape(k)}=${value}`;
-      sep = ',';
-    }
-    lines[i] = `${line} ${Math.trunc(p.time)}`;
-  }
+  for (let i = 0; i < points.length; i++) lines[i] = pointLine(points[i] as Point);
   return lines.join('\n');
+}
+
+/** One point as one line of line protocol (no newline). */
+export function pointLine(p: Point): string {
+  const spec = lookupMeasurement(p.measurement);
+  let line = measurementEscape(p.measurement);
+  const tagKeys = Object.keys(p.tags).sort();
+  for (const k of tagKeys) line += `,${tagEscape(k)}=${tagEscape(p.tags[k] as string)}`;
+  let sep = ' ';
+  for (const [k, v] of Object.entries(p.fields)) {
+    const type = spec?.fields[k]?.type;
+    let value: string;
+    // A string in an integer field is a validated big integer (digits beyond 2^53): write it as one.
+    if (typeof v === 'string') value = type === 'integer' ? `${v}i` : quoted(v);
+    else if (typeof v === 'boolean') value = v ? 'true' : 'false';
+    else if (type === 'integer') value = `${Math.trunc(v)}i`;
+    else value = String(v);
+    line += `${sep}${tagEscape(k)}=${value}`;
+    sep = ',';
+  }
+  return `${line} ${Math.trunc(p.time)}`;
 }

@@ -4,7 +4,10 @@ import type { Point } from '../../protocol/index.js';
 export interface Storage {
   /** Human description for logs and /healthz, without credentials. */
   readonly describe: string;
-  /** Writes points; rejects with StorageError when they may not all be stored. */
+  /**
+   * Writes points; rejects with StorageError when they may not all be stored. Implementations split
+   * the points into bodies of at most their configured body size.
+   */
   write(points: readonly Point[], signal?: AbortSignal): Promise<void>;
   /** Resolves true when the database answers within the timeout. */
   ping(timeoutMs: number): Promise<boolean>;
@@ -56,16 +59,39 @@ export async function influxQuery(
 }
 
 /**
- * A failed write. `permanent` means the database refused the data itself (retrying the same
- * points cannot help); otherwise the database was unreachable or overloaded and a retry may succeed.
+ * Why a write failed, which decides what the caller does with the points:
+ * - `unavailable`: the database was unreachable, overloaded or timed out; the same write may pass later.
+ * - `refused`: the database refused (some of) the data itself (a 400: field type conflict, points
+ *   beyond the retention policy, a line it cannot parse). InfluxDB 1.x stores the other points of the
+ *   write and says how many it dropped (`dropped`); retrying the refused ones cannot help.
+ * - `too_large`: the body passed the database's size limit (413); smaller writes may pass.
  */
+export type StorageErrorKind = 'unavailable' | 'refused' | 'too_large';
+
+/** A failed write; see StorageErrorKind. */
 export class StorageError extends Error {
+  readonly kind: StorageErrorKind;
+  /** For `refused`: how many points the database said it dropped, when it said so. */
+  readonly dropped: number | undefined;
   constructor(
     message: string,
-    readonly permanent: boolean,
-    options?: { cause?: unknown },
+    kind: StorageErrorKind | boolean,
+    options?: { cause?: unknown; dropped?: number },
   ) {
     super(message, options);
     this.name = 'StorageError';
+    this.kind = typeof kind === 'boolean' ? (kind ? 'refused' : 'unavailable') : kind;
+    this.dropped = options?.dropped;
   }
+
+  /** The database refused the data itself: retrying the same points as they are cannot help. */
+  get permanent(): boolean {
+    return this.kind !== 'unavailable';
+  }
+}
+
+/** Reads InfluxDB 1.x's `partial write: … dropped=N` answer; undefined when it does not say. */
+export function droppedCount(answer: string): number | undefined {
+  const m = /dropped=(\d+)/.exec(answer);
+  return m ? Number(m[1]) : undefined;
 }

@@ -154,7 +154,9 @@ describe('when InfluxDB hangs', () => {
     expect(statuses).toEqual(Array(10).fill(202));
     // Each answer waited at most the ack timeout plus an fsync, never the 3 s write timeout.
     expect(perRequest).toBeLessThan(1_000);
-    expect((await health(server.url)).spool.points).toBeGreaterThanOrEqual(100);
+    // At most write.concurrency (2) batches still try the hung InfluxDB (and may land there later);
+    // every other one goes straight to the spool.
+    expect((await health(server.url)).spool.points).toBeGreaterThanOrEqual(80);
     influxd.resume();
     await waitFor('the spool to drain', async () => {
       const h = await health(server.url);

@@ -7,9 +7,16 @@ import { freeTcpPort } from './ports.js';
 export { type InfluxSeries, rows } from '../../lib/services/influxd.js';
 
 /** A real influxd in a temp dir on free loopback ports; `dispose()` stops it and deletes its data. */
-export async function startInfluxd(): Promise<Influxd & { dispose(): Promise<void> }> {
+export async function startInfluxd(
+  options: { maxBodySize?: number } = {},
+): Promise<Influxd & { dispose(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'hatang-influxd-'));
-  const influxd = new Influxd({ dir, httpPort: await freeTcpPort(), rpcPort: await freeTcpPort() });
+  const influxd = new Influxd({
+    dir,
+    httpPort: await freeTcpPort(),
+    rpcPort: await freeTcpPort(),
+    ...options,
+  });
   await influxd.start();
   return Object.assign(influxd, {
     async dispose() {
