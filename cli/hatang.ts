@@ -17,7 +17,7 @@ usage:
   hatang endpoints import <file.csv> [--out config/endpoints.yaml]
                                    turn an operator's spreadsheet into the endpoint registry
   hatang endpoints check [config/endpoints.yaml]
-  hatang config schema agent|server [--out file]
+  hatang config schema agent|server|datacenter [--out file]
                                    JSON Schema of a config file, for editors
   hatang demo                      local InfluxDB, server and agent on loopback (see README)
   hatang dashboards build|check [--lang vi|en|all] [--out dashboards/build]   Grafana dashboards, alerts, provisioning

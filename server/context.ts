@@ -4,6 +4,7 @@ import type { ServerConfig } from './config.js';
 import type { Identity } from './credentials.js';
 import type { Metrics } from './metrics.js';
 import type { WritePipeline } from './pipeline.js';
+import type { Readiness } from './readiness/service.js';
 import type { RevocationList } from './revocation.js';
 import type { SeriesGuard } from './series-guard.js';
 import type { Spool } from './spool.js';
@@ -22,6 +23,8 @@ export interface AppDeps {
   series: SeriesGuard;
   /** The endpoint registry (config/endpoints.yaml), empty when none is configured. */
   endpoints: readonly Endpoint[];
+  /** The TIA-942 readiness engine; absent when no `readiness.datacenter_file` is configured. */
+  readiness?: Readiness;
 }
 
 export interface AppEnv {

@@ -10,6 +10,8 @@ import { createApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import type { AppDeps } from './context.js';
 import { createMetrics } from './metrics.js';
+import { loadDatacenter } from './readiness/declaration.js';
+import { createReadiness, startReadinessSchedule } from './readiness/service.js';
 import { WritePipeline } from './pipeline.js';
 import { RevocationList } from './revocation.js';
 import { SeriesGuard } from './series-guard.js';
@@ -60,6 +62,16 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       log,
     }),
     endpoints: config.endpoints_file ? loadEndpoints(config.endpoints_file) : [],
+    ...(config.readiness
+      ? {
+          readiness: createReadiness({
+            declaration: loadDatacenter(config.readiness.datacenter_file),
+            storage,
+            staleAfterMs: config.readiness.stale_after,
+            log,
+          }),
+        }
+      : {}),
   };
   try {
     await storage.prepare();
@@ -115,11 +127,20 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       .catch((err) => log.warn({ err }, 'server_health not stored'));
   }, config.health_interval);
   healthTimer.unref();
+  const readinessSchedule =
+    deps.readiness && config.readiness
+      ? startReadinessSchedule(deps.readiness, {
+          intervalMs: config.readiness.interval,
+          write: (points) => pipeline.accept(points),
+          log,
+        })
+      : undefined;
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       clearInterval(healthTimer);
+      readinessSchedule?.stop();
       log.info('shutting down: finishing open requests');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const httpServer = server as unknown as {
