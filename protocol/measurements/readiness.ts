@@ -13,7 +13,8 @@ export const dcReadiness = defineMeasurement({
   fields: {
     rating: {
       type: 'integer',
-      description: 'highest level whose criteria up to it all pass (0: not Rated-1); overall = lowest subsystem',
+      description:
+        'highest level whose criteria up to it all pass (0: not Rated-1); overall = lowest subsystem',
     },
     target_rating: { type: 'integer', description: 'the rating the declaration aims at' },
     passed: { type: 'integer', description: 'criteria passing every level up to the target' },
@@ -39,9 +40,15 @@ export const dcCriterion = defineMeasurement({
     level: { type: 'integer', description: 'highest level this criterion passes (0: not Rated-1)' },
     requirement: { type: 'string', description: 'requirement per level, "R1 … | R2 … | R3 … | R4 …"' },
     evidence: { type: 'string', description: 'the declared facts and live readings used, "; "-separated' },
-    reason: { type: 'string', description: 'why it does not pass at the lowest blocking level ("" when it passes)' },
+    reason: {
+      type: 'string',
+      description: 'why it does not pass at the lowest blocking level ("" when it passes)',
+    },
     fix: { type: 'string', description: 'what would make it pass at that level' },
-    contradiction: { type: 'string', description: '"declared X, measured Y" when live evidence contradicts the declaration' },
+    contradiction: {
+      type: 'string',
+      description: '"declared X, measured Y" when live evidence contradicts the declaration',
+    },
     source: { type: 'string', description: 'source tags of the threshold: TIA, SEC, UTI, UNV, DES' },
     unverified: { type: 'boolean', description: 'the threshold is not verified against the standard (UNV)' },
     decided_by: { type: 'string', description: 'declared, live or both' },

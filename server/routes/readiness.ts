@@ -23,12 +23,19 @@ export function readinessRoutes(deps: AppDeps) {
     }
     const parsed = readinessQuery.safeParse(c.req.query());
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(query)', message: i.message }));
+      const problems = parsed.error.issues.map((i) => ({
+        path: i.path.join('.') || '(query)',
+        message: i.message,
+      }));
       throw new ApiError(400, 'invalid_query', problemsMessage('readiness query', problems), problems);
     }
     const { site } = parsed.data;
     if (site !== undefined && !readiness.sites.includes(site)) {
-      throw new ApiError(404, 'unknown_site', `readiness: no data-center site "${site}" (known: ${readiness.sites.join(', ')})`);
+      throw new ApiError(
+        404,
+        'unknown_site',
+        `readiness: no data-center site "${site}" (known: ${readiness.sites.join(', ')})`,
+      );
     }
     const sites = await readiness.evaluate({ ...(site ? { site } : {}), signal: c.req.raw.signal });
     return c.json({ label: disclaimer.en, sites });
