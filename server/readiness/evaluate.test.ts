@@ -366,11 +366,16 @@ describe('criteria', () => {
   });
 
   it('T5 fails from Rated-3 when a core switch stops answering, and from Rated-2 when ENTITY-MIB shows one PSU', () => {
-    const down = card({ live: (e) => Object.assign(e.devices[1] as object, { up: false }) });
+    const down = card({
+      live: (e) => Object.assign(e.devices[1] as object, { up: false, time: testNow - 1000 }),
+    });
     expect(levelsOf(down, 'T5')).toEqual(['na', 'pass', 'fail', 'fail']);
     expect(criterion(down, 'T5').contradiction).toBe(
       'declared 2 core switches, measured 1 answering (core-2 not answering)',
     );
+    // Its uplinks were read before it stopped answering: their state is unknown now, not up.
+    expect(levelsOf(down, 'T2')).toEqual(['pass', 'pass', 'unknown', 'unknown']);
+    expect(levelsOf(down, 'T6')).toEqual(['unknown', 'unknown', 'unknown', 'unknown']);
     const onePsu = card({ live: (e) => Object.assign(e, { entities: e.entities.slice(1) }) });
     expect(levelsOf(onePsu, 'T5')).toEqual(['na', 'fail', 'fail', 'fail']);
     expect(criterion(onePsu, 'T5').contradiction).toBe(

@@ -864,7 +864,12 @@ function uplinkState(
       (x) => x.device === l.device && x.if_name === l.if_name,
       `${l.device} ${l.if_name}`,
     );
-    return { link: l, row: r };
+    // A device that stopped answering after its interfaces were last read leaves their state unknown.
+    const dev = live.latest(live.rows.devices, (x) => x.device === l.device, l.device);
+    if (typeof dev !== 'string' && !dev.up && (typeof r === 'string' || dev.time > r.time)) {
+      return { link: l, row: `${l.device} not answering since ${iso(dev.time)}` as InterfaceRow | string };
+    }
+    return { link: l, row: r as InterfaceRow | string };
   });
 }
 
