@@ -22,6 +22,19 @@ export const dcReadiness = defineMeasurement({
     unknown: { type: 'integer', description: 'criteria without the evidence to decide, none failing' },
     total: { type: 'integer', description: 'criteria required at some level up to the target' },
     blocking: { type: 'string', description: 'ids of the criteria blocking the target, comma-separated' },
+    ups_load_kw: {
+      type: 'float',
+      description: 'electrical only: measured output of the declared UPS units, kW (absent without readings)',
+    },
+    ups_available_kw: {
+      type: 'float',
+      description: 'electrical only: capacity of the units on mains with a normal battery, kW',
+    },
+    ups_n1_capacity_kw: {
+      type: 'float',
+      description:
+        'electrical only: available capacity without the largest unit, kW (N+1 holds while load ≤ it)',
+    },
   },
 });
 

@@ -39,12 +39,7 @@ export interface Criterion<T = unknown> {
   live: string;
 }
 
-/** ASHRAE TC 9.9 class A1 envelope at the IT inlet (reference: "Thermal envelope"). */
-export const ashraeA1 = {
-  recommended: { tempMin: 18, tempMax: 27, dewMin: -9, dewMax: 15, rhMax: 60, rhMin: 0 },
-  allowable: { tempMin: 15, tempMax: 32, dewMin: -12, dewMax: 17, rhMin: 8, rhMax: 80 },
-} as const;
-export type Band = keyof typeof ashraeA1;
+export { ashraeA1, type Band } from '../../lib/ashrae.js';
 
 /** T3: the separation commonly quoted for diverse entrance pathways, metres (SEC, UNV). */
 export const entrancePathwaySeparationM = 20;

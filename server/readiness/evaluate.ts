@@ -147,6 +147,8 @@ export interface CriterionResult {
   /** "declared X, measured Y" when live evidence contradicts the declaration. */
   contradiction?: string;
   note?: string;
+  /** Measured figures (E1: ups_load_kw, ups_available_kw, ups_n1_capacity_kw). */
+  figures?: Record<string, number>;
 }
 
 export interface SubsystemResult {
@@ -272,6 +274,8 @@ interface Decision {
   levels: LevelResult[];
   evidence: EvidenceItem[];
   contradiction?: string;
+  /** Measured figures worth charting (E1: load and capacities, kW). */
+  figures?: Record<string, number>;
 }
 type Decide = (site: DatacenterSite, live: Live) => Decision;
 
@@ -321,6 +325,7 @@ const decideE1: Decide = (site, live) => {
       ),
     );
   }
+  let figures: Record<string, number> | undefined;
   // What the live readings say, or why they cannot say it.
   let measured: { level: number; label: string; load: number; avail: typeof units; why: string } | string;
   if (units.length === 0) measured = 'no UPS unit declared';
@@ -392,6 +397,11 @@ const decideE1: Decide = (site, live) => {
         why: `load ${round(load, 2)} kW, ${round(cap(avail), 2)} kW available${out.length ? ` (${out.join(', ')})` : ''}, largest unit ${round(largest(avail), 2)} kW`,
       };
       evidence.push({ kind: 'live', text: `measured ${label}: ${measured.why}` });
+      figures = {
+        ups_load_kw: round(load, 3),
+        ups_available_kw: round(cap(avail), 3),
+        ups_n1_capacity_kw: round(avail.length >= 2 ? cap(avail) - largest(avail) : 0, 3),
+      };
     }
   }
   let contradiction: string | undefined;
@@ -415,7 +425,12 @@ const decideE1: Decide = (site, live) => {
     if (d.status === 'pass') contradiction ??= reason;
     return both(d, fail(reason, fix));
   });
-  return { levels: lv, evidence, ...(contradiction ? { contradiction } : {}) };
+  return {
+    levels: lv,
+    evidence,
+    ...(contradiction ? { contradiction } : {}),
+    ...(figures ? { figures } : {}),
+  };
 };
 
 const decideE2: Decide = (site) => {
@@ -1265,6 +1280,7 @@ export function evaluateCriterion(
     evidence: d.evidence,
     ...(d.contradiction ? { contradiction: d.contradiction } : {}),
     ...(note ? { note } : {}),
+    ...(d.figures ? { figures: d.figures } : {}),
   };
 }
 

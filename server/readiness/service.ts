@@ -42,10 +42,12 @@ export function createReadiness(o: ReadinessOptions): Readiness {
 
 /** The points one scorecard writes: dc_readiness per subsystem and overall, dc_criterion per criterion. */
 export function scorecardPoints(card: Scorecard, time: number): Point[] {
+  const ups = card.criteria.find((c) => c.id === 'E1')?.figures;
   const points: Point[] = card.subsystems.map((s) => ({
     measurement: dcReadiness.name,
     tags: { dc_site: card.site, subsystem: s.subsystem },
     fields: {
+      ...(s.subsystem === 'electrical' && ups ? ups : {}),
       rating: s.rating,
       target_rating: s.target_rating,
       passed: s.passed,
@@ -53,7 +55,7 @@ export function scorecardPoints(card: Scorecard, time: number): Point[] {
       unknown: s.unknown,
       total: s.total,
       blocking: s.blocking.join(','),
-    } satisfies Record<keyof typeof dcReadiness.fields, unknown>,
+    },
     time,
   }));
   const sum = (k: 'passed' | 'failed' | 'unknown' | 'total') => card.subsystems.reduce((n, s) => n + s[k], 0);
