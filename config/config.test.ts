@@ -219,6 +219,19 @@ describe('datacenter declaration', () => {
   });
 });
 
+describe('the demo declaration', () => {
+  it('parses and names the devices the demo simulates', () => {
+    const cfg = loadDatacenter(rel('datacenter.demo.yaml'), { env: {} });
+    expect(cfg.sites[0]?.devices.map((d) => d.name)).toEqual([
+      'ups-dc-a',
+      'ups-dc-b',
+      'env-dc-1',
+      'core-sw-1',
+      'dist-sw-hp',
+    ]);
+  });
+});
+
 describe('JSON Schemas for editors', () => {
   for (const kind of ['agent', 'server', 'datacenter'] as const) {
     it(`config/schema/${kind}.schema.json is what \`hatang config schema ${kind}\` generates now`, () => {

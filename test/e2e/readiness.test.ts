@@ -5,7 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lib/version.js';
 import { runHatang } from '../harness/hatang.js';
 import { startInfluxd } from '../harness/influxd.js';
-import { personCredential, pollerTokens, startTestServer, testServerConfig } from '../harness/server.js';
+import {
+  personCredential,
+  pollerTokens,
+  serverProcessYaml,
+  siteTokens,
+  startTestServer,
+  testServerConfig,
+  testSigningKey,
+} from '../harness/server.js';
 import { startSnmpsim } from '../harness/snmpsim.js';
 
 /**
@@ -305,6 +313,38 @@ describe('readiness from real devices, through the poller and the server', () =>
       T6: 'unknown unknown fail fail', // one uplink declared
     });
     expect(card.overall_rating).toBe(0);
+  });
+
+  it('the CLI prints the same scorecard as the API, in Vietnamese or as JSON', async () => {
+    const serverYaml = join(dir, 'server.yaml');
+    writeFileSync(
+      serverYaml,
+      serverProcessYaml({
+        port: 0,
+        influxUrl: influxd.url,
+        spoolDir: join(dir, 'cli-spool'),
+        siteToken: siteTokens['so-tttt'],
+        extra: `readiness: { datacenter_file: "${join(dir, 'datacenter.yaml')}" }`,
+      }),
+    );
+    const env = { SIGNING_KEY: testSigningKey };
+    const json = await runHatang(['readiness', '--config', serverYaml, '--site', 'dc-test', '--json'], env);
+    expect(json.code, json.output).toBe(0);
+    const fromCli = JSON.parse(json.output).sites[0] as Card;
+    const fromApi = await scorecard();
+    expect(statuses(fromCli)).toEqual(statuses(fromApi));
+    expect(ratings(fromCli)).toEqual(ratings(fromApi));
+    const vi = await runHatang(
+      ['readiness', '--config', serverYaml, '--site', 'dc-test', '--lang', 'vi'],
+      env,
+    );
+    expect(vi.code, vi.output).toBe(0);
+    expect(vi.output).toContain('** tự đánh giá mức sẵn sàng, không phải chứng nhận **');
+    expect(vi.output).toContain(`tổng thể Rated-${fromApi.overall_rating}`);
+    expect(vi.output).toMatch(/^ {2}E4 .*\[ngưỡng chưa kiểm chứng\]/m);
+    const bad = await runHatang(['readiness', '--config', serverYaml, '--site', 'nowhere'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.output).toContain('--site: no data-center site "nowhere"');
   });
 
   it('refuses callers without an auditor or admin credential', async () => {
