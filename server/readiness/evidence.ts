@@ -1,7 +1,14 @@
 import { environment, snmpDevice, snmpEntity, snmpInterface, ups } from '../../protocol/index.js';
 import type { QuerySeries, Storage } from '../storage/index.js';
 import { ashraeA1, type Band } from './criteria.js';
+import type { DatacenterSite } from './declaration.js';
 import type { LiveEvidence, TimeInBandRow } from './evaluate.js';
+
+/** `"tag" =~ /^(a|b)$/` matching exactly the given values (regex metacharacters and `/` escaped). */
+function tagIn(tag: string, values: Iterable<string>): string {
+  const alts = [...new Set(values)].map((v) => v.replace(/[\\^$*+?.()|[\]{}/]/g, '\\$&'));
+  return alts.length === 0 ? 'false' : `${q(tag)} =~ /^(${alts.join('|')})$/`;
+}
 
 /**
  * The edge between InfluxDB and the pure evaluator: InfluxQL built here (site ids are slugs, times
@@ -30,8 +37,8 @@ const defined = <T extends object>(o: T) =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 export interface EvidenceQuery {
-  /** The hatang site whose poller wrote the readings (the `site_id` tag). */
-  siteId: string;
+  /** The declared site: its `site_id` and the devices, uplinks and sensors it names bound every query. */
+  site: DatacenterSite;
   now: number;
   /** How far back the latest reading is looked for (older: "no reading"). */
   lookbackMs?: number;
@@ -48,12 +55,52 @@ function bandCondition(band: Band, withHumidity: boolean): string {
 /** Everything the evaluator reads for one site, as plain rows. */
 export async function queryEvidence(storage: Storage, o: EvidenceQuery): Promise<LiveEvidence> {
   const since = `time > ${Math.trunc(o.now - (o.lookbackMs ?? 86_400_000))}ms AND time <= ${Math.trunc(o.now + 300_000)}ms`;
-  const site = `"site_id" = '${o.siteId.replace(/'/g, '')}'`;
-  const last = (m: string, fields: string[], group: string[], extra = '') =>
-    storage.query(
-      `SELECT ${fields.map(q).join(', ')} FROM ${q(m)} WHERE ${site} AND ${since}${extra} GROUP BY ${group.map(q).join(', ')} ORDER BY time DESC LIMIT 1`,
-      o.signal,
-    );
+  const d = o.site;
+  const site = `"site_id" = '${d.site_id.replace(/'/g, '')}'`;
+  const last = async (m: string, fields: string[], group: string[], filter: string) =>
+    filter === 'false'
+      ? []
+      : storage.query(
+          `SELECT ${fields.map(q).join(', ')} FROM ${q(m)} WHERE ${site} AND ${filter} AND ${since} GROUP BY ${group.map(q).join(', ')} ORDER BY time DESC LIMIT 1`,
+          o.signal,
+        );
+  const uplinks = [
+    ...d.telecom.access_providers.flatMap((p) => p.uplinks),
+    ...d.telecom.core_switches.flatMap((c) => c.uplinks.map((u) => ({ ...u, device: c.device }))),
+  ];
+  const inlets = d.mechanical.inlet_sensors;
+  const upsDevices = tagIn(
+    'device',
+    d.electrical.ups_units.map((u) => u.device),
+  );
+  const coreDevices = tagIn(
+    'device',
+    d.telecom.core_switches.map((c) => c.device),
+  );
+  const allDevices = tagIn(
+    'device',
+    d.devices.map((x) => x.name),
+  );
+  const uplinkFilter =
+    uplinks.length === 0
+      ? 'false'
+      : `${tagIn(
+          'device',
+          uplinks.map((u) => u.device),
+        )} AND ${tagIn(
+          'if_name',
+          uplinks.map((u) => u.if_name),
+        )}`;
+  const inletFilter =
+    inlets.length === 0
+      ? 'false'
+      : `${tagIn(
+          'device',
+          inlets.map((s) => s.device),
+        )} AND ${tagIn(
+          'sensor',
+          inlets.map((s) => s.sensor),
+        )}`;
   const u = ups.fields;
   const e = environment.fields;
   const upsFields = [
@@ -65,18 +112,24 @@ export async function queryEvidence(storage: Storage, o: EvidenceQuery): Promise
   ] satisfies (keyof typeof u)[];
   const envFields = ['temperature_c', 'humidity_percent', 'dew_point_c'] satisfies (keyof typeof e)[];
   const [upsS, devS, ifS, entS, envS] = await Promise.all([
-    last(ups.name, upsFields, ['device']),
-    last(snmpDevice.name, ['up' satisfies keyof typeof snmpDevice.fields], ['device']),
-    last(snmpInterface.name, ['oper_up' satisfies keyof typeof snmpInterface.fields], ['device', 'if_name']),
+    last(ups.name, upsFields, ['device'], upsDevices),
+    last(snmpDevice.name, ['up' satisfies keyof typeof snmpDevice.fields], ['device'], allDevices),
+    last(
+      snmpInterface.name,
+      ['oper_up' satisfies keyof typeof snmpInterface.fields],
+      ['device', 'if_name'],
+      uplinkFilter,
+    ),
     last(
       snmpEntity.name,
       ['name' satisfies keyof typeof snmpEntity.fields],
       ['device', 'ent_index', 'class'],
-      ` AND "class" = 'powerSupply'`,
+      coreDevices === 'false' ? 'false' : `${coreDevices} AND "class" = 'powerSupply'`,
     ),
-    last(environment.name, envFields, ['device', 'sensor']),
+    last(environment.name, envFields, ['device', 'sensor'], inletFilter),
   ]);
-  const timeInBand = await queryTimeInBand(storage, o, site);
+  const timeInBand =
+    inletFilter === 'false' ? [] : await queryTimeInBand(storage, o, `${site} AND ${inletFilter}`);
   return {
     ups: latest(upsS).map((r) =>
       defined({
@@ -136,17 +189,21 @@ async function queryTimeInBand(storage: Storage, o: EvidenceQuery, site: string)
       const range = `${site} AND time > ${Math.trunc(o.now - ms)}ms AND time <= ${Math.trunc(o.now)}ms`;
       const run = (where: string) =>
         storage.query(`SELECT count("temperature_c") FROM ${m} WHERE ${range}${where} ${group}`, o.signal);
-      const [totals, ...inBand] = await Promise.all([
-        storage.query(
-          `SELECT count("temperature_c"), count("humidity_percent") FROM ${m} WHERE ${range} ${group}`,
-          o.signal,
-        ),
-        run(` AND ${bandCondition('recommended', false)}`),
-        run(` AND ${bandCondition('recommended', true)}`),
-        run(` AND ${bandCondition('allowable', false)}`),
-        run(` AND ${bandCondition('allowable', true)}`),
-      ]);
-      const [recT, recH, allT, allH] = inBand.map((s) => counts(s));
+      const totals = await storage.query(
+        `SELECT count("temperature_c"), count("humidity_percent") FROM ${m} WHERE ${range} ${group}`,
+        o.signal,
+      );
+      // Only the band forms some probe needs: with humidity (temperature, dew point, RH) or without.
+      const needs = (humid: boolean) => totals.some((s) => Number(s.values[0]?.[2] ?? 0) > 0 === humid);
+      const none = async (): Promise<QuerySeries[]> => [];
+      const [recT, recH, allT, allH] = (
+        await Promise.all([
+          needs(false) ? run(` AND ${bandCondition('recommended', false)}`) : none(),
+          needs(true) ? run(` AND ${bandCondition('recommended', true)}`) : none(),
+          needs(false) ? run(` AND ${bandCondition('allowable', false)}`) : none(),
+          needs(true) ? run(` AND ${bandCondition('allowable', true)}`) : none(),
+        ])
+      ).map((series) => counts(series));
       for (const s of totals) {
         const readings = Number(s.values[0]?.[1] ?? 0);
         const withHumidity = Number(s.values[0]?.[2] ?? 0) > 0;

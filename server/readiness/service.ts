@@ -29,7 +29,7 @@ export function createReadiness(o: ReadinessOptions): Readiness {
       return Promise.all(
         chosen.map(async (s) => {
           const rows = await queryEvidence(o.storage, {
-            siteId: s.site_id,
+            site: s,
             now,
             ...(signal ? { signal } : {}),
           });
