@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../lib/log.js';
 import { loadServerConfig } from '../server/config.js';
 import { startServer } from '../server/main.js';
+import { loadDatacenter } from '../server/readiness/declaration.js';
 
 export async function serverCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -13,6 +14,8 @@ export async function serverCommand(argv: string[]): Promise<number> {
   });
   const config = loadServerConfig(values.config as string);
   if (values.check) {
+    // The facility declaration is part of the server's config: a bad one is listed here, not at start.
+    if (config.readiness) loadDatacenter(config.readiness.datacenter_file);
     console.log(`${values.config}: ok`);
     return 0;
   }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { criteria, criterionIds } from './criteria.js';
 import { datacenterSiteSchema } from './declaration.js';
@@ -121,6 +122,17 @@ describe('the rating rules', () => {
 
   it('has one decision for every row of the table', () => {
     expect(card().criteria.map((r) => r.id)).toEqual([...criterionIds]);
+  });
+
+  it('docs/readiness.md lists every criterion with its requirement, source and how it is decided', () => {
+    const doc = readFileSync(new URL('../../docs/readiness.md', import.meta.url), 'utf8');
+    for (const c of criteria) {
+      const req = c.requirement.map((r) => (r === null ? '–' : String(r))).join(' | ');
+      expect(doc, c.id).toContain(
+        `| ${c.id} | ${c.subsystem} | ${c.title.en} | ${req} | ${c.sources.join(', ')}`,
+      );
+      expect(doc).toMatch(new RegExp(`^\\| ${c.id} \\|.*\\| ${c.decidedBy} \\|`, 'm'));
+    }
   });
 });
 
