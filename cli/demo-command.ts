@@ -298,7 +298,9 @@ async function readinessSummary(serverYaml: string, env: NodeJS.ProcessEnv): Pro
     const config = loadServerConfig(serverYaml, { env });
     if (!config.readiness) return false;
     const readiness = createReadiness({
-      declaration: loadDatacenter(config.readiness.datacenter_file),
+      declaration: loadDatacenter(config.readiness.datacenter_file, {
+        siteIds: config.auth.sites.map((s) => s.id),
+      }),
       storage: createStorage(config.storage),
       staleAfterMs: config.readiness.stale_after,
       log: pino({ level: 'silent' }),

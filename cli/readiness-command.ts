@@ -34,7 +34,7 @@ export async function readinessCommand(argv: string[]): Promise<number> {
     );
   }
   const readiness = createReadiness({
-    declaration: loadDatacenter(file),
+    declaration: loadDatacenter(file, { siteIds: config.auth.sites.map((s) => s.id) }),
     storage: createStorage(config.storage),
     staleAfterMs: config.readiness?.stale_after ?? 600_000,
     log: pino({ level: 'silent' }),

@@ -15,7 +15,9 @@ export async function serverCommand(argv: string[]): Promise<number> {
   const config = loadServerConfig(values.config as string);
   if (values.check) {
     // The facility declaration is part of the server's config: a bad one is listed here, not at start.
-    if (config.readiness) loadDatacenter(config.readiness.datacenter_file);
+    if (config.readiness) {
+      loadDatacenter(config.readiness.datacenter_file, { siteIds: config.auth.sites.map((s) => s.id) });
+    }
     console.log(`${values.config}: ok`);
     return 0;
   }

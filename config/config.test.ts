@@ -219,6 +219,17 @@ describe('datacenter declaration', () => {
   });
 });
 
+describe('the declaration against server.yaml', () => {
+  it('names a site_id the server does not know, with its line', () => {
+    expect(
+      problems(() => loadDatacenter(rel('datacenter.example.yaml'), { env: {}, siteIds: ['huyen-a'] })),
+    ).toEqual([
+      'config/datacenter.example.yaml:14:14 sites[0].site_id: no site "so-tttt" in server.yaml auth.sites (known: huyen-a): its poller could never report',
+      'config/datacenter.example.yaml:84:14 sites[1].site_id: no site "so-tttt" in server.yaml auth.sites (known: huyen-a): its poller could never report',
+    ]);
+  });
+});
+
 describe('the demo declaration', () => {
   it('parses and names the devices the demo simulates', () => {
     const cfg = loadDatacenter(rel('datacenter.demo.yaml'), { env: {} });

@@ -65,7 +65,9 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     ...(config.readiness
       ? {
           readiness: createReadiness({
-            declaration: loadDatacenter(config.readiness.datacenter_file),
+            declaration: loadDatacenter(config.readiness.datacenter_file, {
+              siteIds: config.auth.sites.map((s) => s.id),
+            }),
             storage,
             staleAfterMs: config.readiness.stale_after,
             log,

@@ -349,7 +349,29 @@ export const datacenterConfigSchema = z
 export type DatacenterConfig = z.output<typeof datacenterConfigSchema>;
 export type DatacenterSite = DatacenterConfig['sites'][number];
 
-/** Reads and checks config/datacenter.yaml; throws a ConfigError listing every problem with file:line:col. */
-export function loadDatacenter(file: string, options?: LoadOptions): DatacenterConfig {
-  return loadConfig(file, datacenterConfigSchema, options);
+/**
+ * Reads and checks config/datacenter.yaml; throws a ConfigError listing every problem with
+ * file:line:col.
+ */
+export function loadDatacenter(
+  file: string,
+  options: LoadOptions & {
+    /** The hatang sites of server.yaml: a `site_id` outside them would never get evidence. */
+    siteIds?: readonly string[];
+  } = {},
+): DatacenterConfig {
+  const { siteIds, ...load } = options;
+  if (!siteIds) return loadConfig(file, datacenterConfigSchema, load);
+  const known = siteIds.join(', ');
+  const schema = datacenterConfigSchema.superRefine((cfg, ctx) => {
+    cfg.sites.forEach((s, i) => {
+      if (!siteIds.includes(s.site_id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sites', i, 'site_id'],
+          message: `no site "${s.site_id}" in server.yaml auth.sites (known: ${known}): its poller could never report`,
+        });
+    });
+  });
+  return loadConfig(file, schema, load);
 }

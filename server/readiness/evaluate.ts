@@ -140,6 +140,8 @@ export interface CriterionResult {
   requirement: readonly (string | null)[];
   sources: readonly SourceTag[];
   unverified: boolean;
+  /** "unverified threshold" for UNV thresholds (shown wherever the threshold appears), else "sourced". */
+  threshold: 'unverified threshold' | 'sourced';
   decided_by: DecidedBy;
   /** Rated-1..4, in order. */
   levels: LevelResult[];
@@ -1275,6 +1277,7 @@ export function evaluateCriterion(
     requirement: c.requirement.map((r) => (r === null ? null : String(r))),
     sources: c.sources,
     unverified: isUnverified(c),
+    threshold: isUnverified(c) ? 'unverified threshold' : 'sourced',
     decided_by: c.decidedBy,
     levels: d.levels,
     evidence: d.evidence,
