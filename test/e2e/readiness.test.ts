@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lib/version.js';
+import { hashToken } from '../../server/credentials.js';
 import { runHatang } from '../harness/hatang.js';
 import { startInfluxd } from '../harness/influxd.js';
 import {
   personCredential,
   pollerTokens,
-  serverProcessYaml,
   siteTokens,
   startTestServer,
   testServerConfig,
@@ -344,15 +344,19 @@ describe('readiness from real devices, through the poller and the server', () =>
 
   it('the CLI prints the same scorecard as the API, in Vietnamese or as JSON', async () => {
     const serverYaml = join(dir, 'server.yaml');
+    // The server.yaml an operator would run the CLI with: both hatang sites the declaration names.
     writeFileSync(
       serverYaml,
-      serverProcessYaml({
-        port: 0,
-        influxUrl: influxd.url,
-        spoolDir: join(dir, 'cli-spool'),
-        siteToken: siteTokens['so-tttt'],
-        extra: `readiness: { datacenter_file: "${join(dir, 'datacenter.yaml')}" }`,
-      }),
+      `auth:
+  signing_key: \${SIGNING_KEY}
+  sites:
+${Object.entries(siteTokens)
+  .map(([id, token]) => `    - { id: ${id}, name: ${id}, enrollment_token_sha256: ${hashToken(token)} }`)
+  .join('\n')}
+storage: { kind: influxdb-v1, url: "${influxd.url}", database: hatang }
+spool: { dir: "${join(dir, 'cli-spool')}" }
+readiness: { datacenter_file: "${join(dir, 'datacenter.yaml')}" }
+`,
     );
     const env = { SIGNING_KEY: testSigningKey };
     const json = await runHatang(['readiness', '--config', serverYaml, '--site', 'dc-test', '--json'], env);
