@@ -8,6 +8,7 @@ import { startSnmpd } from '../lib/services/snmpd.js';
 import { snmpsimExamples, startSnmpsim } from '../lib/services/snmpsim.js';
 import { sleep } from '../lib/sleep.js';
 import { projectRoot } from '../lib/version.js';
+import { loadServerConfig } from '../server/config.js';
 import { hashToken } from '../server/credentials.js';
 
 // Fixed, documented ports; the environment may move them (the demo's own test runs it on free ports).
@@ -31,7 +32,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const secrets = demoSecrets(join(demoDir, 'secrets.json'));
   const serverYaml = join(demoDir, 'server.yaml');
   const agentYaml = join(demoDir, 'agent.yaml');
-  writeFileSync(serverYaml, serverConfig(data, secrets));
+  writeFileSync(serverYaml, serverConfig(data, secrets, join(root, 'config', 'datacenter.demo.yaml')));
   const env = {
     ...process.env,
     HATANG_DEMO_SIGNING_KEY: secrets.signing_key,
@@ -102,7 +103,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
       const code = await new Promise<number>((resolve) => agent.once('exit', (c) => resolve(c ?? 1)));
       console.log(`agent      ran once, exit code ${code} (log .data/logs/agent.log)`);
       const landed = await summary(influxd);
-      return code === 0 && landed > 0 ? 0 : 1;
+      const rated = await readinessSummary(serverYaml, env);
+      return code === 0 && landed > 0 && rated ? 0 : 1;
     }
 
     const agent = startChild('agent', [cli, 'agent', '--config', agentYaml], env, join(logs, 'agent.log'));
@@ -119,6 +121,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     await sleep(15_000, stop.signal);
     while (!stop.signal.aborted) {
       await summary(influxd).catch((err) => console.error(`summary: ${(err as Error).message}`));
+      await readinessSummary(serverYaml, env);
       await sleep(30_000, stop.signal);
     }
     return 0;
@@ -147,7 +150,7 @@ function demoSecrets(file: string): DemoSecrets {
   return secrets;
 }
 
-function serverConfig(data: string, secrets: DemoSecrets): string {
+function serverConfig(data: string, secrets: DemoSecrets, datacenter: string): string {
   return `# Written by \`hatang demo\`; see config/server.example.yaml for every option.
 instance: demo
 listen: { host: 127.0.0.1, port: ${SERVER_PORT} }
@@ -161,6 +164,7 @@ auth:
 storage: { kind: influxdb-v1, url: "http://127.0.0.1:${INFLUX_PORT}", database: hatang }
 spool: { dir: "${join(data, 'server', 'spool')}" }
 health_interval: 30s
+readiness: { datacenter_file: "${datacenter}", interval: 30s }
 `;
 }
 
@@ -282,4 +286,36 @@ async function summary(influxd: Influxd): Promise<number> {
     `${new Date().toISOString()} InfluxDB database hatang:\n${lines.join('\n') || '  (empty so far)'}`,
   );
   return total;
+}
+
+/**
+ * The demo data center's TIA-942 readiness (config/datacenter.demo.yaml against what the poller just
+ * read), evaluated by the server's own code: overall rating and the first blocking criteria.
+ */
+async function readinessSummary(serverYaml: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  try {
+    const { createReadiness } = await import('../server/readiness/service.js');
+    const { loadDatacenter } = await import('../server/readiness/declaration.js');
+    const { formatHeadline } = await import('../server/readiness/format.js');
+    const { createStorage } = await import('../server/storage/index.js');
+    const { pino } = await import('pino');
+    const config = loadServerConfig(serverYaml, { env });
+    if (!config.readiness) return false;
+    const readiness = createReadiness({
+      declaration: loadDatacenter(config.readiness.datacenter_file, {
+        siteIds: config.auth.sites.map((s) => s.id),
+      }),
+      storage: createStorage(config.storage, config.write.max_body_bytes),
+      staleAfterMs: config.readiness.stale_after,
+      log: pino({ level: 'silent' }),
+    });
+    for (const card of await readiness.evaluate()) process.stdout.write(formatHeadline(card, 'en', 4));
+    console.log(
+      `           full scorecard: node dist/cli/hatang.js readiness --config ${serverYaml} --lang vi`,
+    );
+    return true;
+  } catch (err) {
+    console.error(`readiness: ${(err as Error).message}`);
+    return false;
+  }
 }

@@ -17,7 +17,9 @@ usage:
   hatang endpoints import <file.csv> [--out config/endpoints.yaml]
                                    turn an operator's spreadsheet into the endpoint registry
   hatang endpoints check [config/endpoints.yaml]
-  hatang config schema agent|server [--out file]
+  hatang readiness [--config config/server.yaml] [--datacenter file] [--site id] [--json] [--lang vi|en]
+                                   TIA-942 readiness self-assessment (not a certification), evaluated now
+  hatang config schema agent|server|datacenter [--out file]
                                    JSON Schema of a config file, for editors
   hatang demo                      local InfluxDB, server and agent on loopback (see README)
   hatang dashboards build|check [--lang vi|en|all] [--out dashboards/build]   Grafana dashboards, alerts, provisioning
@@ -35,6 +37,7 @@ const commands: Record<string, Command> = {
   dashboards: async (argv) => (await import('../dashboards/cli.js')).dashboardsCommand(argv),
   endpoints: async (argv) => (await import('../lib/endpoints/cli.js')).endpointsCommand(argv),
   config: async (argv) => (await import('./config-command.js')).configCommand(argv),
+  readiness: async (argv) => (await import('./readiness-command.js')).readinessCommand(argv),
 };
 
 async function main(argv: string[]): Promise<number> {

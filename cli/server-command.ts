@@ -3,6 +3,7 @@ import { loadRegistry } from '../lib/endpoints/index.js';
 import { createLogger } from '../lib/log.js';
 import { loadServerConfig } from '../server/config.js';
 import { startServer } from '../server/main.js';
+import { loadDatacenter } from '../server/readiness/declaration.js';
 
 export async function serverCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -16,6 +17,10 @@ export async function serverCommand(argv: string[]): Promise<number> {
   // The registry is part of the configuration: --check lists its problems too.
   if (config.endpoints_file) loadRegistry(config.endpoints_file);
   if (values.check) {
+    // The facility declaration is part of the server's config: a bad one is listed here, not at start.
+    if (config.readiness) {
+      loadDatacenter(config.readiness.datacenter_file, { siteIds: config.auth.sites.map((s) => s.id) });
+    }
     console.log(`${values.config}: ok`);
     return 0;
   }

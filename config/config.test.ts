@@ -6,6 +6,7 @@ import { agentConfigSchema, loadAgentConfig } from '../agent/config.js';
 import { ConfigError, loadConfig } from '../lib/config.js';
 import { configJsonSchema } from '../lib/json-schema.js';
 import { loadServerConfig } from '../server/config.js';
+import { loadDatacenter } from '../server/readiness/declaration.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const rel = (p: string) => join('config', p);
@@ -105,6 +106,41 @@ const serverCases: Record<string, string[]> = {
   ],
 };
 
+const datacenterCases: Record<string, string[]> = {
+  'bad-fact': [
+    'config/testdata/datacenter/bad-fact.yaml:5:20 sites[0].target_rating: too big: expected number to be <=4',
+    'config/testdata/datacenter/bad-fact.yaml:7:23 sites[0].electrical.ups_redundancy.value: invalid option: expected one of "N"|"N+1"|"2N"|"2(N+1)"',
+    'config/testdata/datacenter/bad-fact.yaml:8:52 sites[0].electrical.power_paths.evidence.document: required',
+    'config/testdata/datacenter/bad-fact.yaml:8:60 sites[0].electrical.power_paths.evidence.date: is not a calendar date',
+  ],
+  'duplicate-ids': [
+    'config/testdata/datacenter/duplicate-ids.yaml:6:54 sites[0].devices[1].name: duplicate device "ups-dc-a"',
+    'config/testdata/datacenter/duplicate-ids.yaml:10:17 sites[0].electrical.ups_units[1].id: duplicate UPS id "ups-a"',
+    'config/testdata/datacenter/duplicate-ids.yaml:11:9 sites[1].id: duplicate site id "dc-tinh"',
+  ],
+  'missing-capacity': [
+    'config/testdata/datacenter/missing-capacity.yaml:9:11 sites[0].electrical.ups_units[0].capacity_kw: required',
+  ],
+  'no-sites': [
+    'config/testdata/datacenter/no-sites.yaml:1:8 sites: at least one data-center site is required',
+  ],
+  'unknown-criterion': [
+    'config/testdata/datacenter/unknown-criterion.yaml:8:12 sites[0].notes.E42: unknown criterion id "E42" (known: E1, E2, E3, E4, E5, E6, E7, E8, E9, M1, M2, M3, M4, M5, M6, T1, T2, T3, T4, T5, T6, A1, A2, A3, A5, A6)',
+  ],
+  'unknown-device': [
+    'config/testdata/datacenter/unknown-device.yaml:10:32 sites[0].electrical.ups_units[1].device: unknown device "ups-dc-b" (declared under devices: ups-dc-a, env-dc-1)',
+    'config/testdata/datacenter/unknown-device.yaml:12:33 sites[0].telecom.core_switches[0].device: device "env-dc-1" is declared as sensor, not switch or router',
+    'config/testdata/datacenter/unknown-device.yaml:12:64 sites[0].telecom.core_switches[1].device: unknown device "core-sw-9" (declared under devices: ups-dc-a, env-dc-1)',
+  ],
+  'unknown-key': [
+    'config/testdata/datacenter/unknown-key.yaml:8:7 sites[0].electrical.ups_redundncy: unknown key',
+  ],
+  'wrong-role': [
+    'config/testdata/datacenter/wrong-role.yaml:8:40 sites[0].electrical.ups_units[0].device: device "core-sw-1" is declared as switch, not ups',
+    'config/testdata/datacenter/wrong-role.yaml:11:50 sites[0].telecom.access_providers[0].entrance_room: no entrance room "er-2" under rooms',
+  ],
+};
+
 describe('agent config', () => {
   it('has a fixture for every case and a case for every fixture', () => {
     expect(
@@ -162,8 +198,63 @@ describe('server config', () => {
   });
 });
 
+describe('datacenter declaration', () => {
+  it('has a fixture for every case and a case for every fixture', () => {
+    expect(
+      readdirSync(join(here, 'testdata/datacenter'))
+        .map((f) => f.replace('.yaml', ''))
+        .sort(),
+    ).toEqual(Object.keys(datacenterCases).sort());
+  });
+  for (const [name, expected] of Object.entries(datacenterCases)) {
+    it(`reports ${name} with file, line, column and path`, () => {
+      expect(problems(() => loadDatacenter(rel(`testdata/datacenter/${name}.yaml`), { env: {} }))).toEqual(
+        expected,
+      );
+    });
+  }
+  it('parses the annotated example: two sites, facts bare or with their evidence', () => {
+    const cfg = loadDatacenter(rel('datacenter.example.yaml'), { env: {} });
+    expect(cfg.sites.map((s) => s.id)).toEqual(['dc-tinh', 'dc-du-phong']);
+    const dc = cfg.sites[0];
+    expect(dc?.electrical.ups_redundancy).toEqual({
+      value: 'N+1',
+      evidence: { document: 'Thiết kế cấp điện TK-ĐIỆN-01', date: '2025-06-10', checked_by: 'Trần Thị B' },
+    });
+    expect(dc?.electrical.power_paths).toEqual({ value: 'single' });
+    expect(dc?.electrical.ups_units.map((u) => [u.id, u.capacity_kw, u.path])).toEqual([
+      ['ups-a', 10, 'A'],
+      ['ups-b', 10, 'B'],
+    ]);
+  });
+});
+
+describe('the declaration against server.yaml', () => {
+  it('names a site_id the server does not know, with its line', () => {
+    expect(
+      problems(() => loadDatacenter(rel('datacenter.example.yaml'), { env: {}, siteIds: ['huyen-a'] })),
+    ).toEqual([
+      'config/datacenter.example.yaml:14:14 sites[0].site_id: no site "so-tttt" in server.yaml auth.sites (known: huyen-a): its poller could never report',
+      'config/datacenter.example.yaml:84:14 sites[1].site_id: no site "so-tttt" in server.yaml auth.sites (known: huyen-a): its poller could never report',
+    ]);
+  });
+});
+
+describe('the demo declaration', () => {
+  it('parses and names the devices the demo simulates', () => {
+    const cfg = loadDatacenter(rel('datacenter.demo.yaml'), { env: {} });
+    expect(cfg.sites[0]?.devices.map((d) => d.name)).toEqual([
+      'ups-dc-a',
+      'ups-dc-b',
+      'env-dc-1',
+      'core-sw-1',
+      'dist-sw-hp',
+    ]);
+  });
+});
+
 describe('JSON Schemas for editors', () => {
-  for (const kind of ['agent', 'server'] as const) {
+  for (const kind of ['agent', 'server', 'datacenter'] as const) {
     it(`config/schema/${kind}.schema.json is what \`hatang config schema ${kind}\` generates now`, () => {
       expect(readFileSync(join(here, 'schema', `${kind}.schema.json`), 'utf8')).toBe(configJsonSchema(kind));
     });

@@ -3,6 +3,7 @@ import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEndpoints } from '../lib/endpoints/index.js';
 import type { Endpoint } from '../lib/endpoints/types.js';
+import { lookupMeasurement } from '../protocol/index.js';
 import { type InfluxSeries, rows, startInfluxd } from '../test/harness/influxd.js';
 import { agentCredential, startTestServer, testServerConfig } from '../test/harness/server.js';
 import { alertInfluxQueries, alertRules } from './alerts.js';
@@ -34,6 +35,7 @@ const wan = byUid('hatang-wan');
 const fleet = byUid('hatang-fleet');
 const network = byUid('hatang-network');
 const health = byUid('hatang-health');
+const readiness = byUid('hatang-readiness');
 const panelTime: TimeContext = { timeFilter: 'time >= now() - 6h', interval: '10m', rangeS: 6 * 3600 };
 
 let influxd: Awaited<ReturnType<typeof startInfluxd>>;
@@ -50,10 +52,12 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs 
 }
 
 async function ingest(agentId: string, siteId: string, all: SeedPoint[]) {
-  // server_health is the server's own: nobody may send it, so it goes straight into its pipeline.
-  const own = all.filter((p) => p.measurement === 'server_health');
+  // server_health and the readiness scorecard are the server's own: nobody may send them, so they go
+  // straight into its pipeline.
+  const serverOnly = (p: SeedPoint) => lookupMeasurement(p.measurement)?.writers.join() === 'server';
+  const own = all.filter(serverOnly);
   if (own.length > 0) await server.deps.pipeline.accept(own);
-  const points = all.filter((p) => p.measurement !== 'server_health');
+  const points = all.filter((p) => !serverOnly(p));
   // A poller may write every measurement the dashboards read (agents only their own machine's).
   const credential = await agentCredential(agentId, siteId, 'poller');
   for (let i = 0; i < points.length; i += 1500) {
@@ -345,6 +349,63 @@ describe('queries with known answers', () => {
     expect(failures).toEqual([
       expect.objectContaining({ hostname: 'STTTT-PC19', collector: 'antivirus', failures: 11 }),
     ]);
+  });
+});
+
+describe('readiness panels', () => {
+  const r = en.readiness;
+  it('show the latest ratings, overall the lowest subsystem', async () => {
+    const overall = flat(await run(readiness, find(readiness, r.overall)));
+    expect(overall).toEqual([expect.objectContaining({ dc_site: 'dc-tinh', rating: 0, target: 3 })]);
+    const subs = flat(await run(readiness, find(readiness, r.subsystems)));
+    const got = Object.fromEntries(subs.map((x) => [x.subsystem, x.rating]));
+    const { overall: lowest, ...expected } = data.expect.readiness.ratings;
+    expect(got).toEqual(expected);
+    expect(lowest).toBe(Math.min(...Object.values(expected)));
+  });
+
+  it('the rating history shows when electrical lost its rating', async () => {
+    const history = flat(await run(readiness, find(readiness, r.history)));
+    const electrical = history.filter((x) => x.subsystem === 'electrical').map((x) => x.rating);
+    expect(electrical).toContain(3);
+    expect(electrical.at(-1)).toBe(0);
+  });
+
+  it('the criteria table carries status per level, source and the unverified marker', async () => {
+    const rows = flat(await run(readiness, find(readiness, r.criteria)));
+    const t3 = rows.find((x) => x.criterion === 'T3');
+    expect(t3).toMatchObject({ status: 'unknown', source: 'SEC,UNV', unverified: true });
+    expect(rows.find((x) => x.criterion === 'E1')).toMatchObject({ r1: 'pass', r2: 'fail', status: 'fail' });
+  });
+
+  it('the blocking list names exactly the failing and unknown criteria', async () => {
+    const rows = flat(await run(readiness, find(readiness, r.blocking)));
+    expect(rows.map((x) => x.criterion).sort()).toEqual(data.expect.readiness.blocking);
+    expect(rows.find((x) => x.criterion === 'E1')?.contradiction).toBe('declared N+1, measured N');
+  });
+
+  it('UPS load sits below the N+1 line until a unit goes on battery', async () => {
+    const rows = flat(
+      await run(
+        readiness,
+        find(readiness, r.upsLoad),
+        {},
+        { timeFilter: 'time >= now() - 6h', interval: '5m' },
+      ),
+    ).filter((x) => x.load !== null);
+    expect(rows.length).toBeGreaterThan(10);
+    expect(Number(rows[0]?.load)).toBeLessThan(Number(rows[0]?.n1_capacity));
+    expect(Number(rows.at(-1)?.load)).toBeGreaterThan(Number(rows.at(-1)?.n1_capacity));
+  });
+
+  it('time in the recommended band is the share of readings inside it, with its denominator', async () => {
+    const rows = flat(await run(readiness, find(readiness, r.timeInBand)));
+    const probe2 = rows.find((x) => x.sensor === 'probe2');
+    const probe1 = rows.find((x) => x.sensor === 'probe1');
+    expect(Number(probe1?.readings)).toBe(pingCycles);
+    expect(Number(probe1?.in_band_percent)).toBe(100);
+    // The hot-aisle probe reads 29 °C and more: never inside 18–27 °C.
+    expect(Number(probe2?.in_band_percent)).toBe(0);
   });
 });
 

@@ -4,6 +4,7 @@ import { antivirus } from './measurements/antivirus.js';
 import { host, hostDisk, hostNet } from './measurements/host.js';
 import { inventory, inventoryChange } from './measurements/inventory.js';
 import { connectivity, connectivityDns, ping } from './measurements/ping.js';
+import { dcCriterion, dcReadiness } from './measurements/readiness.js';
 import {
   environment,
   pdu,
@@ -41,6 +42,8 @@ export const catalogue = {
   agent_health: agentHealth,
   collector_run: collectorRun,
   server_health: serverHealth,
+  dc_readiness: dcReadiness,
+  dc_criterion: dcCriterion,
 } as const satisfies Record<string, MeasurementSpec>;
 
 export type MeasurementName = keyof typeof catalogue;

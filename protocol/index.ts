@@ -6,6 +6,7 @@ export * from './measurements/antivirus.js';
 export * from './measurements/host.js';
 export * from './measurements/inventory.js';
 export * from './measurements/ping.js';
+export * from './measurements/readiness.js';
 export * from './measurements/snmp.js';
 export * from './point.js';
 export * from './validate.js';

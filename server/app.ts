@@ -7,6 +7,7 @@ import { endpointRoutes } from './routes/endpoints.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
+import { readinessRoutes } from './routes/readiness.js';
 
 /** Builds the HTTP app from its dependencies; does no I/O itself, so tests drive it in-process. */
 export function createApp(deps: AppDeps) {
@@ -31,6 +32,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', ingestRoutes(deps));
   app.route('/', healthRoutes(deps));
   app.route('/', endpointRoutes(deps));
+  app.route('/', readinessRoutes(deps));
   app.notFound((c) =>
     errorResponse(new ApiError(404, 'not_found', `no route ${c.req.method} ${c.req.path}`), c),
   );

@@ -255,6 +255,19 @@ export const serverConfigSchema = z.strictObject({
     .describe(
       'the endpoint registry (config/endpoints.yaml) behind /api/v1/endpoints and /api/v1/availability; re-read within a second of a change (a bad edit keeps the last good one and is logged)',
     ),
+  readiness: z
+    .strictObject({
+      datacenter_file: z
+        .string()
+        .min(1)
+        .describe('the facility declaration (config/datacenter.yaml) behind /api/v1/readiness'),
+      interval: duration().default(300_000).describe('how often dc_readiness and dc_criterion are written'),
+      stale_after: duration()
+        .default(600_000)
+        .describe('a live reading older than this counts as missing: its criteria are unknown'),
+    })
+    .optional()
+    .describe('TIA-942 readiness self-assessment (not a certification)'),
   shutdown_grace: duration().default(10_000).describe('how long open requests may finish on SIGTERM'),
   health_interval: duration().default(60_000).describe('how often server_health is written'),
 });

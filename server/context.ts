@@ -4,6 +4,7 @@ import type { Identity } from './credentials.js';
 import type { WorkGate } from './limits.js';
 import type { Metrics } from './metrics.js';
 import type { WritePipeline } from './pipeline.js';
+import type { Readiness } from './readiness/service.js';
 import type { RegistrySource } from './registry.js';
 import type { RevocationList } from './revocation.js';
 import type { SeriesGuard } from './series-guard.js';
@@ -23,6 +24,8 @@ export interface AppDeps {
   series: SeriesGuard;
   /** The endpoint registry (config/endpoints.yaml, reloaded when it changes), empty when none is configured. */
   registry: RegistrySource;
+  /** The TIA-942 readiness engine; absent when no `readiness.datacenter_file` is configured. */
+  readiness?: Readiness;
 }
 
 export interface AppEnv {

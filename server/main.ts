@@ -10,6 +10,8 @@ import type { ServerConfig } from './config.js';
 import type { AppDeps } from './context.js';
 import { createMetrics } from './metrics.js';
 import { WritePipeline } from './pipeline.js';
+import { loadDatacenter } from './readiness/declaration.js';
+import { createReadiness, startReadinessSchedule } from './readiness/service.js';
 import { registryFile, staticRegistry } from './registry.js';
 import { RevocationList } from './revocation.js';
 import { SeriesGuard } from './series-guard.js';
@@ -62,6 +64,18 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       log,
     }),
     registry: config.endpoints_file ? registryFile(config.endpoints_file, { log }) : staticRegistry(),
+    ...(config.readiness
+      ? {
+          readiness: createReadiness({
+            declaration: loadDatacenter(config.readiness.datacenter_file, {
+              siteIds: config.auth.sites.map((s) => s.id),
+            }),
+            storage,
+            staleAfterMs: config.readiness.stale_after,
+            log,
+          }),
+        }
+      : {}),
   };
   try {
     await storage.prepare();
@@ -141,11 +155,20 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       .catch((err) => log.warn({ err }, 'server_health not stored'));
   }, config.health_interval);
   healthTimer.unref();
+  const readinessSchedule =
+    deps.readiness && config.readiness
+      ? startReadinessSchedule(deps.readiness, {
+          intervalMs: config.readiness.interval,
+          write: (points) => pipeline.accept(points),
+          log,
+        })
+      : undefined;
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       clearInterval(healthTimer);
+      readinessSchedule?.stop();
       shuttingDown = true;
       log.info('shutting down: finishing open requests, refusing new ones');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

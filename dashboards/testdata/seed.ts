@@ -79,6 +79,8 @@ export interface Dataset {
     unprotectedMachines: string[];
     silentMachines: string[];
     growingSpools: string[];
+    /** The readiness scorecard's latest state (server-written dc_readiness / dc_criterion). */
+    readiness: { ratings: Record<string, number>; blocking: string[] };
   };
 }
 
@@ -559,6 +561,78 @@ export function makeDataset(endpoints: readonly Endpoint[], now: number): Datase
   }));
   batches.push({ agentId: 'collector-b-health', siteId: 'so-tttt', points: spoolPoints });
 
+  // The server's readiness scheduler: Rated-2 electrical until the UPS goes on battery (E1, E5 fail),
+  // T3 unknown all along (no evidence of diverse entrance pathways).
+  const readinessPoints: SeedPoint[] = [];
+  const lastCycle = pingCycles - 1;
+  for (const [k, time] of pingTimes.entries()) {
+    const onBattery = k >= lastCycle - 3;
+    const ratings: Record<string, number> = {
+      telecommunications: 2,
+      architectural: 3,
+      electrical: onBattery ? 0 : 3,
+      mechanical: 3,
+    };
+    ratings.overall = Math.min(...Object.values(ratings));
+    for (const [subsystem, rating] of Object.entries(ratings)) {
+      readinessPoints.push({
+        measurement: 'dc_readiness',
+        tags: { dc_site: 'dc-tinh', subsystem },
+        fields: {
+          rating,
+          target_rating: 3,
+          passed: 4,
+          failed: subsystem === 'electrical' && onBattery ? 2 : 0,
+          unknown: subsystem === 'telecommunications' ? 1 : 0,
+          total: 6,
+          blocking: '',
+          ...(subsystem === 'electrical'
+            ? {
+                ups_load_kw: onBattery ? 6.2 : 6.1,
+                ups_available_kw: onBattery ? 10 : 20,
+                ups_n1_capacity_kw: onBattery ? 0 : 10,
+              }
+            : {}),
+        },
+        time: time + 7000,
+      });
+    }
+    const status: Record<string, string> = {
+      E1: onBattery ? 'fail' : 'pass',
+      E5: onBattery ? 'fail' : 'pass',
+      M6: 'pass',
+      T3: 'unknown',
+      A1: 'pass',
+    };
+    for (const [criterion, st] of Object.entries(status)) {
+      const subsystem = { E: 'electrical', M: 'mechanical', T: 'telecommunications', A: 'architectural' }[
+        criterion[0] as 'E'
+      ];
+      readinessPoints.push({
+        measurement: 'dc_criterion',
+        tags: { dc_site: 'dc-tinh', subsystem, criterion },
+        fields: {
+          status: st,
+          status_r1: criterion === 'E5' ? st : 'pass',
+          status_r2: st,
+          status_r3: st,
+          status_r4: st === 'pass' ? 'fail' : st,
+          level: st === 'pass' ? 3 : criterion === 'E5' ? 0 : 1,
+          requirement: 'R1 N | R2 N+1 | R3 N+1 | R4 2N',
+          evidence: `live: ${criterion} reading`,
+          reason: st === 'pass' ? '' : `${criterion} does not pass`,
+          fix: st === 'pass' ? '' : `make ${criterion} pass`,
+          contradiction: criterion === 'E1' && onBattery ? 'declared N+1, measured N' : '',
+          source: criterion === 'T3' ? 'SEC,UNV' : 'SEC',
+          unverified: criterion === 'T3',
+          decided_by: 'both',
+        },
+        time: time + 7000,
+      });
+    }
+  }
+  batches.push({ agentId: 'hatang-server', siteId: 'so-tttt', points: readinessPoints });
+
   const active = machines.filter((m) => !m.silent);
   return {
     now,
@@ -585,6 +659,10 @@ export function makeDataset(endpoints: readonly Endpoint[], now: number): Datase
         .map((m) => m.agentId)
         .sort(),
       growingSpools: ['collector-b'],
+      readiness: {
+        ratings: { telecommunications: 2, architectural: 3, electrical: 0, mechanical: 3, overall: 0 },
+        blocking: ['E1', 'E5', 'T3'],
+      },
     },
   };
 }

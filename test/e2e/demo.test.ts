@@ -48,5 +48,14 @@ describe("hatang demo --once (the README's first command, on free ports)", () =>
     ]) {
       expect(counts[m], m).toBeGreaterThan(0);
     }
+    // The demo data center's readiness, from its simulated devices: ups-dc-b runs on battery, so the
+    // pair no longer carries the load and electrical is below Rated-1.
+    expect(output).toContain(
+      'TIA-942 readiness demo-dc: overall below Rated-1, target Rated-3 (readiness self-assessment, not a certification)',
+    );
+    expect(output).toMatch(
+      /^ {2}E1 failed @ Rated-1: declared N\+1, measured less than N: load [\d.]+ kW, 10 kW available \(ups-b on battery\)/m,
+    );
+    expect(output).toMatch(/^ {2}E5 failed @ Rated-1: ups-b on battery$/m);
   });
 });
