@@ -9,6 +9,8 @@ export interface HttpResult {
   body: unknown;
   /** The answer's content-type, for naming a non-JSON answer in an error. */
   contentType: string;
+  /** `Retry-After` in seconds (1 to 3600), when the server asked the agent to wait (429, 503). */
+  retryAfterS?: number;
   /** Set (to the limit) when the answer was longer than `maxBytes`: it was cut off unread, body is undefined. */
   oversize?: number;
 }
@@ -117,9 +119,12 @@ function readAnswer(
 ): void {
   const status = res.statusCode ?? 0;
   const contentType = String(res.headers['content-type'] ?? '');
+  // Only the delta-seconds form; an HTTP date is rare from a collector and ignored.
+  const asked = Number(res.headers['retry-after']);
+  const retry = Number.isInteger(asked) && asked > 0 ? { retryAfterS: Math.min(asked, 3600) } : {};
   const cutOff = () => {
     res.destroy();
-    finish(undefined, { status, body: undefined, contentType, oversize: maxBytes });
+    finish(undefined, { status, body: undefined, contentType, oversize: maxBytes, ...retry });
   };
   const declared = Number(res.headers['content-length'] ?? Number.NaN);
   if (declared > maxBytes) {
@@ -148,6 +153,6 @@ function readAnswer(
     } catch {
       // Not JSON (a proxy's error page, say): keep the text so the caller can name it.
     }
-    finish(undefined, { status, body: parsed, contentType });
+    finish(undefined, { status, body: parsed, contentType, ...retry });
   });
 }

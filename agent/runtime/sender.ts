@@ -42,6 +42,8 @@ const MAX_INGEST_ANSWER_BYTES = 16 * 1024;
 export class Sender {
   private current = 0;
   private failures = 0;
+  /** What the server last asked for with Retry-After (a 429 past its new-series allowance, a 503). */
+  private retryAfterMs = 0;
 
   constructor(private readonly o: SenderOptions) {}
 
@@ -84,7 +86,11 @@ export class Sender {
   /** How long to wait before the next attempt after a failed flush. */
   nextDelay(): number {
     const ceiling = Math.min(this.o.backoffMaxMs, 1_000 * 2 ** Math.min(this.failures, 16));
-    return Math.round(250 + Math.random() * ceiling);
+    const jittered = Math.round(250 + Math.random() * ceiling);
+    // Honour the server's Retry-After, but never wait longer than queue.backoff_max.
+    const asked = Math.min(this.retryAfterMs, this.o.backoffMaxMs);
+    this.retryAfterMs = 0;
+    return Math.max(jittered, asked);
   }
 
   private async settle(items: QueuedBatch[], outcome: Exclude<Outcome, 'failed'>): Promise<void> {
@@ -132,6 +138,7 @@ export class Sender {
           return 'rejected';
         }
         // 401/403 (credential refused, agent revoked), 429 and 5xx: keep the data, try elsewhere, back off.
+        if (res.retryAfterS) this.retryAfterMs = Math.max(this.retryAfterMs, res.retryAfterS * 1000);
         this.o.onError(`${res.status} ${message}`);
         if (res.status === 401) {
           this.o.onUnauthorized();
