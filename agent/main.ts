@@ -156,7 +156,19 @@ export async function runAgent(
       reenroll = true;
     },
   });
-  const enroll = () =>
+  /** Enrolls (or reads the stored credential); a failure is kept in status.json for `agent status`. */
+  const enroll = async () => {
+    try {
+      const done = await ensureEnrolledNow();
+      status.last_error = undefined;
+      return done;
+    } catch (err) {
+      status.last_error = { at: new Date().toISOString(), message: (err as Error).message };
+      await saveStatus();
+      throw err;
+    }
+  };
+  const ensureEnrolledNow = () =>
     ensureEnrolled({
       stateDir: config.agent.state_dir,
       urls: config.server.urls,

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { loadAgentConfig } from '../agent/config.js';
+import { createAgentLogger } from '../agent/log.js';
 import { runAgent } from '../agent/main.js';
 import { type AgentStatus, readJson, stateFiles } from '../agent/runtime/state.js';
 import { UsageError } from '../lib/config.js';
-import { createLogger } from '../lib/log.js';
 
 const options = {
   config: { type: 'string', short: 'c', default: 'config/agent.yaml' },
@@ -22,7 +22,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
     console.log(`${values.config}: ok`);
     return 0;
   }
-  const log = createLogger('hatang-agent', config.agent.log_level);
+  const log = createAgentLogger(config.agent.log_level, config.log);
   const stop = new AbortController();
   const onSignal = (signal: string) => {
     log.info({ signal }, 'signal received');
@@ -59,6 +59,7 @@ async function printStatus(stateDir: string): Promise<number> {
   console.log(
     `process:     ${running ? `running, pid ${status.pid}` : 'not running'}; status written ${status.updated_at}`,
   );
+  if (status.last_error) console.log(`last error:  ${status.last_error.at} ${status.last_error.message}`);
   console.log(
     `last send:   ${status.last_send_at ?? 'never'}${status.last_send_error ? `; last error: ${status.last_send_error}` : ''}`,
   );

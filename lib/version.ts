@@ -12,7 +12,11 @@ export function projectRoot(): string {
   throw new Error('project root: no package.json above lib/');
 }
 
+/** Set by the agent package's bundler (esbuild `define`): a bundle has no package.json beside it. */
+declare const __HATANG_VERSION__: string | undefined;
+
 export function hatangVersion(): string {
+  if (typeof __HATANG_VERSION__ === 'string') return __HATANG_VERSION__;
   try {
     return (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string })
       .version;

@@ -4,6 +4,10 @@ export interface AgentConfigTemplateOptions {
   /** Collector base URLs, tried in order. */
   serverUrls: readonly string[];
   stateDir: string;
+  /** Read the token from this file (`${file:...}`) instead of HATANG_ENROLLMENT_TOKEN (Windows). */
+  tokenFile?: string;
+  /** Write the log to this file too (Windows: a service has no journal). */
+  logFile?: string;
 }
 
 /** Checks a --server value: an http(s) URL without credentials, returned without a trailing slash. */
@@ -51,10 +55,7 @@ agent:
 server:
   urls:                            # tried in order; the next one is used when one fails
 ${o.serverUrls.map((u) => `    - ${scalar(serverUrl(u))}`).join('\n')}
-  # Needed only for the first start: the agent enrolls, stores its own credential and never needs
-  # the token again. The service reads it from its environment file (agent.env, mode 0600); \`:-\`
-  # lets the variable be unset once enrolled.
-  enrollment_token: \${HATANG_ENROLLMENT_TOKEN:-}
+${tokenLines(o.tokenFile)}
   # ca_file: /etc/hatang/ca.pem    # trust a private CA
   request_timeout: 15s
 
@@ -64,7 +65,7 @@ queue:
   send_interval: 5s
   backoff_max: 5m                  # longest wait between retries while no collector answers
 
-health_interval: 60s               # agent_health: queue depth, dropped and rejected points
+${o.logFile === undefined ? '' : `log:\n  file: ${scalar(o.logFile)} # rotated at max_bytes, keeping 3 old files\n  max_bytes: 10MiB\n\n`}health_interval: 60s               # agent_health: queue depth, dropped and rejected points
 
 collectors:
   - type: host                     # CPU, memory, disks, uptime
@@ -76,4 +77,16 @@ collectors:
   - type: connectivity             # ICMP to the default gateway (add datacenter: <address>, dns: ...)
     interval: 60s
 `;
+}
+
+function tokenLines(tokenFile: string | undefined): string {
+  if (tokenFile !== undefined) {
+    return `  # Needed only for the first start: the agent enrolls and stores its own credential. The token
+  # file is readable by SYSTEM and Administrators only.
+  enrollment_token: ${scalar(`\${file:${tokenFile}}`)}`;
+  }
+  return `  # Needed only for the first start: the agent enrolls, stores its own credential and never needs
+  # the token again. The service reads it from its environment file (agent.env, mode 0600); \`:-\`
+  # lets the variable be unset once enrolled.
+  enrollment_token: \${HATANG_ENROLLMENT_TOKEN:-}`;
 }

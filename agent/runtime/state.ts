@@ -34,6 +34,8 @@ export interface AgentStatus {
   site_id?: string;
   last_send_at?: string;
   last_send_error?: string;
+  /** The last thing that stopped the agent from working, e.g. why enrollment failed; cleared once enrolled. */
+  last_error?: { at: string; message: string };
   queue: { batches: number; points: number; bytes: number };
   counters: Counters;
   collectors: Record<string, CollectorStatus>;
