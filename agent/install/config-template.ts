@@ -65,7 +65,9 @@ queue:
   send_interval: 5s
   backoff_max: 5m                  # longest wait between retries while no collector answers
 
-${o.logFile === undefined ? '' : `log:\n  file: ${scalar(o.logFile)} # rotated at max_bytes, keeping 3 old files\n  max_bytes: 10MiB\n\n`}health_interval: 60s               # agent_health: queue depth, dropped and rejected points
+${logLines(o.logFile)}
+
+health_interval: 60s               # agent_health: queue depth, dropped and rejected points
 
 collectors:
   - type: host                     # CPU, memory, disks, uptime
@@ -89,4 +91,13 @@ function tokenLines(tokenFile: string | undefined): string {
   # the token again. The service reads it from its environment file (agent.env, mode 0600); \`:-\`
   # lets the variable be unset once enrolled.
   enrollment_token: \${HATANG_ENROLLMENT_TOKEN:-}`;
+}
+
+function logLines(logFile: string | undefined): string {
+  // A Windows service's stderr is NSSM's service-output.log: the agent's own file is enough there.
+  return `log:                               # JSON lines; under systemd stderr goes to the journal
+  stderr: ${logFile === undefined ? '"on"' : '"off"'}
+  ${logFile === undefined ? '# file: /var/log/hatang/agent.log' : `file: ${scalar(logFile)}`}
+  max_bytes: 10MiB                 # the file is rotated past this size
+  keep: 3                          # agent.log.1 … agent.log.3`;
 }

@@ -3,10 +3,14 @@ import type { Logger } from 'pino';
 import si from 'systeminformation';
 import type { EnrollRequest, EnrollResponse } from '../../server/routes/enroll.js';
 import type { HttpClient } from './http.js';
+import { windowsMachineGuid } from './machine-id.windows.js';
 import { type Enrollment, readJson, stateFiles, writeJson } from './state.js';
 
-/** A stable identity for this machine: systemd's machine-id on Linux, the OS UUID elsewhere. */
+/** A stable identity for this machine: MachineGuid on Windows, systemd's machine-id on Linux, else the OS UUID. */
 export async function machineId(): Promise<string> {
+  // On Windows '/etc/machine-id' would resolve against the current drive; MachineGuid is the identity.
+  const guid = process.platform === 'win32' ? await windowsMachineGuid() : undefined;
+  if (guid) return guid;
   for (const file of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
     const id = await readFile(file, 'utf8').then(
       (t) => t.trim(),
