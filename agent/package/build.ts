@@ -83,6 +83,52 @@ export async function buildAgentPackages(opts: BuildOptions = {}): Promise<Agent
     msi: join(dir, 'hatang-agent.msi'),
   };
   if (existsSync(join(dir, 'complete'))) return result;
+  // Test files run in parallel workers: one builds, the others wait for its result.
+  await mkdir(cacheDir, { recursive: true });
+  const lock = `${dir}.lock`;
+  const until = Date.now() + 15 * 60_000;
+  while (
+    !(await mkdir(lock).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    if (existsSync(join(dir, 'complete'))) return result;
+    const age =
+      Date.now() -
+      (await stat(lock).then(
+        (s) => s.mtimeMs,
+        () => Date.now(),
+      ));
+    if (age > 15 * 60_000 || Date.now() > until) {
+      await rm(lock, { recursive: true, force: true }); // left by a build that died
+      continue;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  try {
+    if (existsSync(join(dir, 'complete'))) return result;
+    await buildInto(dir, { root, log, cacheDir, version: pkg.version, nodeVersion, linuxNode, bundleText });
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+  return result;
+}
+
+async function buildInto(
+  dir: string,
+  o: {
+    root: string;
+    log: (l: string) => void;
+    cacheDir: string;
+    version: string;
+    nodeVersion: string;
+    linuxNode: string;
+    bundleText: string;
+  },
+): Promise<void> {
+  const { root, log, cacheDir, nodeVersion, linuxNode, bundleText } = o;
+  const pkg = { version: o.version };
 
   // Built in a private directory, renamed into place whole: two builds at once cannot mix files.
   const work = `${dir}.${process.pid}.tmp`;
@@ -141,7 +187,6 @@ export async function buildAgentPackages(opts: BuildOptions = {}): Promise<Agent
     if (!existsSync(join(dir, 'complete'))) throw err;
     await rm(work, { recursive: true, force: true });
   });
-  return result;
 }
 
 /** The agent's code and dependencies in one CommonJS file (SEA runs CommonJS). */

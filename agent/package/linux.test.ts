@@ -117,7 +117,7 @@ describe('the .deb', () => {
     const yaml = readFileSync(config, 'utf8');
     writeFileSync(
       config,
-      `${yaml.slice(0, yaml.indexOf('collectors:'))}log:\n  file: ${join(stateDir, 'agent.log')}\n  stderr: "off"\ncollectors:
+      `${yaml.slice(0, yaml.indexOf('\nlog:'))}\nlog:\n  file: ${join(stateDir, 'agent.log')}\n  stderr: "off"\ncollectors:
   - type: host
   - type: connectivity
     gateway: "off"
