@@ -67,7 +67,11 @@ export async function buildAgentPackages(opts: BuildOptions = {}): Promise<Agent
   const digest = createHash('sha256')
     .update(bundleText)
     .update(nodeVersion)
-    .update(await readFile(new URL(import.meta.url)))
+    // What goes into the packages besides the bundle (the same from sources and from dist/; after
+    // changing build.ts itself, delete .data/agent-package).
+    .update(renderWxs({ version: pkg.version }))
+    .update(JSON.stringify(debMaintainerScripts()))
+    .update(debControl({ version: pkg.version, installedSizeKiB: 0 }))
     .digest('hex')
     .slice(0, 16);
   const dir = join(cacheDir, digest);
