@@ -18,7 +18,9 @@ usage:
   hatang-agent install --server <url> --token-file <file> [--config <agent.yaml>]
   hatang-agent --version`;
 
-async function main(argv: string[]): Promise<number> {
+async function main(args: string[]): Promise<number> {
+  // `hatang-agent agent …` is accepted too: the systemd unit runs the bundle as `hatang … agent` runs the CLI.
+  const argv = args[0] === 'agent' ? args.slice(1) : args;
   const [first] = argv;
   if (first === '--help' || first === '-h' || first === 'help') {
     console.log(usage);

@@ -3,13 +3,13 @@
  * user, agent.yaml (only when absent), the token's environment file, the state dir and
  * hatang-agent.service — then enables and starts it. Windows: install-windows.ps1 beside this file.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, win32 } from 'node:path';
 import { isSea } from 'node:sea';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { projectRoot } from '../../lib/version.js';
+import { isBundled, projectRoot } from '../../lib/version.js';
 import { renderAgentConfig, serverUrl } from './config-template.js';
 import { checkToken, hasToken, renderEnvFile } from './env-file.js';
 import { lookupUser, mustRun, type SystemUser, systemdRunning, useraddArgs } from './system.js';
@@ -135,15 +135,17 @@ async function plan(v: Values): Promise<Step[]> {
   const envFile = resolve(v['env-file'] ?? join(dirname(configPath), 'agent.env'));
   // The packaged agent (agent/package/: one executable, its unit shipped in /lib/systemd/system)
   // runs itself; from a checkout, node runs dist/cli/hatang.js.
-  const packaged = isSea();
-  const home = packaged ? dirname(process.execPath) : projectRoot();
+  // Bundled: node + hatang-agent.cjs on Linux (argv[1]); a single executable (SEA) on Windows.
+  const packaged = isSea() || isBundled();
+  const bundle = isSea() ? undefined : isBundled() ? realpathSync(process.argv[1] as string) : undefined;
+  const home = packaged ? dirname(bundle ?? process.execPath) : projectRoot();
   const unitDir =
     packaged && v['unit-dir'] === options['unit-dir'].default && existsSync(join(packagedUnitDir, unitName))
       ? packagedUnitDir
       : resolve(v['unit-dir']);
   const unitPath = join(unitDir, unitName);
-  const cliPath = packaged ? undefined : join(projectRoot(), 'dist', 'cli', 'hatang.js');
-  if (cliPath && !existsSync(cliPath))
+  const cliPath = packaged ? bundle : join(projectRoot(), 'dist', 'cli', 'hatang.js');
+  if (!packaged && cliPath && !existsSync(cliPath))
     fail(`${cliPath} missing: run \`npm run build\` in ${projectRoot()} first`);
 
   const token = await readToken(v);

@@ -1,7 +1,9 @@
 /** Where the .deb puts things, and its control file and maintainer scripts (pure, tested as text). */
 export const debPaths = {
-  /** The single executable (Node runtime + bundled agent), relative to the package root. */
-  binary: 'usr/lib/hatang-agent/hatang-agent',
+  /** Relative to the package root: the Node runtime, the bundled agent and the script running both. */
+  node: 'usr/lib/hatang-agent/node',
+  bundle: 'usr/lib/hatang-agent/hatang-agent.cjs',
+  launcher: 'usr/lib/hatang-agent/hatang-agent',
   unit: 'lib/systemd/system/hatang-agent.service',
   config: '/etc/hatang/agent.yaml',
   envFile: '/etc/hatang/agent.env',
@@ -23,7 +25,7 @@ Priority: optional
 Depends: adduser | passwd
 Recommends: fping
 Description: hatang agent: inventory and monitoring of this machine
- The hatang agent with its own Node.js runtime in one executable: it needs no Node
+ The hatang agent, bundled in one file, with its own Node.js runtime: it needs no Node
  installed. After installing the package, one step enrolls it and starts the service:
    hatang-agent install --server https://<collector>:8443 --token-file <file>
 `;

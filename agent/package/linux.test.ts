@@ -55,19 +55,23 @@ afterAll(async () => {
 });
 
 describe('the .deb', () => {
-  it('holds the single executable, the hardened unit and maintainer scripts creating the user', async () => {
+  it('holds its own Node runtime, the bundle, the hardened unit and maintainer scripts creating the user', async () => {
     const info = await run('dpkg-deb', ['--info', pkgs.deb], process.env as Record<string, string>);
     expect(info.out).toMatch(/Package: hatang-agent\n\s*Version: \d+\.\d+\.\d+\n\s*Architecture: amd64/);
     expect(info.out).not.toMatch(/Depends:.*node/);
     const list = await run('dpkg-deb', ['--contents', pkgs.deb], process.env as Record<string, string>);
     expect(list.out).toMatch(/-rwxr-xr-x root\/root +\d+ .* \.\/usr\/lib\/hatang-agent\/hatang-agent\n/);
+    expect(list.out).toMatch(/-rwxr-xr-x root\/root +\d{8,} .* \.\/usr\/lib\/hatang-agent\/node\n/);
+    expect(list.out).toContain('./usr/lib/hatang-agent/hatang-agent.cjs\n');
     expect(list.out).toContain('./usr/bin/hatang-agent -> ../lib/hatang-agent/hatang-agent');
     expect(list.out).toContain('./lib/systemd/system/hatang-agent.service');
 
     const root = join(dir, 'unpacked');
     await run('dpkg-deb', ['-x', pkgs.deb, root], process.env as Record<string, string>);
     const unit = readFileSync(join(root, 'lib/systemd/system/hatang-agent.service'), 'utf8');
-    expect(unit).toContain('ExecStart=/usr/lib/hatang-agent/hatang-agent --config /etc/hatang/agent.yaml\n');
+    expect(unit).toContain(
+      'ExecStart=/usr/lib/hatang-agent/node /usr/lib/hatang-agent/hatang-agent.cjs agent --config /etc/hatang/agent.yaml\n',
+    );
     for (const line of ['User=hatang', 'NoNewPrivileges=true', 'ProtectSystem=strict', 'ProtectHome=true'])
       expect(unit).toContain(`${line}\n`);
     await run('dpkg-deb', ['-e', pkgs.deb, join(dir, 'control')], process.env as Record<string, string>);
@@ -111,7 +115,7 @@ describe('the .deb', () => {
     expect(install.out).toContain(`config      ${config} written`);
     expect(install.code).toBe(0);
     expect(readFileSync(join(root, 'etc/systemd/system/hatang-agent.service'), 'utf8')).toContain(
-      `ExecStart=${agent} --config ${config}\n`,
+      `ExecStart=${join(root, 'usr/lib/hatang-agent/node')} ${join(root, 'usr/lib/hatang-agent/hatang-agent.cjs')} agent --config ${config}\n`,
     );
     // Loopback only: the template's collectors would probe the real default gateway.
     const yaml = readFileSync(config, 'utf8');
