@@ -28,7 +28,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { collectors } from '../../agent/collectors/index.js';
 import { buildAgentPackages } from '../../agent/package/build.js';
 import type { AgentStatus } from '../../agent/runtime/state.js';
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
     if (pkgs) {
       const mib = (f: string) => `${fmt(statSync(f).size / MiB, 1)} MiB`;
       console.log(
-        `packages (agent ${pkgs.version}, Node ${pkgs.nodeVersion}): .deb ${mib(pkgs.deb)} (executable ${mib(pkgs.linuxBinary)}, bundle ${mib(pkgs.bundle)}); ` +
+        `packages (agent ${pkgs.version}, Node ${pkgs.nodeVersion}): .deb ${mib(pkgs.deb)} (node runtime ${mib(join(dirname(pkgs.linuxBinary), 'node'))}, bundle ${mib(pkgs.bundle)}); ` +
           `Windows: .msi ${mib(pkgs.msi)} (hatang-agent.exe ${mib(pkgs.windowsExe)}, nssm.exe ${mib(pkgs.nssm)})`,
       );
     }
