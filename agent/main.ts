@@ -163,8 +163,12 @@ export async function runAgent(
       status.last_error = undefined;
       return done;
     } catch (err) {
-      status.last_error = { at: new Date().toISOString(), message: (err as Error).message };
-      await saveStatus();
+      // Written when the reason changes, not at every retry: status.json is not a heartbeat.
+      const message = (err as Error).message;
+      if (status.last_error?.message !== message) {
+        status.last_error = { at: new Date().toISOString(), message };
+        await saveStatus();
+      }
       throw err;
     }
   };
