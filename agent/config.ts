@@ -112,6 +112,21 @@ export const agentConfigSchema = z.strictObject({
       rejected_max_bytes: 16 * 1024 ** 2,
       rejected_max_files: 1000,
     }),
+  log: z
+    .strictObject({
+      file: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('also write the log (JSON lines) to this file; a Windows service has no other log'),
+      max_bytes: byteSize()
+        .default(10 * 1024 ** 2)
+        .describe('the file is rotated when it would grow past this'),
+      keep: z.number().int().min(1).max(20).default(3).describe('rotated files kept (agent.log.1 … .N)'),
+      stderr: z.enum(['on', 'off']).default('on').describe('also log to stderr (the journal under systemd)'),
+    })
+    .default({ max_bytes: 10 * 1024 ** 2, keep: 3, stderr: 'on' })
+    .describe('where the agent logs'),
   health_interval: duration().default(60_000).describe('how often agent_health is reported'),
   collectors: z
     .array(collectorEntries as unknown as z.ZodType<CollectorEntry>)

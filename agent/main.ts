@@ -199,7 +199,22 @@ export async function runAgent(
     http,
     log,
   };
-  const enroll = () => ensureEnrolled({ ...enrollOptions, replace: reenroll });
+  /** Enrolls (or reads the stored credential); a failure is kept in status.json for `agent status`. */
+  const enroll = async () => {
+    try {
+      const done = await ensureEnrolled({ ...enrollOptions, replace: reenroll });
+      status.last_error = undefined;
+      return done;
+    } catch (err) {
+      // Written when the reason changes, not at every retry: status.json is not a heartbeat.
+      const message = (err as Error).message;
+      if (status.last_error?.message !== message) {
+        status.last_error = { at: new Date().toISOString(), message };
+        await saveStatus();
+      }
+      throw err;
+    }
+  };
 
   const renewBackoff = new Backoff(config.queue.backoff_max);
   let renewNotBefore = 0;

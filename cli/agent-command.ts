@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadAgentConfig } from '../agent/config.js';
+import { createAgentLogger } from '../agent/log.js';
 import { runAgent } from '../agent/main.js';
 import { renewalDueAt } from '../agent/runtime/credential.js';
 import { readEnrollment } from '../agent/runtime/enroll.js';
@@ -11,7 +12,6 @@ import {
   zeroCounters,
 } from '../agent/runtime/state.js';
 import { UsageError } from '../lib/config.js';
-import { createLogger } from '../lib/log.js';
 
 const options = {
   config: { type: 'string', short: 'c', default: 'config/agent.yaml' },
@@ -30,7 +30,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
     console.log(`${values.config}: ok`);
     return 0;
   }
-  const log = createLogger('hatang-agent', config.agent.log_level);
+  const log = createAgentLogger(config.agent.log_level, config.log);
   const stop = new AbortController();
   const onSignal = (signal: string) => {
     log.info({ signal }, 'signal received');
@@ -102,6 +102,7 @@ export function statusLines(o: {
   if (status.counters.dropped_queue_full_points === undefined) c.dropped_queue_full_points = c.dropped_points;
   lines.push(
     `process:     ${o.running ? `running, pid ${status.pid}` : 'not running'}; status written ${status.updated_at}`,
+    ...(status.last_error ? [`last error:  ${status.last_error.at} ${status.last_error.message}`] : []),
     `last send:   ${status.last_send_at ?? 'never'}${status.last_send_error ? `; last error: ${status.last_send_error}` : ''}`,
     `queue:       ${status.queue.batches} batches, ${status.queue.points} points, ${status.queue.bytes} bytes${
       status.reserve_points

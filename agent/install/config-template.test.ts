@@ -31,6 +31,27 @@ describe('renderAgentConfig', () => {
     expect(loadAgentConfig(file, { env: {} }).server.enrollment_token).toBeUndefined();
   });
 
+  it('on Windows reads the token from a file and logs to a file (paths with spaces and Vietnamese)', () => {
+    const home = 'C:\\Users\\Nguyễn Văn An\\hatang';
+    const file = join(dir, 'windows.yaml');
+    writeFileSync(join(dir, 'token.txt'), 'enroll-so-tttt-0123456789abcdef\r\n');
+    const text = renderAgentConfig({
+      serverUrls: ['https://hatang1.tinh.gov.vn:8443'],
+      stateDir: '/var/lib/hatang-agent',
+      tokenFile: join(dir, 'token.txt'),
+      logFile: `${home}\\logs\\agent.log`,
+    });
+    writeFileSync(file, text);
+    const cfg = loadAgentConfig(file, { env: {} });
+    expect(cfg.server.enrollment_token).toBe('enroll-so-tttt-0123456789abcdef');
+    expect(cfg.log).toEqual({
+      file: `${home}\\logs\\agent.log`,
+      stderr: 'off',
+      max_bytes: 10 * 1024 ** 2,
+      keep: 3,
+    });
+  });
+
   it('mirrors config/agent.example.yaml: same sections and settings, and at least its collectors', () => {
     const example = parse(readFileSync(exampleFile, 'utf8')) as Record<string, unknown> & {
       collectors: { type: string }[];

@@ -4,6 +4,10 @@ export interface AgentConfigTemplateOptions {
   /** Collector base URLs, tried in order. */
   serverUrls: readonly string[];
   stateDir: string;
+  /** Read the token from this file (`${file:...}`) instead of HATANG_ENROLLMENT_TOKEN (Windows). */
+  tokenFile?: string;
+  /** Write the log to this file too (Windows: a service has no journal). */
+  logFile?: string;
 }
 
 /** Checks a --server value: an http(s) URL without credentials, returned without a trailing slash. */
@@ -51,10 +55,7 @@ agent:
 server:
   urls:                            # tried in order; the next one is used when one fails
 ${o.serverUrls.map((u) => `    - ${scalar(serverUrl(u))}`).join('\n')}
-  # Needed only for the first start: the agent enrolls, stores its own credential and never needs
-  # the token again. The service reads it from its environment file (agent.env, mode 0600); \`:-\`
-  # lets the variable be unset once enrolled.
-  enrollment_token: \${HATANG_ENROLLMENT_TOKEN:-}
+${tokenLines(o.tokenFile)}
   # ca_file: /etc/hatang/ca.pem    # trust a private CA
   request_timeout: 15s             # a whole request: connect (at most 10s), send, the complete answer
 
@@ -65,6 +66,8 @@ queue:
   backoff_max: 5m                  # longest wait between retries while no collector answers
   rejected_max_bytes: 16MiB        # queue/rejected/ (refused and damaged batches) keeps its newest files
   rejected_max_files: 1000
+
+${logLines(o.logFile)}
 
 health_interval: 60s               # agent_health: queue depth, dropped (by reason), refused and damaged points
 
@@ -78,4 +81,25 @@ collectors:
   - type: connectivity             # ICMP to the default gateway (add datacenter: <address>, dns: ...)
     interval: 60s
 `;
+}
+
+function tokenLines(tokenFile: string | undefined): string {
+  if (tokenFile !== undefined) {
+    return `  # Needed only for the first start: the agent enrolls and stores its own credential. The token
+  # file is readable by SYSTEM and Administrators only.
+  enrollment_token: ${scalar(`\${file:${tokenFile}}`)}`;
+  }
+  return `  # Needed only for the first start: the agent enrolls, stores its own credential and never needs
+  # the token again. The service reads it from its environment file (agent.env, mode 0600); \`:-\`
+  # lets the variable be unset once enrolled.
+  enrollment_token: \${HATANG_ENROLLMENT_TOKEN:-}`;
+}
+
+function logLines(logFile: string | undefined): string {
+  // A Windows service's stderr is NSSM's service-output.log: the agent's own file is enough there.
+  return `log:                               # JSON lines; under systemd stderr goes to the journal
+  stderr: ${logFile === undefined ? '"on"' : '"off"'}
+  ${logFile === undefined ? '# file: /var/log/hatang/agent.log' : `file: ${scalar(logFile)}`}
+  max_bytes: 10MiB                 # the file is rotated past this size
+  keep: 3                          # agent.log.1 … agent.log.3`;
 }

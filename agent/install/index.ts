@@ -3,16 +3,18 @@
  * user, agent.yaml (only when absent), the token's environment file, the state dir and
  * hatang-agent.service — then enables and starts it. Windows: install-windows.ps1 beside this file.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, win32 } from 'node:path';
+import { isSea } from 'node:sea';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { projectRoot } from '../../lib/version.js';
+import { isBundled, projectRoot } from '../../lib/version.js';
 import { renderAgentConfig, serverUrl } from './config-template.js';
 import { checkToken, hasToken, renderEnvFile } from './env-file.js';
 import { lookupUser, mustRun, type SystemUser, systemdRunning, useraddArgs } from './system.js';
 import { renderUnit, stateDirectoryName, unitName } from './unit.js';
+import { installWindows } from './windows.js';
 
 const usage = `usage: hatang agent install [options]        (Linux, as root; Windows: agent/install/install-windows.ps1)
 
@@ -45,6 +47,8 @@ const options = {
 } as const;
 
 const defaultStateDir = '/var/lib/hatang-agent';
+/** Where the .deb ships hatang-agent.service. */
+const packagedUnitDir = '/lib/systemd/system';
 /** Collector types that send ICMP and so need CAP_NET_RAW when not root. */
 const icmpCollectors = new Set(['ping', 'connectivity']);
 
@@ -71,12 +75,7 @@ export async function installCommand(argv: string[]): Promise<number> {
     console.log(usage);
     return 0;
   }
-  if (process.platform === 'win32') {
-    console.error(
-      'hatang agent install: on Windows run agent\\install\\install-windows.ps1 (see agent/install/README.md)',
-    );
-    return 2;
-  }
+  if (process.platform === 'win32') return installOnWindows(values);
   try {
     const dryRun = values['dry-run'] === true;
     if (!dryRun && process.getuid?.() !== 0)
@@ -99,6 +98,27 @@ export async function installCommand(argv: string[]): Promise<number> {
   }
 }
 
+/** Windows: agent.yaml and the token file only; the MSI (or install-windows.ps1) owns the service. */
+async function installOnWindows(v: Values): Promise<number> {
+  try {
+    const defaultConfig = v.config === options.config.default;
+    const configPath = defaultConfig
+      ? win32.join(process.env.ProgramData ?? 'C:\\ProgramData', 'hatang', 'agent.yaml')
+      : win32.resolve(v.config);
+    const lines = await installWindows({
+      configPath,
+      servers: (v.server ?? []).map((s) => attempt(() => serverUrl(s))),
+      token: await readToken(v),
+      stateDir: v['state-dir'],
+    });
+    for (const line of lines) console.log(line);
+    return 0;
+  } catch (err) {
+    console.error(`hatang agent install: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
 function parse(argv: string[]) {
   return parseArgs({ args: argv, options, allowPositionals: false, strict: true });
 }
@@ -113,9 +133,20 @@ const fail = (message: string): never => {
 async function plan(v: Values): Promise<Step[]> {
   const configPath = resolve(v.config);
   const envFile = resolve(v['env-file'] ?? join(dirname(configPath), 'agent.env'));
-  const unitPath = join(resolve(v['unit-dir']), unitName);
-  const cliPath = join(projectRoot(), 'dist', 'cli', 'hatang.js');
-  if (!existsSync(cliPath)) fail(`${cliPath} missing: run \`npm run build\` in ${projectRoot()} first`);
+  // The packaged agent (agent/package/: one executable, its unit shipped in /lib/systemd/system)
+  // runs itself; from a checkout, node runs dist/cli/hatang.js.
+  // Bundled: node + hatang-agent.cjs on Linux (argv[1]); a single executable (SEA) on Windows.
+  const packaged = isSea() || isBundled();
+  const bundle = isSea() ? undefined : isBundled() ? realpathSync(process.argv[1] as string) : undefined;
+  const home = packaged ? dirname(bundle ?? process.execPath) : projectRoot();
+  const unitDir =
+    packaged && v['unit-dir'] === options['unit-dir'].default && existsSync(join(packagedUnitDir, unitName))
+      ? packagedUnitDir
+      : resolve(v['unit-dir']);
+  const unitPath = join(unitDir, unitName);
+  const cliPath = packaged ? bundle : join(projectRoot(), 'dist', 'cli', 'hatang.js');
+  if (!packaged && cliPath && !existsSync(cliPath))
+    fail(`${cliPath} missing: run \`npm run build\` in ${projectRoot()} first`);
 
   const token = await readToken(v);
   const servers = (v.server ?? []).map((s) => attempt(() => serverUrl(s)));
@@ -174,7 +205,7 @@ async function plan(v: Values): Promise<Step[]> {
       configPath,
       envFile,
       stateDir: stateDir as string,
-      workingDirectory: projectRoot(),
+      workingDirectory: home,
       user: v.user,
       group,
       netRaw,
@@ -183,7 +214,7 @@ async function plan(v: Values): Promise<Step[]> {
   // ProtectHome=true hides these from the service: it would fail at start with a bare "No such file".
   for (const [what, path] of [
     ['node', process.execPath],
-    ['the project', projectRoot()],
+    ['the project', home],
     ['--config', configPath],
     ['--env-file', envFile],
     ['--state-dir', stateDir],

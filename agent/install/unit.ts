@@ -4,8 +4,11 @@ import { isAbsolute } from 'node:path';
 export interface UnitOptions {
   /** The node binary, e.g. process.execPath (/usr/bin/node). */
   nodePath: string;
-  /** The built CLI, <project>/dist/cli/hatang.js. */
-  cliPath: string;
+  /**
+   * The built CLI, <project>/dist/cli/hatang.js; absent when `nodePath` is the packaged agent
+   * (a single executable, agent/package/), which runs the agent given only `--config`.
+   */
+  cliPath?: string | undefined;
   configPath: string;
   envFile: string;
   stateDir: string;
@@ -57,7 +60,7 @@ export function stateDirectoryName(stateDir: string): string | undefined {
  */
 export function renderUnit(o: UnitOptions): string {
   const node = unitPath('node path', o.nodePath);
-  const cli = unitPath('hatang CLI path', o.cliPath);
+  const command = o.cliPath === undefined ? node : `${node} ${unitPath('hatang CLI path', o.cliPath)} agent`;
   const config = unitPath('--config', o.configPath);
   const envFile = unitPath('--env-file', o.envFile);
   const stateDir = unitPath('--state-dir', o.stateDir);
@@ -84,7 +87,7 @@ export function renderUnit(o: UnitOptions): string {
     // "-": the file may be absent once the agent has enrolled and the token was removed.
     `EnvironmentFile=-${envFile}`,
     `WorkingDirectory=${workDir}`,
-    `ExecStart=${node} ${cli} agent --config ${config}`,
+    `ExecStart=${command} --config ${config}`,
     '# SIGTERM: finish the running collectors, keep the queue on disk.',
     'KillSignal=SIGTERM',
     'TimeoutStopSec=30',

@@ -11,10 +11,14 @@ import {
   withClaims,
 } from './credential.js';
 import { type HttpClient, type HttpResult, MAX_ANSWER_BYTES } from './http.js';
+import { windowsMachineGuid } from './machine-id.windows.js';
 import { stateFiles, writeJson } from './state.js';
 
-/** A stable identity for this machine: systemd's machine-id on Linux, the OS UUID elsewhere. */
+/** A stable identity for this machine: MachineGuid on Windows, systemd's machine-id on Linux, else the OS UUID. */
 export async function machineId(): Promise<string> {
+  // On Windows '/etc/machine-id' would resolve against the current drive; MachineGuid is the identity.
+  const guid = process.platform === 'win32' ? await windowsMachineGuid() : undefined;
+  if (guid) return guid;
   for (const file of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
     const id = await readFile(file, 'utf8').then(
       (t) => t.trim(),

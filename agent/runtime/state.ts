@@ -46,6 +46,8 @@ export interface AgentStatus {
   site_id?: string;
   last_send_at?: string;
   last_send_error?: string;
+  /** The last thing that stopped the agent from working, e.g. why enrollment failed; cleared once enrolled. */
+  last_error?: { at: string; message: string };
   queue: { batches: number; points: number; bytes: number };
   /** agent_health and collector_run points held in memory because the queue could not be written. */
   reserve_points?: number;

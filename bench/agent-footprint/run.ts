@@ -3,6 +3,11 @@
  *
  *   node dist/bench/agent-footprint/run.js          (after `npm run build`; DURATION_S=120 by default)
  *   AGENT_NODE_ARGS="--max-semi-space-size=1" node dist/bench/agent-footprint/run.js   (node flags for the agent)
+ *   AGENT=checkout node dist/bench/agent-footprint/run.js   (node dist/cli/hatang.js instead of the package)
+ *
+ * By default the agent measured is the packaged one (agent/package/: the Linux single executable
+ * built from the bundle, as the .deb installs it); the sizes of the .deb, the executable, the
+ * Windows hatang-agent.exe and the MSI are printed too.
  *
  * Starts a real InfluxDB and `hatang server`, then a real `hatang agent` running the agency-PC
  * collectors registered in agent/collectors/index.ts at their default intervals (host, inventory,
@@ -21,10 +26,11 @@
  * Network: everything on 127.0.0.0/8 (the connectivity collector's gateway probe and DNS are off).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { collectors } from '../../agent/collectors/index.js';
+import { buildAgentPackages } from '../../agent/package/build.js';
 import type { AgentStatus } from '../../agent/runtime/state.js';
 import { Influxd } from '../../lib/influxd.js';
 import { parseDuration } from '../../lib/units.js';
@@ -41,7 +47,9 @@ const SIGNING_KEY = 'bench-signing-key-0123456789abcdef0123456789';
 const TOKEN = 'bench-enrollment-token-000000';
 const CLK_TCK = 100; // Linux USER_HZ (see bench/proc.ts)
 const MiB = 2 ** 20;
-const targets = { rssMiB: 60, cpuPercent: 0.5, inventoryMs: 3_000 };
+/** `packaged` (default): the single executable of agent/package/; `checkout`: node dist/cli/hatang.js. */
+const AGENT = process.env.AGENT === 'checkout' ? 'checkout' : 'packaged';
+const targets = { rssMiB: 50, cpuPercent: 0.5, inventoryMs: 3_000 };
 
 /** CPU seconds of a process and of the children it has waited for (utime+stime+cutime+cstime). */
 function cpuWithChildren(pid: number): number {
@@ -156,10 +164,24 @@ async function main(): Promise<void> {
     await waitFor('node_exporter', async () => (await scrape()) > 0);
 
     let agentLog = '';
+    const pkgs = AGENT === 'packaged' ? await buildAgentPackages({ log: (l) => console.log(l) }) : undefined;
+    if (pkgs) {
+      const mib = (f: string) => `${fmt(statSync(f).size / MiB, 1)} MiB`;
+      console.log(
+        `packages (agent ${pkgs.version}, Node ${pkgs.nodeVersion}): .deb ${mib(pkgs.deb)} (node runtime ${mib(join(dirname(pkgs.linuxBinary), 'node'))}, bundle ${mib(pkgs.bundle)}); ` +
+          `Windows: .msi ${mib(pkgs.msi)} (hatang-agent.exe ${mib(pkgs.windowsExe)}, nssm.exe ${mib(pkgs.nssm)})`,
+      );
+    }
     const agentStarted = performance.now();
-    agent = spawn(process.execPath, [...AGENT_NODE_ARGS, cli, 'agent', '--config', agentConfig], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    agent = pkgs
+      ? spawn(pkgs.linuxBinary, ['--config', agentConfig], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, NODE_OPTIONS: AGENT_NODE_ARGS.join(' ') },
+        })
+      : spawn(process.execPath, [...AGENT_NODE_ARGS, cli, 'agent', '--config', agentConfig], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+    console.log(`agent: ${pkgs ? pkgs.linuxBinary : `node ${cli} agent`}`);
     for (const s of [agent.stdout, agent.stderr]) {
       s?.on('data', (d: Buffer) => {
         agentLog = (agentLog + d.toString()).slice(-4_000);

