@@ -258,6 +258,9 @@ describe('the demo declaration', () => {
       'env-dc-1',
       'core-sw-1',
       'dist-sw-hp',
+      'pdu-r12-a',
+      'pdu-r12-b',
+      'netbotz-r7',
     ]);
   });
 });
