@@ -58,10 +58,12 @@ export async function demoCommand(argv: string[]): Promise<number> {
     }
     // Network devices for the poller, on loopback: a real snmpd (this machine's interfaces, SNMPv3)
     // and recorded devices replayed by snmpsimd — a Cisco switch, an HP device, two UPSes (one on
-    // battery) and a temperature/humidity sensor.
+    // battery), a temperature/humidity sensor, rack R12's two PDUs (feeds A and B) and a NetBotz with
+    // a dry leak rope, a smoke relay and door switches.
     const snmpd = await startSnmpd();
     started.push({ name: 'snmpd', stop: () => snmpd.stop() });
     const testdata = join(root, 'agent', 'collectors', 'snmp', 'testdata');
+    const readinessTestdata = join(root, 'server', 'readiness', 'testdata');
     const devices = {
       'core-sw-1': `${snmpsimExamples}/cisco_16_switch.snmprec.gz`,
       'dist-sw-hp': `${snmpsimExamples}/hp_perf.snmprec.gz`,
@@ -72,6 +74,10 @@ export async function demoCommand(argv: string[]): Promise<number> {
       'ups-dc-apc': join(testdata, 'apc-smart-ups.snmprec'),
       'pdu-r12-a': join(testdata, 'apc-rack-pdu.snmprec'),
       'envmon-dc-2': join(testdata, 'apc-env-monitor.snmprec'),
+      // Rack R12's feed-B PDU and a NetBotz with a dry leak rope (the readiness test's recordings):
+      // with pdu-r12-a they give the demo data center live E6 and M4 evidence.
+      'pdu-r12-b': join(readinessTestdata, 'pdu-r12-b.snmprec'),
+      'netbotz-r7': join(readinessTestdata, 'netbotz-dry.snmprec'),
     };
     const snmpsim = await startSnmpsim({ recordings: devices });
     started.push({ name: 'snmpsimd', stop: () => snmpsim.stop() });

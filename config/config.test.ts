@@ -124,6 +124,15 @@ const datacenterCases: Record<string, string[]> = {
   'no-sites': [
     'config/testdata/datacenter/no-sites.yaml:1:8 sites: at least one data-center site is required',
   ],
+  'pdu-contacts': [
+    'config/testdata/datacenter/pdu-contacts.yaml:10:11 sites[0].electrical.rack_pdus[0].rated_current_a: required',
+    'config/testdata/datacenter/pdu-contacts.yaml:13:67 sites[0].mechanical.contacts[0].kind: invalid option: expected one of "leak"|"smoke"|"door"',
+  ],
+  'pdu-feed-room': [
+    'config/testdata/datacenter/pdu-feed-room.yaml:12:40 sites[0].electrical.rack_pdus[2].device: device "netbotz-1" is declared as sensor, not pdu',
+    'config/testdata/datacenter/pdu-feed-room.yaml:11:29 sites[0].electrical.rack_pdus[1].feed: rack "R1" has feed A declared twice (one PDU row per rack and feed)',
+    'config/testdata/datacenter/pdu-feed-room.yaml:16:80 sites[0].mechanical.contacts[1].room: no room "phong-ups" under rooms (known: phong-may)',
+  ],
   'unknown-criterion': [
     'config/testdata/datacenter/unknown-criterion.yaml:8:12 sites[0].notes.E42: unknown criterion id "E42" (known: E1, E2, E3, E4, E5, E6, E7, E8, E9, M1, M2, M3, M4, M5, M6, T1, T2, T3, T4, T5, T6, A1, A2, A3, A5, A6)',
   ],
@@ -235,7 +244,7 @@ describe('the declaration against server.yaml', () => {
       problems(() => loadDatacenter(rel('datacenter.example.yaml'), { env: {}, siteIds: ['huyen-a'] })),
     ).toEqual([
       'config/datacenter.example.yaml:14:14 sites[0].site_id: no site "so-tttt" in server.yaml auth.sites (known: huyen-a): its poller could never report',
-      'config/datacenter.example.yaml:84:14 sites[1].site_id: no site "so-tttt" in server.yaml auth.sites (known: huyen-a): its poller could never report',
+      'config/datacenter.example.yaml:96:14 sites[1].site_id: no site "so-tttt" in server.yaml auth.sites (known: huyen-a): its poller could never report',
     ]);
   });
 });
@@ -249,6 +258,9 @@ describe('the demo declaration', () => {
       'env-dc-1',
       'core-sw-1',
       'dist-sw-hp',
+      'pdu-r12-a',
+      'pdu-r12-b',
+      'netbotz-r7',
     ]);
   });
 });

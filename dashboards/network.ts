@@ -25,6 +25,27 @@ function upDown(m: Messages): dashboard.ValueMapping {
   });
 }
 
+/**
+ * Grafana's unit for each `type` tag of snmp_sensor (agent/collectors/snmp/sensors.ts sensorTypes);
+ * `other`/`unknown` keep a plain number, truth values are mapped to text instead.
+ */
+const sensorUnits: Record<string, string> = {
+  volts_ac: 'volt',
+  volts_dc: 'volt',
+  amperes: 'amp',
+  watts: 'watt',
+  hertz: 'hertz',
+  celsius: 'celsius',
+  percent_rh: 'humidity',
+  rpm: 'rotrpm',
+  cmm: 'suffix: m³/min',
+  dbm: 'dBm',
+};
+
+const sensorFilter = () =>
+  from('snmp_sensor').whereTagVar('device', 'device').whereTagVar('type', 'sensor_type');
+const pduFilter = () => from('pdu').whereTagVar('device', 'device');
+
 const deviceFilter = () => from('snmp_device').whereTagVar('device', 'device');
 const ifFilter = () =>
   from('snmp_interface').whereTagVar('device', 'device').whereTagVar('if_name', 'interface');
@@ -57,6 +78,8 @@ export function networkDashboard(m: Messages, lang: string): dashboard.Dashboard
       ),
     )
     .withVariable(customVariable('top_n', m.vars.topN, ['5', '10', '20'], '10'))
+    .withVariable(tagVariable('sensor_type', m.vars.sensorType, showTagValues('snmp_sensor', 'type')))
+    .withVariable(customVariable('pdu_rated_a', m.vars.pduRated, ['10', '16', '20', '32'], '16'))
     .withRow(new dashboard.RowBuilder(n.rowDevices))
     .withPanel(
       new table.PanelBuilder()
@@ -389,5 +412,167 @@ export function networkDashboard(m: Messages, lang: string): dashboard.Dashboard
         .legend(tableLegend())
         .height(8)
         .span(12),
-    );
+    )
+    .withRow(new dashboard.RowBuilder(n.rowSensors))
+    .withPanel(sensorsPanel(m))
+    .withPanel(sensorsNowPanel(m))
+    .withPanel(pduLoadPanel(m))
+    .withPanel(pduNowPanel(m));
+}
+
+/** Every ENTITY-SENSOR reading over time, one series per device/sensor, each in its type's unit. */
+function sensorsPanel(m: Messages): timeseries.PanelBuilder {
+  const n = m.network;
+  let panel = new timeseries.PanelBuilder()
+    .title(n.sensors)
+    .description(n.sensorsDesc)
+    .withTarget(
+      influx(
+        sensorFilter()
+          .select('mean', 'value', 'value')
+          .groupByTime()
+          .groupBy('device', 'sensor', 'type')
+          .fill('null'),
+      ).alias('$tag_device $tag_sensor ($tag_type)'),
+    )
+    .legend(tableLegend())
+    .height(9)
+    .span(14);
+  for (const [type, unit] of Object.entries(sensorUnits))
+    panel = panel.overrideByRegexp(`/\\(${type}\\)$/`, [{ id: 'unit', value: unit }]);
+  return panel.overrideByRegexp('/\\(truthvalue\\)$/', [
+    {
+      id: 'mappings',
+      value: [
+        valueMap({
+          '1': { text: 'true', color: colors.info },
+          '2': { text: 'false', color: colors.unknown },
+        }),
+      ],
+    },
+  ]);
+}
+
+function sensorsNowPanel(m: Messages): table.PanelBuilder {
+  const n = m.network;
+  return new table.PanelBuilder()
+    .title(n.sensorsNow)
+    .description(n.sensorsNowDesc)
+    .withTarget(
+      influx(
+        sensorFilter()
+          .select('last', 'value', 'value')
+          .select('last', 'units_display', 'units_display')
+          .select('last', 'oper_status', 'oper_status')
+          .groupBy('device', 'sensor', 'type'),
+      ).format('table'),
+    )
+    .withTransformation(
+      organize(
+        {
+          device: m.vars.device,
+          sensor: n.sensor,
+          type: n.sensorType,
+          value: n.sensorValue,
+          units_display: n.sensorUnit,
+          oper_status: n.sensorState,
+        },
+        ['Time'],
+      ),
+    )
+    .overrideByName(n.sensorState, [
+      {
+        id: 'mappings',
+        value: [
+          valueMap({
+            '1': { text: n.sensorOk, color: colors.ok },
+            '2': { text: n.sensorUnavailable, color: colors.unknown },
+            '3': { text: n.sensorNonoperational, color: colors.bad },
+          }),
+        ],
+      },
+      { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorText } },
+    ])
+    .filterable(true)
+    .height(9)
+    .span(10);
+}
+
+/** Phase/bank current as a share of the chosen rated current ($pdu_rated_a), with 80 % and 100 % marks. */
+function pduLoadPanel(m: Messages): timeseries.PanelBuilder {
+  const n = m.network;
+  return new timeseries.PanelBuilder()
+    .title(n.pduLoad)
+    .description(n.pduLoadDesc)
+    .withTarget(
+      influx(
+        pduFilter()
+          .selectExpr('of_rated', (f) => `mean(${f('current_a')}) / $pdu_rated_a * 100`)
+          .groupByTime()
+          .groupBy('device', 'phase', 'bank')
+          .fill('null'),
+      ).alias('$tag_device phase $tag_phase bank $tag_bank'),
+    )
+    .unit('percent')
+    .min(0)
+    .thresholds(thresholds([colors.ok, 0], [colors.warn, 80], [colors.bad, 100]))
+    .thresholdsStyle(
+      new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Line),
+    )
+    .legend(tableLegend())
+    .height(8)
+    .span(12);
+}
+
+function pduNowPanel(m: Messages): table.PanelBuilder {
+  const n = m.network;
+  return new table.PanelBuilder()
+    .title(n.pduNow)
+    .description(n.pduNowDesc)
+    .withTarget(
+      influx(
+        pduFilter()
+          .select('last', 'current_a', 'current_a')
+          .selectExpr('of_rated', (f) => `last(${f('current_a')}) / $pdu_rated_a * 100`)
+          .select('last', 'load_state', 'load_state')
+          .groupBy('device', 'phase', 'bank'),
+      ).format('table'),
+    )
+    .withTransformation(
+      organize(
+        {
+          device: m.vars.device,
+          phase: n.phase,
+          bank: n.bank,
+          current_a: n.current,
+          of_rated: n.ofRated,
+          load_state: n.loadState,
+        },
+        ['Time'],
+      ),
+    )
+    .overrideByName(n.current, [{ id: 'unit', value: 'amp' }])
+    .overrideByName(n.ofRated, [
+      { id: 'unit', value: 'percent' },
+      { id: 'decimals', value: 0 },
+      { id: 'thresholds', value: thresholds([colors.ok, 0], [colors.warn, 80], [colors.bad, 100]).build() },
+      { id: 'color', value: { mode: dashboard.FieldColorModeId.Thresholds } },
+      { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorText } },
+    ])
+    .overrideByName(n.loadState, [
+      {
+        id: 'mappings',
+        value: [
+          valueMap({
+            '1': { text: n.loadNormal, color: colors.ok },
+            '2': { text: n.loadLow, color: colors.info },
+            '3': { text: n.loadNearOverload, color: colors.warn },
+            '4': { text: n.loadOverload, color: colors.bad },
+          }),
+        ],
+      },
+      { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorText } },
+    ])
+    .height(8)
+    .span(12);
 }

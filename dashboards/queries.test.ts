@@ -339,6 +339,40 @@ describe('queries with known answers', () => {
     expect(ups.find((r) => r.device === 'ups-dc-1')?.on_battery).toBe(true);
   });
 
+  it('network sensor panels show every sensor type with its unit, and the nonoperational one without a value', async () => {
+    const now = flat(await run(network, find(network, en.network.sensorsNow)));
+    expect(now.map((r) => r.sensor).sort()).toEqual(scenario.sensors.map(([, name]) => name).sort());
+    for (const [, sensor, type, value, units] of scenario.sensors) {
+      expect(now.find((r) => r.sensor === sensor)).toMatchObject({
+        device: 'sw-core',
+        type,
+        value: value ?? null,
+        units_display: units,
+        oper_status: value === undefined ? 3 : 1,
+      });
+    }
+    const fans = flat(await run(network, find(network, en.network.sensors), { sensor_type: 'rpm' }));
+    expect(new Set(fans.map((r) => `${r.sensor} ${r.type}`))).toEqual(new Set(['Fan 1 rpm']));
+  });
+
+  it('network PDU panels show each phase and bank against the chosen rated current', async () => {
+    const now = flat(await run(network, find(network, en.network.pduNow), { pdu_rated_a: '16' }));
+    const key = (r: Record<string, unknown>) => `${r.device} ${r.phase}/${r.bank}`;
+    const expected = Object.entries(scenario.pdu.current).flatMap(([device, banks]) =>
+      banks.map((a, bank) => [`${device} 1/${bank}`, a] as const),
+    );
+    expect(now.map(key).sort()).toEqual(expected.map(([k]) => k).sort());
+    for (const [k, a] of expected) {
+      const r = now.find((x) => key(x) === k);
+      expect(r?.current_a, k).toBe(a);
+      expect(Number(r?.of_rated), k).toBeCloseTo((a / 16) * 100, 9);
+      expect(r?.load_state, k).toBe(a === 0 ? 2 : 1);
+    }
+    const over = flat(await run(network, find(network, en.network.pduLoad), { pdu_rated_a: '10' }));
+    const peak = Math.max(...over.map((r) => Number(r.of_rated)));
+    expect(peak).toBeCloseTo(128, 9); // pdu-r12-a's phase: 12.8 A on a 10 A rating
+  });
+
   it('health panels show the dropping agent and the slowest SNMP device', async () => {
     const drops = flat(await run(health, find(health, en.health.drops)));
     const dropping = drops.filter((r) => Number(r.dropped_points) > 0).map((r) => r.agent_id);

@@ -85,6 +85,20 @@ export interface Dataset {
 }
 
 export const scenario = {
+  /** The core switch's ENTITY-SENSOR rows: index, name, type tag, value (none: nonoperational), display unit. */
+  sensors: [
+    [1, 'CPU', 'celsius', 47.5, 'C'],
+    [2, 'PSU 1 12V', 'volts_dc', 12.1, 'V'],
+    [3, 'PSU 1 input', 'volts_ac', 229, 'V'],
+    [4, 'PSU 1 current', 'amperes', 1.8, 'A'],
+    [5, 'PSU 1 power', 'watts', 210, 'W'],
+    [6, 'Fan 1', 'rpm', 7200, 'rpm'],
+    [7, 'Te1/1/1 Rx', 'dbm', -3.2, 'dBm'],
+    [8, 'PSU 2 present', 'truthvalue', 1, ''],
+    [9, 'PSU 2 12V', 'volts_dc', undefined, 'V'],
+  ] as [number, string, string, number | undefined, string][],
+  /** Rack R12's PDUs: phase 1 current, A, per bank (0 is the phase as a whole). */
+  pdu: { current: { 'pdu-r12-a': [12.8, 6.4, 6.4], 'pdu-r12-b': [4, 4, 0] } as Record<string, number[]> },
   /** An aggregation node (former district centre) down in the past, its communes parent_down meanwhile. */
   pastOutage: { router: 'nut-kim-dong', from: 20, cycles: 12 },
   /** An aggregation node down now, its communes parent_down. */
@@ -511,6 +525,32 @@ export function makeDataset(endpoints: readonly Endpoint[], now: number): Datase
         },
         time,
       });
+    }
+  }
+  // ENTITY-SENSOR readings of the core switch (every unit kind, one sensor nonoperational) and rack
+  // R12's two PDUs, per phase (bank 0) and outlet bank, plus the device-wide power point.
+  for (const time of snmpTimes) {
+    for (const [ent, sensor, type, value, units] of scenario.sensors) {
+      snmpPoints.push({
+        measurement: 'snmp_sensor',
+        tags: { device: 'sw-core', ent_index: String(ent), sensor, type },
+        fields:
+          value === undefined
+            ? { oper_status: 3, units_display: units }
+            : { value, oper_status: 1, units_display: units },
+        time,
+      });
+    }
+    for (const [device, banks] of Object.entries(scenario.pdu.current)) {
+      banks.forEach((current_a, bank) => {
+        snmpPoints.push({
+          measurement: 'pdu',
+          tags: { device, phase: '1', bank: String(bank) },
+          fields: { current_a, load_state: current_a === 0 ? 2 : 1 },
+          time,
+        });
+      });
+      snmpPoints.push({ measurement: 'pdu', tags: { device }, fields: { power_w: 2900 }, time });
     }
   }
   const pollerPoints: SeedPoint[] = [...pingPoints, ...snmpPoints];

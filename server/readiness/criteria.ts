@@ -112,7 +112,7 @@ export const criteria = [
     requirement: [null, null, 100, 100],
     sources: ['DES'],
     decidedBy: 'both',
-    live: "rack PDU per-feed current (A and B both drawing); needs the poller's PDU profile",
+    live: 'pdu.current_a of the declared phase/bank of each rack PDU feed: A and B both > 0.1 A, A+B ≤ the smaller rated_current_a',
   }),
   row({
     id: 'E7',
@@ -185,7 +185,7 @@ export const criteria = [
     requirement: [null, true, true, true],
     sources: ['DES'],
     decidedBy: 'both',
-    live: "leak contacts of the declared leak sensors; needs the poller's probe profile",
+    live: 'environment.leak (else contact_alarm) of the declared kind-leak contacts: every one dry',
   }),
   row({
     id: 'M5',
@@ -195,7 +195,7 @@ export const criteria = [
     requirement: ['code', 'code', 'pre_action', 'pre_action_compartmentalised'],
     sources: ['UNV'],
     decidedBy: 'declared',
-    live: '',
+    live: 'informative only: environment.smoke (else contact_alarm) of the declared kind-smoke contacts',
   }),
   row({
     id: 'M6',
@@ -288,7 +288,7 @@ export const criteria = [
     requirement: ['lock', 'card', 'card_cctv', 'card_cctv_mantrap'],
     sources: ['DES'],
     decidedBy: 'declared',
-    live: '',
+    live: 'informative only: environment.door_open (else contact_alarm) of the declared kind-door contacts',
   }),
   row({
     id: 'A3',

@@ -105,11 +105,44 @@ const utilityFeed = z.strictObject({
   evidence: evidenceSchema.optional(),
 });
 
+/** A `pdu` tag value: written as a number or a string in YAML, compared as the poller's string tag. */
+const pduTag = z.union([z.number().int().nonnegative(), z.string().min(1)]).transform(String);
+
 const rackPdu = z.strictObject({
   rack: z.string().min(1),
   feed: z.enum(['A', 'B']),
   device: deviceName.describe('the SNMP device reporting this PDU (role pdu)'),
+  phase: pduTag
+    .default('1')
+    .describe('the `phase` tag of the `pdu` row that measures this feed (APC rPDULoadStatusPhaseNumber)'),
+  bank: pduTag
+    .default('0')
+    .describe('the `bank` tag of that row: 0 is the phase as a whole, 1.. an outlet bank'),
+  rated_current_a: z
+    .number()
+    .positive()
+    .describe(
+      'rated current of this feed (PDU phase or bank breaker), A: the sum of both feeds must fit in it',
+    ),
   evidence: evidenceSchema.optional(),
+});
+
+export const contactKinds = ['leak', 'smoke', 'door'] as const;
+
+const contact = z.strictObject({
+  device: deviceName,
+  sensor: z
+    .string()
+    .min(1)
+    .describe(
+      'the `sensor` tag of the probe\'s contact (NetBotz/AKCP/APC label, e.g. "Leak rope under floor")',
+    ),
+  kind: z
+    .enum(contactKinds)
+    .describe(
+      'what is wired to it: read from the `leak` / `smoke` / `door_open` field, else from `contact_alarm`',
+    ),
+  room: slug.describe('the room (under rooms) it watches'),
 });
 
 const coolingUnit = z.strictObject({
@@ -188,7 +221,12 @@ export const datacenterSiteSchema = z.strictObject({
       cooling_paths: fact(z.enum(pathKinds)).optional().describe('M2'),
       continuous_cooling: fact(z.boolean()).optional().describe('M3'),
       leak_detection: fact(z.boolean()).optional().describe('M4: leak detection installed'),
-      leak_sensors: z.array(sensorRef).default([]).describe('M4 live: leak contacts the poller reads'),
+      contacts: z
+        .array(contact)
+        .default([])
+        .describe(
+          'probe contacts the poller reads: leak (M4 live), smoke and door (informative evidence for M5 and A2)',
+        ),
       fire_suppression: fact(z.enum(fireSuppressionKinds)).optional().describe('M5'),
       fire_compartmentalised: fact(z.boolean()).optional().describe('M5 at Rated-4'),
       inlet_sensors: z.array(sensorRef).default([]).describe('M6: rack inlet temperature/humidity probes'),
@@ -299,9 +337,24 @@ function siteProblems(site: z.output<typeof datacenterSiteSchema>): Problem[] {
   site.electrical.rack_pdus.forEach(
     (p, i) => void ref(p.device, ['electrical', 'rack_pdus', i, 'device'], 'pdu'),
   );
-  site.mechanical.leak_sensors.forEach(
-    (s, i) => void ref(s.device, ['mechanical', 'leak_sensors', i, 'device']),
-  );
+  const feeds = new Set<string>();
+  site.electrical.rack_pdus.forEach((p, i) => {
+    const k = `${p.rack}\u0000${p.feed}`;
+    if (feeds.has(k))
+      problems.push({
+        path: ['electrical', 'rack_pdus', i, 'feed'],
+        message: `rack "${p.rack}" has feed ${p.feed} declared twice (one PDU row per rack and feed)`,
+      });
+    feeds.add(k);
+  });
+  site.mechanical.contacts.forEach((c, i) => {
+    ref(c.device, ['mechanical', 'contacts', i, 'device']);
+    if (!site.rooms.some((r) => r.id === c.room))
+      problems.push({
+        path: ['mechanical', 'contacts', i, 'room'],
+        message: `no room "${c.room}" under rooms (known: ${site.rooms.map((r) => r.id).join(', ') || 'none declared'})`,
+      });
+  });
   site.mechanical.inlet_sensors.forEach(
     (s, i) => void ref(s.device, ['mechanical', 'inlet_sensors', i, 'device']),
   );

@@ -248,6 +248,63 @@ describe('criteria', () => {
     expect(levelsOf(none, 'E6')).toEqual(['na', 'na', 'unknown', 'unknown']);
   });
 
+  it('E6 passes when both feeds of every rack draw and either feed could carry the sum', () => {
+    const c = card();
+    expect(levelsOf(c, 'E6')).toEqual(['na', 'na', 'pass', 'pass']);
+    expect(
+      criterion(c, 'E6')
+        .evidence.filter((e) => e.kind === 'live')
+        .map((e) => e.text),
+    ).toEqual(['rack R1 feed A: 3.2 A', 'rack R1 feed B: 3 A']);
+  });
+
+  it('E6 fails naming the rack when A+B exceeds what one feed is rated for', () => {
+    const c = card({
+      live: (e) => {
+        for (const f of e.pduFeeds) f.current_a = 9;
+      },
+    });
+    expect(levelsOf(c, 'E6')).toEqual(['na', 'na', 'fail', 'fail']);
+    expect(criterion(c, 'E6').contradiction).toBe(
+      'declared 100 % dual-corded, measured rack R1 drawing 18 A on A+B (A 9 A, B 9 A), more than one feed carries (16 A rated)',
+    );
+    expect(criterion(c, 'E6').levels[2]?.fix).toBe('shed 2 A from rack R1 or fit feeds rated ≥ 18 A');
+  });
+
+  it('E6 reads only the declared phase and bank, and a stale or missing feed reading is unknown', () => {
+    const otherBank = card({
+      live: (e) => {
+        for (const f of e.pduFeeds) f.bank = '1';
+      },
+    });
+    expect(levelsOf(otherBank, 'E6')).toEqual(['na', 'na', 'unknown', 'unknown']);
+    expect(criterion(otherBank, 'E6').levels[2]?.reason).toContain('no reading from pdu-1a phase 1 bank 0');
+    const stale = card({
+      live: (e) => {
+        (e.pduFeeds[0] as { time: number }).time = testNow - 3_600_000;
+      },
+    });
+    expect(levelsOf(stale, 'E6')).toEqual(['na', 'na', 'unknown', 'unknown']);
+    expect(criterion(stale, 'E6').levels[2]?.reason).toMatch(/^last reading from pdu-1a .* is stale$/);
+  });
+
+  it('E6 fails a rack declared with one feed only, and a rack drawing on neither', () => {
+    const oneFeed = card({
+      section: {
+        electrical: { rack_pdus: [{ rack: 'R1', feed: 'A', device: 'pdu-1a', rated_current_a: 16 }] },
+      },
+    });
+    expect(criterion(oneFeed, 'E6').levels[2]?.reason).toBe('rack R1 has a PDU on feed A only');
+    const idle = card({
+      live: (e) => {
+        for (const f of e.pduFeeds) f.current_a = 0;
+      },
+    });
+    expect(criterion(idle, 'E6').levels[2]?.reason).toBe(
+      'declared 100 % dual-corded, measured rack R1 drawing on neither feed (A 0 A, B 0 A)',
+    );
+  });
+
   it('E7 fails Rated-4 with one utility feed', () => {
     expect(levelsOf(card({ section: { electrical: { utility_feeds: [{ id: 'f1' }] } } }), 'E7')).toEqual([
       'pass',
@@ -297,6 +354,34 @@ describe('criteria', () => {
       'na',
       'fail',
     ]);
+  });
+
+  it('M4 passes with the declared leak contacts dry; wet says "declared … dry, measured water" naming the room', () => {
+    expect(levelsOf(card(), 'M4')).toEqual(['na', 'pass', 'pass', 'pass']);
+    const wet = card({ live: (e) => Object.assign(e.contacts[0] as object, { active: true }) });
+    expect(criterion(wet, 'M4').contradiction).toBe(
+      'declared leak detection dry, measured water at env-1/leak-1 (room cr-1)',
+    );
+    // A smoke or door contact never stands in for a leak contact.
+    const onlyOthers = card({ live: (e) => Object.assign(e, { contacts: e.contacts.slice(1) }) });
+    expect(levelsOf(onlyOthers, 'M4')).toEqual(['na', 'unknown', 'unknown', 'unknown']);
+  });
+
+  it('smoke and door contacts are informative evidence of M5 and A2 and never change their status', () => {
+    const alarm = card({
+      live: (e) => {
+        for (const c of e.contacts) if (c.kind !== 'leak') c.active = true;
+      },
+    });
+    expect(levelsOf(alarm, 'M5')).toEqual(levelsOf(card(), 'M5'));
+    expect(levelsOf(alarm, 'A2')).toEqual(levelsOf(card(), 'A2'));
+    expect(criterion(alarm, 'M5').evidence.at(-1)?.text).toBe(
+      'smoke smoke-1 (room cr-1): SMOKE (informative)',
+    );
+    expect(criterion(alarm, 'A2').evidence.at(-1)?.text).toBe('door door-1 (room cr-1): OPEN (informative)');
+    expect(criterion(card(), 'A2').evidence.at(-1)?.text).toBe(
+      'door door-1 (room cr-1): closed (informative)',
+    );
   });
 
   it('M4 fails from Rated-2 when a leak sensor is wet, unknown when no contact is read', () => {

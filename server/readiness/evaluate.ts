@@ -74,9 +74,11 @@ export interface TimeInBandRow {
   in_band: number;
   readings: number;
 }
-/** One rack PDU feed's current (vendor PDU profiles of the poller). */
+/** The current of one rack PDU phase or outlet bank (the poller's `pdu` measurement; bank 0 = the phase). */
 export interface PduFeedRow {
   device: string;
+  phase: string;
+  bank: string;
   time: number;
   current_a: number;
 }
@@ -555,7 +557,54 @@ const decideE5: Decide = (site, live) => {
   };
 };
 
-/** E6: declared share of dual-corded IT, and rack PDUs A and B both drawing current. */
+/** A feed counts as drawing above this current, A (a PDU's reading resolution is 0.1 A). */
+const drawingA = 0.1;
+
+interface FeedReading {
+  current_a: number;
+  rated_a: number;
+}
+
+/** One rack's verdict from its feeds' latest currents (or why a reading is missing). */
+function rackVerdict(
+  rack: string,
+  feeds: Map<'A' | 'B', FeedReading | string>,
+  declaredText: string,
+): LevelResult {
+  const a = feeds.get('A');
+  const b = feeds.get('B');
+  if (a === undefined || b === undefined) {
+    const has = a === undefined ? 'B' : 'A';
+    const lacks = a === undefined ? 'A' : 'B';
+    return fail(`rack ${rack} has a PDU on feed ${has} only`, `add a feed-${lacks} PDU to rack ${rack}`);
+  }
+  if (typeof a === 'string' || typeof b === 'string')
+    return unknown(typeof a === 'string' ? a : String(b), 'make the poller read the rack PDUs (profile apc)');
+  if (a.current_a <= drawingA || b.current_a <= drawingA) {
+    const idle = a.current_a <= drawingA && b.current_a <= drawingA;
+    return fail(
+      idle
+        ? `${declaredText}measured rack ${rack} drawing on neither feed (A ${a.current_a} A, B ${b.current_a} A)`
+        : `${declaredText}measured rack ${rack} drawing on feed ${a.current_a > drawingA ? 'A' : 'B'} only (A ${a.current_a} A, B ${b.current_a} A)`,
+      idle
+        ? `check the PDUs of rack ${rack}: neither feed draws current`
+        : `cord the equipment of rack ${rack} to both feeds`,
+    );
+  }
+  const sum = Math.round((a.current_a + b.current_a) * 10) / 10;
+  const rated = Math.min(a.rated_a, b.rated_a);
+  if (sum > rated)
+    return fail(
+      `${declaredText}measured rack ${rack} drawing ${sum} A on A+B (A ${a.current_a} A, B ${b.current_a} A), more than one feed carries (${rated} A rated)`,
+      `shed ${Math.round((sum - rated) * 10) / 10} A from rack ${rack} or fit feeds rated ≥ ${Math.ceil(sum)} A`,
+    );
+  return pass();
+}
+
+/**
+ * E6: declared share of dual-corded IT, and per declared rack: PDU feeds A and B both drawing current
+ * and either feed's rated current able to carry the sum (tia942.md "derived checks").
+ */
 const decideE6: Decide = (site, live) => {
   const f = site.electrical.dual_corded_it_percent;
   const pdus = site.electrical.rack_pdus;
@@ -564,52 +613,32 @@ const decideE6: Decide = (site, live) => {
   if (pdus.length === 0)
     liveResult = unknown(
       'no rack PDU declared, so nothing measures the feeds',
-      'declare rack PDUs (rack, feed, device) polled by the PDU profile',
+      'declare rack PDUs (rack, feed, device, phase/bank, rated_current_a) polled by the PDU profile',
     );
   else {
-    const racks = new Map<string, Map<'A' | 'B', number | string>>();
+    const racks = new Map<string, Map<'A' | 'B', FeedReading | string>>();
     for (const p of pdus) {
+      const where = `${p.device} phase ${p.phase} bank ${p.bank}`;
+      evidence.push(
+        withDoc(
+          { kind: 'declared', text: `rack ${p.rack} feed ${p.feed}: ${where}, rated ${p.rated_current_a} A` },
+          p.evidence,
+        ),
+      );
       const r = live.latest(
         live.rows.pduFeeds,
-        (x) => x.device === p.device,
-        `${p.device} (per-feed current; the poller's PDU profile writes it)`,
+        (x) => x.device === p.device && x.phase === p.phase && x.bank === p.bank,
+        `${where} (the \`pdu\` current the poller's PDU profile writes)`,
       );
-      const feeds = racks.get(p.rack) ?? new Map();
-      feeds.set(p.feed, typeof r === 'string' ? r : r.current_a);
+      const feeds = racks.get(p.rack) ?? new Map<'A' | 'B', FeedReading | string>();
+      feeds.set(p.feed, typeof r === 'string' ? r : { current_a: r.current_a, rated_a: p.rated_current_a });
       if (typeof r !== 'string')
         evidence.push(liveItem(`rack ${p.rack} feed ${p.feed}: ${r.current_a} A`, p.device, r.time));
       racks.set(p.rack, feeds);
     }
+    const declaredText = f ? `declared ${f.value} % dual-corded, ` : '';
     liveResult = pass();
-    for (const [rack, feeds] of racks) {
-      const a = feeds.get('A');
-      const b = feeds.get('B');
-      if (a === undefined || b === undefined) {
-        liveResult = both(
-          liveResult,
-          fail(
-            `rack ${rack} has a PDU on feed ${a === undefined ? 'B' : 'A'} only`,
-            `add a feed-${a === undefined ? 'A' : 'B'} PDU to rack ${rack}`,
-          ),
-        );
-        continue;
-      }
-      if (typeof a === 'string' || typeof b === 'string') {
-        liveResult = both(
-          liveResult,
-          unknown(String(typeof a === 'string' ? a : b), 'make the poller read the rack PDUs'),
-        );
-        continue;
-      }
-      if (a <= 0.1 || b <= 0.1)
-        liveResult = both(
-          liveResult,
-          fail(
-            `${f ? `declared ${f.value} % dual-corded, ` : ''}measured rack ${rack} drawing on feed ${a > 0.1 ? 'A' : 'B'} only (A ${a} A, B ${b} A)`,
-            `cord the equipment of rack ${rack} to both feeds`,
-          ),
-        );
-    }
+    for (const [rack, feeds] of racks) liveResult = both(liveResult, rackVerdict(rack, feeds, declaredText));
   }
   let contradiction: string | undefined;
   const lv = perLevel(req<number>('E6'), (req) => {
@@ -717,13 +746,13 @@ const decideM3: Decide = (site) => {
 /** M4: leak detection declared, and the declared leak sensors present and dry. */
 const decideM4: Decide = (site, live) => {
   const f = site.mechanical.leak_detection;
-  const sensors = site.mechanical.leak_sensors;
+  const sensors = site.mechanical.contacts.filter((c) => c.kind === 'leak');
   const evidence = declared('leak detection', f);
   let liveResult: LevelResult;
   if (sensors.length === 0)
     liveResult = unknown(
       'no leak sensor declared, so nothing confirms detection is present and dry',
-      'declare the leak sensors the poller reads',
+      'declare the leak contacts the poller reads (mechanical.contacts, kind leak)',
     );
   else {
     liveResult = pass();
@@ -737,11 +766,16 @@ const decideM4: Decide = (site, live) => {
         liveResult = both(liveResult, unknown(r, 'make the poller read the leak contacts'));
         continue;
       }
-      evidence.push(liveItem(`leak ${s.sensor}: ${r.active ? 'WET' : 'dry'}`, s.device, r.time));
+      evidence.push(
+        liveItem(`leak ${s.sensor} (room ${s.room}): ${r.active ? 'WET' : 'dry'}`, s.device, r.time),
+      );
       if (r.active)
         liveResult = both(
           liveResult,
-          fail(`leak detected at ${s.device}/${s.sensor}`, `find and stop the leak at ${s.sensor}`),
+          fail(
+            `${f?.value ? 'declared leak detection dry, ' : ''}measured water at ${s.device}/${s.sensor} (room ${s.room})`,
+            `find and stop the leak at ${s.sensor} in room ${s.room}`,
+          ),
         );
     }
   }
@@ -750,10 +784,13 @@ const decideM4: Decide = (site, live) => {
       both(yes('leak detection', f, 'install leak detection'), liveResult),
     ),
     evidence,
+    ...(f?.value && liveResult.status === 'fail' && liveResult.reason
+      ? { contradiction: liveResult.reason }
+      : {}),
   };
 };
 
-const decideM5: Decide = (site) => {
+const decideM5: Decide = (site, live) => {
   const f = site.mechanical.fire_suppression;
   const comp = site.mechanical.fire_compartmentalised;
   const order = ['none', 'code', 'pre_action'] as const;
@@ -771,7 +808,11 @@ const decideM5: Decide = (site) => {
         ? yes('compartmentalised fire suppression', comp, 'compartmentalise fire suppression per A/B zone')
         : pass();
     }),
-    evidence: [...declared('fire suppression', f), ...declared('compartmentalised', comp)],
+    evidence: [
+      ...declared('fire suppression', f),
+      ...declared('compartmentalised', comp),
+      ...contactEvidence(site, live, 'smoke'),
+    ],
   };
 };
 
@@ -1137,7 +1178,29 @@ const decideA1: Decide = (site) => {
   };
 };
 
-const decideA2: Decide = (site) => {
+/**
+ * Smoke and door contacts as informative evidence: the reference ties no rating criterion to them
+ * (M5 is about suppression, A2 about the access-control system), so they are shown, never decide.
+ */
+function contactEvidence(site: DatacenterSite, live: Live, kind: 'smoke' | 'door'): EvidenceItem[] {
+  const state =
+    kind === 'smoke' ? (a: boolean) => (a ? 'SMOKE' : 'clear') : (a: boolean) => (a ? 'OPEN' : 'closed');
+  return site.mechanical.contacts
+    .filter((c) => c.kind === kind)
+    .map((c) => {
+      const r = live.latest(
+        live.rows.contacts,
+        (x) => x.device === c.device && x.sensor === c.sensor && x.kind === kind,
+        `${kind} contact ${c.device}/${c.sensor}`,
+      );
+      const text = `${kind} ${c.sensor} (room ${c.room}): `;
+      return typeof r === 'string'
+        ? { kind: 'live', text: `${text}${r} (informative)`, device: c.device }
+        : liveItem(`${text}${state(r.active)} (informative)`, c.device, r.time);
+    });
+}
+
+const decideA2: Decide = (site, live) => {
   const f = site.architectural.access_control;
   return {
     levels: perLevel(req<'none' | 'lock' | 'card' | 'card_cctv' | 'card_cctv_mantrap'>('A2'), (req) =>
@@ -1149,7 +1212,7 @@ const decideA2: Decide = (site) => {
         `upgrade access control to ${req.replaceAll('_', ' + ')}`,
       ),
     ),
-    evidence: declared('access control', f),
+    evidence: [...declared('access control', f), ...contactEvidence(site, live, 'door')],
   };
 };
 

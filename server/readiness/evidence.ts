@@ -1,8 +1,8 @@
-import { environment, snmpDevice, snmpEntity, snmpInterface, ups } from '../../protocol/index.js';
+import { environment, pdu, snmpDevice, snmpEntity, snmpInterface, ups } from '../../protocol/index.js';
 import type { QuerySeries, Storage } from '../storage/index.js';
 import { ashraeA1, type Band } from './criteria.js';
 import type { DatacenterSite } from './declaration.js';
-import type { LiveEvidence, TimeInBandRow } from './evaluate.js';
+import type { ContactRow, LiveEvidence, TimeInBandRow } from './evaluate.js';
 
 /** `"tag" =~ /^(a|b)$/` matching exactly the given values (regex metacharacters and `/` escaped). */
 function tagIn(tag: string, values: Iterable<string>): string {
@@ -12,9 +12,9 @@ function tagIn(tag: string, values: Iterable<string>): string {
 
 /**
  * The edge between InfluxDB and the pure evaluator: InfluxQL built here (site ids are slugs, times
- * integers, names from the catalogue) and turned into plain rows. Rack-PDU feed currents and probe
- * contacts (leak/door/smoke) are not written by the poller yet; when its vendor profiles add those
- * measurements, their rows go into `pduFeeds` and `contacts` here and E6/M4 decide from them.
+ * integers, names from the catalogue) and turned into plain rows: UPS, devices, uplinks, PSUs, inlet
+ * probes, the declared rack PDUs' phase/bank currents (`pdu`) and the declared probe contacts
+ * (`environment` leak / smoke / door_open, else contact_alarm).
  */
 
 const q = (name: string) => `"${name.replace(/"/g, '')}"`;
@@ -101,6 +101,31 @@ export async function queryEvidence(storage: Storage, o: EvidenceQuery): Promise
           'sensor',
           inlets.map((s) => s.sensor),
         )}`;
+  const pdus = d.electrical.rack_pdus;
+  const pduFilter =
+    pdus.length === 0
+      ? 'false'
+      : `${tagIn(
+          'device',
+          pdus.map((p) => p.device),
+        )} AND ${tagIn(
+          'phase',
+          pdus.map((p) => p.phase),
+        )} AND ${tagIn(
+          'bank',
+          pdus.map((p) => p.bank),
+        )}`;
+  const contacts = d.mechanical.contacts;
+  const contactFilter =
+    contacts.length === 0
+      ? 'false'
+      : `${tagIn(
+          'device',
+          contacts.map((c) => c.device),
+        )} AND ${tagIn(
+          'sensor',
+          contacts.map((c) => c.sensor),
+        )}`;
   const u = ups.fields;
   const e = environment.fields;
   const upsFields = [
@@ -111,7 +136,8 @@ export async function queryEvidence(storage: Storage, o: EvidenceQuery): Promise
     'output_power_w',
   ] satisfies (keyof typeof u)[];
   const envFields = ['temperature_c', 'humidity_percent', 'dew_point_c'] satisfies (keyof typeof e)[];
-  const [upsS, devS, ifS, entS, envS] = await Promise.all([
+  const contactFields = ['leak', 'smoke', 'door_open', 'contact_alarm'] satisfies (keyof typeof e)[];
+  const [upsS, devS, ifS, entS, envS, pduS, contactS] = await Promise.all([
     last(ups.name, upsFields, ['device'], upsDevices),
     last(snmpDevice.name, ['up' satisfies keyof typeof snmpDevice.fields], ['device'], allDevices),
     last(
@@ -127,6 +153,8 @@ export async function queryEvidence(storage: Storage, o: EvidenceQuery): Promise
       coreDevices === 'false' ? 'false' : `${coreDevices} AND "class" = 'powerSupply'`,
     ),
     last(environment.name, envFields, ['device', 'sensor'], inletFilter),
+    last(pdu.name, ['current_a' satisfies keyof typeof pdu.fields], ['device', 'phase', 'bank'], pduFilter),
+    last(environment.name, contactFields, ['device', 'sensor'], contactFilter),
   ]);
   const timeInBand =
     inletFilter === 'false' ? [] : await queryTimeInBand(storage, o, `${site} AND ${inletFilter}`);
@@ -166,8 +194,31 @@ export async function queryEvidence(storage: Storage, o: EvidenceQuery): Promise
       }),
     ),
     timeInBand,
-    pduFeeds: [],
-    contacts: [],
+    pduFeeds: latest(pduS).flatMap((r) => {
+      const current_a = num(r.v.current_a);
+      return current_a === undefined
+        ? []
+        : [
+            {
+              device: r.tags.device ?? '',
+              phase: r.tags.phase ?? '',
+              bank: r.tags.bank ?? '',
+              time: r.time,
+              current_a,
+            },
+          ];
+    }),
+    contacts: latest(contactS).flatMap((r) =>
+      contacts
+        .filter((c) => c.device === r.tags.device && c.sensor === r.tags.sensor)
+        .flatMap((c): ContactRow[] => {
+          const field = { leak: 'leak', smoke: 'smoke', door: 'door_open' }[c.kind];
+          const active = bool(r.v[field]) ?? bool(r.v.contact_alarm);
+          return active === undefined
+            ? []
+            : [{ device: c.device, sensor: c.sensor, kind: c.kind, time: r.time, active }];
+        }),
+    ),
   };
 }
 

@@ -44,8 +44,8 @@ export function rated4Site(overrides: Record<string, unknown> = {}): DatacenterS
       ats_present: true,
       dual_corded_it_percent: 100,
       rack_pdus: [
-        { rack: 'R1', feed: 'A', device: 'pdu-1a' },
-        { rack: 'R1', feed: 'B', device: 'pdu-1b' },
+        { rack: 'R1', feed: 'A', device: 'pdu-1a', rated_current_a: 16 },
+        { rack: 'R1', feed: 'B', device: 'pdu-1b', rated_current_a: 16 },
       ],
       concurrent_maintenance_tested: { value: '2026-02-14', evidence: { document: 'BB-07' } },
     },
@@ -54,7 +54,11 @@ export function rated4Site(overrides: Record<string, unknown> = {}): DatacenterS
       cooling_paths: 'dual_active',
       continuous_cooling: true,
       leak_detection: true,
-      leak_sensors: [{ device: 'env-1', sensor: 'leak-1' }],
+      contacts: [
+        { device: 'env-1', sensor: 'leak-1', kind: 'leak', room: 'cr-1' },
+        { device: 'env-1', sensor: 'smoke-1', kind: 'smoke', room: 'cr-1' },
+        { device: 'env-1', sensor: 'door-1', kind: 'door', room: 'cr-1' },
+      ],
       fire_suppression: 'clean_agent',
       fire_compartmentalised: true,
       inlet_sensors: [{ device: 'env-1', sensor: 'inlet A3' }],
@@ -134,9 +138,13 @@ export function rated4Evidence(t = testNow - 60_000): LiveEvidence {
     ],
     timeInBand: [],
     pduFeeds: [
-      { device: 'pdu-1a', time: t, current_a: 3.2 },
-      { device: 'pdu-1b', time: t, current_a: 3.0 },
+      { device: 'pdu-1a', phase: '1', bank: '0', time: t, current_a: 3.2 },
+      { device: 'pdu-1b', phase: '1', bank: '0', time: t, current_a: 3.0 },
     ],
-    contacts: [{ device: 'env-1', sensor: 'leak-1', kind: 'leak', time: t, active: false }],
+    contacts: [
+      { device: 'env-1', sensor: 'leak-1', kind: 'leak', time: t, active: false },
+      { device: 'env-1', sensor: 'smoke-1', kind: 'smoke', time: t, active: false },
+      { device: 'env-1', sensor: 'door-1', kind: 'door', time: t, active: false },
+    ],
   };
 }

@@ -32,10 +32,10 @@ describe("hatang demo --once (the README's first command, on free ports)", () =>
     // The 166 endpoints of config/endpoints.yaml; the agent's own probe is its connectivity.
     expect(counts.ping).toBe(166);
     expect(counts.connectivity).toBe(1);
-    expect(counts.snmp_device).toBe(9);
+    expect(counts.snmp_device).toBe(11); // snmpd and the 10 recorded devices
     expect(counts.snmp_interface).toBeGreaterThan(10);
     expect(counts.ups).toBe(3);
-    expect(counts.pdu).toBeGreaterThanOrEqual(3); // the summary counts the fullest field: current_a of 3 rows
+    expect(counts.pdu).toBeGreaterThanOrEqual(6); // the fullest field: current_a of 3 rows per PDU, two PDUs
     expect(counts.environment).toBeGreaterThanOrEqual(5);
     for (const m of [
       'host',

@@ -24,6 +24,17 @@ import { startSnmpsim } from '../harness/snmpsim.js';
  * under the same name; each change must flip exactly the criteria it should.
  */
 const testdata = join(projectRoot(), 'server', 'readiness', 'testdata');
+/** The poller's own APC rack PDU and NetBotz recordings, served as they are beside this test's. */
+const pollerTestdata = join(projectRoot(), 'agent', 'collectors', 'snmp', 'testdata');
+const pollerRecordings = ['apc-rack-pdu', 'netbotz-450'];
+const recordingFiles = (): Record<string, string> => ({
+  ...Object.fromEntries(
+    readdirSync(testdata)
+      .filter((f) => f.endsWith('.snmprec'))
+      .map((f) => [f.replace('.snmprec', ''), join(testdata, f)]),
+  ),
+  ...Object.fromEntries(pollerRecordings.map((r) => [r, join(pollerTestdata, `${r}.snmprec`)])),
+});
 const dir = mkdtempSync(join(tmpdir(), 'hatang-readiness-'));
 const agentYaml = join(dir, 'agent.yaml');
 let influxd: Awaited<ReturnType<typeof startInfluxd>>;
@@ -43,6 +54,9 @@ const declaration = `sites:
       - { name: env-dc-1, role: sensor }
       - { name: core-sw-1, role: switch }
       - { name: core-sw-2, role: switch }
+      - { name: pdu-r12-a, role: pdu }
+      - { name: pdu-r12-b, role: pdu }
+      - { name: netbotz-r7, role: sensor }
     rooms:
       - { id: cr-1, kind: computer_room, floor_load_kpa: 7.2 }
       - { id: er-1, kind: entrance_room }
@@ -58,11 +72,18 @@ const declaration = `sites:
       utility_feeds: [{ id: f1 }]
       ats_present: true
       dual_corded_it_percent: 100
+      rack_pdus:
+        - { rack: R12, feed: A, device: pdu-r12-a, phase: 1, bank: 1, rated_current_a: 16 }
+        - { rack: R12, feed: B, device: pdu-r12-b, phase: 1, bank: 1, rated_current_a: 16 }
       concurrent_maintenance_tested: 2026-01-10
     mechanical:
       cooling_redundancy: N+1
       cooling_paths: active_alternate
       leak_detection: true
+      contacts:
+        - { device: netbotz-r7, sensor: "Leak rope under floor", kind: leak, room: cr-1 }
+        - { device: netbotz-r7, sensor: "Smoke panel relay", kind: smoke, room: cr-1 }
+        - { device: netbotz-r7, sensor: "Rack 7 front door", kind: door, room: cr-1 }
       fire_suppression: clean_agent
       inlet_sensors: [{ device: env-dc-1, sensor: "Probe 1 - rack A3 inlet" }]
     telecom:
@@ -102,14 +123,15 @@ const normal = {
   'env-dc-1': 'sensor-in-band',
   'core-sw-1': 'core-sw-1',
   'core-sw-2': 'core-sw-2',
+  'pdu-r12-a': 'apc-rack-pdu',
+  'pdu-r12-b': 'pdu-r12-b',
+  'netbotz-r7': 'netbotz-dry',
 };
 type State = typeof normal;
 
 /** The poller's config with each device polled as the recording `state` names ("silent": nothing answers). */
 function pollerConfig(state: State): string {
-  const recordings = readdirSync(testdata)
-    .filter((f) => f.endsWith('.snmprec'))
-    .map((f) => f.replace('.snmprec', ''));
+  const recordings = Object.keys(recordingFiles());
   const creds = [...recordings, 'silent'].map((r) => `      ${r}: { version: 2c, community: ${r} }`);
   const devices = Object.entries(state).map(
     ([name, rec]) =>
@@ -187,12 +209,7 @@ async function scorecard(): Promise<Card> {
 }
 
 beforeAll(async () => {
-  const recordings = Object.fromEntries(
-    readdirSync(testdata)
-      .filter((f) => f.endsWith('.snmprec'))
-      .map((f) => [f.replace('.snmprec', ''), join(testdata, f)]),
-  );
-  [influxd, sim] = await Promise.all([startInfluxd(), startSnmpsim({ recordings })]);
+  [influxd, sim] = await Promise.all([startInfluxd(), startSnmpsim({ recordings: recordingFiles() })]);
   const datacenter = join(dir, 'datacenter.yaml');
   writeFileSync(datacenter, declaration);
   server = await startTestServer(
@@ -220,15 +237,16 @@ describe('readiness from real devices, through the poller and the server', () =>
     expect(baseline).toMatchObject({
       E1: 'pass pass pass fail', // declared N+1, Rated-4 asks 2N
       E5: 'pass pass pass pass',
-      E6: 'na na unknown unknown', // no rack PDU readings yet
-      M4: 'na unknown unknown unknown', // no leak contact readings yet
+      E6: 'na na pass pass', // rack R12 draws on both feeds, 13.5 A together fits one 16 A feed
+      M4: 'na pass pass pass', // the leak rope is dry
       M6: 'pass pass pass pass',
       T2: 'pass pass pass pass',
       T5: 'na pass pass unknown',
       T6: 'pass pass pass pass',
     });
-    expect(ratings(card)).toEqual({ telecommunications: 3, architectural: 3, electrical: 2, mechanical: 1 });
-    expect(card.overall_rating).toBe(1);
+    // With both PDU feeds drawing (E6) and the leak rope dry (M4), nothing blocks Rated-3.
+    expect(ratings(card)).toEqual({ telecommunications: 3, architectural: 3, electrical: 3, mechanical: 3 });
+    expect(card.overall_rating).toBe(3);
   });
 
   const cases: [string, Partial<State>, string[], Record<string, string>, Record<string, number>][] = [
@@ -251,7 +269,7 @@ describe('readiness from real devices, through the poller and the server', () =>
       { 'env-dc-1': 'sensor-warm' },
       ['M6'],
       { M6: 'pass pass fail fail' },
-      { mechanical: 1 },
+      { mechanical: 2 },
     ],
     [
       'the inlet leaving the allowable band',
@@ -259,6 +277,20 @@ describe('readiness from real devices, through the poller and the server', () =>
       ['M6'],
       { M6: 'fail fail fail fail' },
       { mechanical: 0 },
+    ],
+    [
+      "one rack PDU feed's bank dropping to 0 A",
+      { 'pdu-r12-b': 'pdu-r12-b-bank1-idle' },
+      ['E6'],
+      { E6: 'na na fail fail' },
+      { electrical: 2 },
+    ],
+    [
+      'the leak rope getting wet',
+      { 'netbotz-r7': 'netbotz-450' },
+      ['M4'],
+      { M4: 'na fail fail fail' },
+      { mechanical: 1 },
     ],
     [
       'a provider uplink going down',
@@ -294,6 +326,19 @@ describe('readiness from real devices, through the poller and the server', () =>
     expect(card.criteria.find((c) => c.id === 'E1')?.contradiction).toBe(
       'declared N+1, measured N: load 11 kW, 20 kW available, largest unit 10 kW',
     );
+  });
+
+  it('names the rack drawing on one feed, and the wet leak sensor, as "declared X, measured Y"', async () => {
+    await poll({ 'pdu-r12-b': 'pdu-r12-b-bank1-idle', 'netbotz-r7': 'netbotz-450' });
+    const card = await scorecard();
+    const byId = (id: string) => card.criteria.find((c) => c.id === id);
+    expect(byId('E6')?.contradiction).toBe(
+      'declared 100 % dual-corded, measured rack R12 drawing on feed A only (A 7.1 A, B 0 A)',
+    );
+    expect(byId('M4')?.contradiction).toBe(
+      'declared leak detection dry, measured water at netbotz-r7/Leak rope under floor (room cr-1)',
+    );
+    await poll();
   });
 
   it('writes the same scorecard to InfluxDB on demand, and reads back from it', async () => {
