@@ -151,15 +151,16 @@ export class SeriesGuard {
 }
 
 /**
- * A series' identity as InfluxDB sees it: measurement and every tag, in the catalogue's order,
- * identity tags last. Tag values cannot hold the separators (the validator refuses control characters).
+ * A series' identity as InfluxDB sees it: measurement, identity tags, then every tag value in the
+ * catalogue's order, an absent tag as an empty value (tag values are never empty, so nothing is
+ * ambiguous). Tag values cannot hold the separator (the validator refuses control characters).
+ * Built on every point of every batch: values only, no tag names.
  */
 export function seriesKey(p: Point): string {
-  let key = p.measurement;
-  const spec = lookupMeasurement(p.measurement);
-  for (const t of spec?.tags ?? Object.keys(p.tags).sort()) {
-    const v = p.tags[t];
-    if (v !== undefined) key += `\u0001${t}=${v}`;
-  }
-  return `${key}\u0001agent_id=${p.tags.agent_id ?? ''}\u0001site_id=${p.tags.site_id ?? ''}`;
+  const { tags } = p;
+  let key = `${p.measurement}\u0001${tags.agent_id ?? ''}\u0001${tags.site_id ?? ''}`;
+  const names = lookupMeasurement(p.measurement)?.tags;
+  if (names) for (let i = 0; i < names.length; i++) key += `\u0001${tags[names[i] as string] ?? ''}`;
+  else for (const t of Object.keys(tags).sort()) key += `\u0001${t}=${tags[t]}`;
+  return key;
 }
