@@ -2,10 +2,16 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HatangProcess, runHatang, spawnHatang } from '../test/harness/hatang.js';
+import { type HatangProcess, runHatang } from '../test/harness/hatang.js';
 import { startInfluxd } from '../test/harness/influxd.js';
-import { freeTcpPort, waitFor } from '../test/harness/ports.js';
-import { personCredential, serverProcessYaml, siteTokens, testSigningKey } from '../test/harness/server.js';
+import { waitFor } from '../test/harness/ports.js';
+import {
+  personCredential,
+  serverProcess,
+  serverProcessYaml,
+  siteTokens,
+  testSigningKey,
+} from '../test/harness/server.js';
 
 /**
  * The registry behind `endpoints_file` is re-read while a real `hatang server` process runs: an edit
@@ -15,6 +21,7 @@ import { personCredential, serverProcessYaml, siteTokens, testSigningKey } from 
 let influxd: Awaited<ReturnType<typeof startInfluxd>>;
 let server: HatangProcess;
 let url: string;
+let serverDir: string | undefined;
 let auditor: string;
 const dir = mkdtempSync(join(tmpdir(), 'hatang-registry-'));
 const registry = join(dir, 'endpoints.yaml');
@@ -46,20 +53,10 @@ async function endpoints() {
 beforeAll(async () => {
   influxd = await startInfluxd();
   writeRegistry(twoPoints);
-  const port = await freeTcpPort();
-  url = `http://127.0.0.1:${port}`;
-  const config = join(dir, 'server.yaml');
-  writeFileSync(
-    config,
-    serverProcessYaml({
-      port,
-      influxUrl: influxd.url,
-      spoolDir: join(dir, 'spool'),
-      siteToken: siteTokens['so-tttt'],
-      extra: `endpoints_file: "${registry}"`,
-    }),
-  );
-  server = spawnHatang(['server', '--config', config], { SIGNING_KEY: testSigningKey });
+  const spawned = await serverProcess(influxd.url, { extra: `endpoints_file: "${registry}"` });
+  serverDir = spawned.dir;
+  url = spawned.url;
+  server = spawned.start();
   await waitFor('the server to answer /healthz', async () => (await fetch(`${url}/healthz`)).ok, {
     timeoutMs: 30_000,
   });
@@ -70,6 +67,7 @@ afterAll(async () => {
   await server?.stop();
   await influxd?.dispose();
   rmSync(dir, { recursive: true, force: true });
+  if (serverDir) rmSync(serverDir, { recursive: true, force: true });
 });
 
 describe('hatang server with endpoints_file', () => {

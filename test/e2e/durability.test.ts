@@ -15,7 +15,6 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -26,16 +25,10 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerConfig } from '../../server/config.js';
 import { startServer } from '../../server/main.js';
-import { type HatangProcess, spawnHatang } from '../harness/hatang.js';
+import type { HatangProcess } from '../harness/hatang.js';
 import { rows, startInfluxd } from '../harness/influxd.js';
-import { freeTcpPort, waitFor } from '../harness/ports.js';
-import {
-  agentCredential,
-  serverProcessYaml,
-  siteTokens,
-  testServerConfig,
-  testSigningKey,
-} from '../harness/server.js';
+import { waitFor } from '../harness/ports.js';
+import { agentCredential, serverProcess, testServerConfig } from '../harness/server.js';
 
 let influxd: Awaited<ReturnType<typeof startInfluxd>>;
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -372,23 +365,11 @@ describe('InfluxDB’s partial write (points beyond the retention policy)', () =
 
 describe('a server stopped with SIGTERM while keep-alive clients keep sending', () => {
   it('stops taking new requests at once (503, Retry-After, Connection: close), exits well before its grace period, and stores every batch it acknowledged', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hatang-sigterm-'));
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    const port = await freeTcpPort();
-    const config = join(dir, 'server.yaml');
-    writeFileSync(
-      config,
-      serverProcessYaml({
-        port,
-        influxUrl: influxd.url,
-        spoolDir: join(dir, 'spool'),
-        siteToken: siteTokens['so-tttt'],
-        extra: 'shutdown_grace: 30s',
-      }),
-    );
-    let proc: HatangProcess = spawnHatang(['server', '--config', config], { SIGNING_KEY: testSigningKey });
+    const server = await serverProcess(influxd.url, { extra: 'shutdown_grace: 30s' });
+    cleanup.push(() => rmSync(server.dir, { recursive: true, force: true }));
+    let proc: HatangProcess = server.start();
     cleanup.push(() => void proc.stop('SIGKILL'));
-    const url = `http://127.0.0.1:${port}`;
+    const { url } = server;
     await waitFor('the server to listen', () => health(url).then(() => true));
 
     const keepAlive = new Agent({ keepAlive: true, maxSockets: 4 });
@@ -457,7 +438,7 @@ describe('a server stopped with SIGTERM while keep-alive clients keep sending', 
     // Only requests already in flight at SIGTERM were still served: not a grace period's worth.
     expect(afterTerm.filter((x) => x.status === 202).length).toBeLessThanOrEqual(12);
     // Whatever it spooled on the way out is replayed by the next start.
-    proc = spawnHatang(['server', '--config', config], { SIGNING_KEY: testSigningKey });
+    proc = server.start();
     await waitFor('the spool to drain', async () => (await health(url)).body.spool.points === 0);
     expect(await stored('uptime_s', 'host', 'keepalive')).toEqual(acked.sort((a, b) => a - b));
     expect(await proc.stop()).toBe(0);

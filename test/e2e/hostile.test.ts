@@ -1,13 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostileCorpus } from '../../server/testdata/hostile.js';
-import { type HatangProcess, spawnHatang } from '../harness/hatang.js';
+import type { HatangProcess } from '../harness/hatang.js';
 import { sendStreaming } from '../harness/http.js';
 import { rows, startInfluxd } from '../harness/influxd.js';
-import { freeTcpPort, waitFor } from '../harness/ports.js';
-import { agentCredential, serverProcessYaml, siteTokens, testSigningKey } from '../harness/server.js';
+import { waitFor } from '../harness/ports.js';
+import { agentCredential, serverProcess } from '../harness/server.js';
 
 /**
  * The hostile corpus (`server/testdata/hostile.ts`) replayed against a real `hatang server` process
@@ -22,20 +20,10 @@ let dir: string;
 
 beforeAll(async () => {
   influxd = await startInfluxd();
-  dir = mkdtempSync(join(tmpdir(), 'hatang-hostile-'));
-  const port = await freeTcpPort();
-  const config = join(dir, 'server.yaml');
-  writeFileSync(
-    config,
-    serverProcessYaml({
-      port,
-      influxUrl: influxd.url,
-      spoolDir: join(dir, 'spool'),
-      siteToken: siteTokens['so-tttt'],
-    }),
-  );
-  server = spawnHatang(['server', '--config', config], { SIGNING_KEY: testSigningKey });
-  url = `http://127.0.0.1:${port}`;
+  const spawned = await serverProcess(influxd.url);
+  dir = spawned.dir;
+  server = spawned.start();
+  url = spawned.url;
   await waitFor('hatang server', () =>
     fetch(`${url}/healthz`)
       .then((r) => r.ok)

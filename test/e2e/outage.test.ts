@@ -9,11 +9,10 @@ import { rows, startInfluxd } from '../harness/influxd.js';
 import { freeTcpPort, waitFor } from '../harness/ports.js';
 import {
   agentCredential,
-  serverProcessYaml,
+  serverProcess as harnessServerProcess,
   siteTokens,
   startTestServer,
   testServerConfig,
-  testSigningKey,
 } from '../harness/server.js';
 
 let influxd: Awaited<ReturnType<typeof startInfluxd>>;
@@ -81,26 +80,14 @@ async function health(url: string) {
  * dir; `start()` spawns it (again), each start stopped by PID after the test.
  */
 async function serverProcess(extra: { storageExtra?: string; spoolExtra?: string } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'hatang-server-process-'));
-  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-  const port = await freeTcpPort();
-  const config = join(dir, 'server.yaml');
-  writeFileSync(
-    config,
-    serverProcessYaml({
-      port,
-      influxUrl: influxd.url,
-      spoolDir: join(dir, 'spool'),
-      siteToken: siteTokens['so-tttt'],
-      ...extra,
-    }),
-  );
+  const server = await harnessServerProcess(influxd.url, extra);
+  cleanup.push(() => rmSync(server.dir, { recursive: true, force: true }));
   const start = (): HatangProcess => {
-    const p = spawnHatang(['server', '--config', config], { SIGNING_KEY: testSigningKey });
+    const p = server.start();
     cleanup.push(() => void p.stop('SIGKILL'));
     return p;
   };
-  return { url: `http://127.0.0.1:${port}`, start };
+  return { url: server.url, start };
 }
 
 describe('when InfluxDB goes away', () => {

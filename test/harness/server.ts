@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { type ServerConfig, serverConfigSchema } from '../../server/config.js';
 import { hashToken, issueCredential } from '../../server/credentials.js';
 import { type RunningServer, startServer } from '../../server/main.js';
+import { type HatangProcess, spawnHatang } from './hatang.js';
+import { freeTcpPort } from './ports.js';
 
 export const testSigningKey = 'test-signing-key-0123456789abcdef0123456789';
 export const siteTokens = {
@@ -91,4 +93,34 @@ storage: { kind: influxdb-v1, url: "${o.influxUrl}", database: hatang${o.storage
 spool: { dir: "${o.spoolDir}"${o.spoolExtra ? `, ${o.spoolExtra}` : ''} }
 ${o.extra ?? ''}
 `;
+}
+
+/**
+ * A `hatang server` to run as its own process (so a test can kill or restart it): a temp dir holding
+ * its server.yaml (`serverProcessYaml`) and spool, and a free loopback port. `start()` spawns it,
+ * again each time it is called. The caller stops what it started and removes `dir`.
+ */
+export async function serverProcess(
+  influxUrl: string,
+  more: Pick<Parameters<typeof serverProcessYaml>[0], 'storageExtra' | 'spoolExtra' | 'extra'> = {},
+): Promise<{ dir: string; url: string; config: string; start(): HatangProcess }> {
+  const dir = mkdtempSync(join(tmpdir(), 'hatang-server-process-'));
+  const port = await freeTcpPort();
+  const config = join(dir, 'server.yaml');
+  writeFileSync(
+    config,
+    serverProcessYaml({
+      port,
+      influxUrl,
+      spoolDir: join(dir, 'spool'),
+      siteToken: siteTokens['so-tttt'],
+      ...more,
+    }),
+  );
+  return {
+    dir,
+    url: `http://127.0.0.1:${port}`,
+    config,
+    start: () => spawnHatang(['server', '--config', config], { SIGNING_KEY: testSigningKey }),
+  };
 }
