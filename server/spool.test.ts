@@ -1,36 +1,31 @@
-import { execFileSync } from 'node:child_process';
 import {
   appendFileSync,
-  closeSync,
-  fstatSync,
-  ftruncateSync,
   mkdtempSync,
-  openSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
   unlinkSync,
   writeFileSync,
-  writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Point } from '../protocol/index.js';
+import { fillDisk, mountTmpfs, type Tmpfs } from '../test/harness/disk.js';
 import { Spool, SpoolFullError, type SpoolOptions } from './spool.js';
 
 const log = pino({ level: 'silent' });
 const dirs: string[] = [];
-const mounts: string[] = [];
+const mounts: Tmpfs[] = [];
 const newDir = () => {
   const d = mkdtempSync(join(tmpdir(), 'hatang-spool-test-'));
   dirs.push(d);
   return d;
 };
 afterEach(() => {
-  for (const m of mounts.splice(0)) execFileSync('umount', ['-l', m]);
+  for (const m of mounts.splice(0)) m.unmount();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -67,31 +62,11 @@ async function drain(spool: Spool): Promise<{ seen: number[]; corrupt: string[] 
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
 const segments = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.seg'));
 
-/** A tmpfs of `size` mounted on a fresh temp dir (unmounted after the test), or undefined if mount fails. */
+/** A tmpfs of `size`, unmounted after the test, or undefined if mount fails. */
 function smallTmpfs(size: string): string | undefined {
-  const dir = newDir();
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
-  } catch {
-    return undefined;
-  }
-  mounts.push(dir);
-  return dir;
-}
-
-/** Fills the file system holding `dir` with one file, then frees `leave` bytes of it again. */
-function fillDisk(dir: string, leave: number): string {
-  const filler = join(dir, 'filler');
-  const fd = openSync(filler, 'w');
-  const chunk = Buffer.alloc(64 * 1024, 1);
-  try {
-    for (let i = 0; i < 100_000; i++) writeSync(fd, chunk);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  }
-  ftruncateSync(fd, Math.max(0, fstatSync(fd).size - leave));
-  closeSync(fd);
-  return filler;
+  const m = mountTmpfs(size);
+  if (m) mounts.push(m);
+  return m?.dir;
 }
 
 describe('Spool', () => {

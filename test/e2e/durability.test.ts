@@ -6,17 +6,7 @@
  * server reported as refused (dead letters).
  */
 import { execFileSync } from 'node:child_process';
-import {
-  closeSync,
-  fstatSync,
-  ftruncateSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,6 +15,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerConfig } from '../../server/config.js';
 import { startServer } from '../../server/main.js';
+import { fillDisk, mountTmpfs } from '../harness/disk.js';
 import type { HatangProcess } from '../harness/hatang.js';
 import { rows, startInfluxd } from '../harness/influxd.js';
 import { waitFor } from '../harness/ports.js';
@@ -134,35 +125,11 @@ async function stored(field: string, measurement: string, host: string, db = 'ha
   return rows(series[0]).map((r) => Number(r[field]));
 }
 
-/** A tmpfs of `size` on a fresh temp dir, unmounted after the test; undefined when mount fails. */
+/** A tmpfs of `size`, unmounted after the test; undefined when mount fails. */
 function smallTmpfs(size: string): string | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'hatang-tmpfs-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-    return undefined;
-  }
-  cleanup.push(() => {
-    execFileSync('umount', ['-l', dir]);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
-
-/** Fills the file system under `dir` with one file, then frees `leave` bytes of it. */
-function fillDisk(dir: string, leave: number): string {
-  const filler = join(dir, 'filler');
-  const fd = openSync(filler, 'w');
-  const chunk = Buffer.alloc(64 * 1024, 1);
-  try {
-    for (let i = 0; i < 100_000; i++) writeSync(fd, chunk);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  }
-  ftruncateSync(fd, Math.max(0, fstatSync(fd).size - leave));
-  closeSync(fd);
-  return filler;
+  const m = mountTmpfs(size);
+  if (m) cleanup.push(() => m.unmount());
+  return m?.dir;
 }
 
 describe('a spool whose disk fills up', () => {
