@@ -5,9 +5,9 @@
  * the agent's code and dependencies.
  */
 import { join } from 'node:path';
-import { ConfigError, UsageError } from '../lib/config.js';
 import { hatangVersion } from '../lib/version.js';
 import { agentCommand } from './agent-command.js';
+import { exitWith } from './exit.js';
 
 const usage = `hatang-agent ${hatangVersion()} — the hatang agent
 
@@ -41,25 +41,4 @@ export function defaultConfigPath(): string {
     : '/etc/hatang/agent.yaml';
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exitCode = 78; // EX_CONFIG
-      return;
-    }
-    if (
-      err instanceof UsageError ||
-      (err as NodeJS.ErrnoException | undefined)?.code?.startsWith('ERR_PARSE_ARGS')
-    ) {
-      console.error(`hatang-agent: ${(err as Error).message}\n\n${usage}`);
-      process.exitCode = 2;
-      return;
-    }
-    console.error(`hatang-agent: ${(err as Error).message}`);
-    process.exitCode = 1;
-  },
-);
+exitWith('hatang-agent', usage, main(process.argv.slice(2)));

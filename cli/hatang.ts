@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { ConfigError, UsageError } from '../lib/config.js';
 import { createLogger } from '../lib/log.js';
 import { hatangVersion } from '../lib/version.js';
+import { exitWith } from './exit.js';
 
 const usage = `hatang ${hatangVersion()} — infrastructure inventory and monitoring
 
@@ -13,7 +13,7 @@ usage:
                                    systemd unit, config and token file in one step (agent/install/README.md)
   hatang token new                 print a new enrollment token and the hash for server.yaml
   hatang token hash <token>        print the sha256 of an existing token
-  hatang token issue --role auditor|admin --subject <name> [--config config/server.yaml]
+  hatang token issue --role auditor|admin|poller --subject <name> [--site <id>] [--expires 30d] [--config config/server.yaml]
   hatang endpoints import <file.csv> [--out config/endpoints.yaml]
                                    turn an operator's spreadsheet into the endpoint registry
   hatang endpoints check [config/endpoints.yaml]
@@ -58,27 +58,6 @@ async function main(argv: string[]): Promise<number> {
   return command(rest);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exitCode = 78; // EX_CONFIG
-      return;
-    }
-    if (
-      err instanceof UsageError ||
-      (err as NodeJS.ErrnoException | undefined)?.code?.startsWith('ERR_PARSE_ARGS')
-    ) {
-      const message = (err as Error).message;
-      console.error(`${message.startsWith('hatang') ? message : `hatang: ${message}`}\n\n${usage}`);
-      process.exitCode = 2;
-      return;
-    }
-    createLogger('hatang').fatal({ err }, 'hatang failed');
-    console.error(`hatang: ${(err as Error).message}`);
-    process.exitCode = 1;
-  },
+exitWith('hatang', usage, main(process.argv.slice(2)), (err) =>
+  createLogger('hatang').fatal({ err }, 'hatang failed'),
 );
