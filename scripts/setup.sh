@@ -8,9 +8,11 @@ cd "$(dirname "$0")/.."
 # snmp/snmpd/snmpsim: SNMP tools, a real agent and the device simulator; clamav*: antivirus
 # detection tests; prometheus-node-exporter: the peer in bench/agent-footprint; openssl: test certs;
 # wine/wine64: run the Windows agent (node.exe, NSSM, ping.exe) in tests; wixl/msitools: build and
-# inspect the agent's MSI (agent/package/).
+# inspect the agent's MSI (agent/package/); chromium: auditors' page tests and snapshot PDFs;
+# poppler-utils: pdftotext reads the PDFs back in tests; influxdb-client: the `influx` shell the
+# demo points newcomers to.
 packages=(influxdb fping iputils-ping iproute2 nftables snmp snmpd snmpsim clamav clamav-daemon
-  prometheus-node-exporter openssl wine wine64 wixl msitools)
+  prometheus-node-exporter openssl wine wine64 wixl msitools chromium poppler-utils influxdb-client)
 
 node_major=$(node -p 'process.versions.node.split(".").map(Number).slice(0,2).join(".")' 2>/dev/null || echo 0)
 if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'; then
