@@ -58,7 +58,7 @@ describe.skipIf(!chromium)('renderPdf() with headless Chromium', () => {
 
   it('names the program when Chromium cannot run', async () => {
     await expect(renderPdf('<p>x</p>', { chromium: '/bin/false', createdAt })).rejects.toThrow(
-      'pdf: chromium /bin/false failed',
+      'pdf: chromium /bin/false: exit 1',
     );
   });
 });

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +45,7 @@ export function stampPdfDates(pdf: Buffer, createdAt: number): Buffer {
 export interface PdfOptions {
   chromium: string;
   createdAt: number;
-  /** Longest a print may take (default 120 s). */
+  /** Longest a print may take (default 300 s: 18,000 table rows took 63 s on a loaded 2-core machine). */
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -74,31 +74,13 @@ export async function renderPdf(html: string, o: PdfOptions): Promise<Buffer> {
       '--no-first-run',
       '--no-default-browser-check',
       '--no-pdf-header-footer',
+      // Nothing to resolve: a report never needs the network, so no name lookup succeeds.
+      '--host-resolver-rules=MAP * ~NOTFOUND',
       `--user-data-dir=${join(dir, 'profile')}`,
       `--print-to-pdf=${out}`,
       pathToFileURL(page).href,
     ];
-    await new Promise<void>((resolve, reject) => {
-      execFile(
-        o.chromium,
-        args,
-        {
-          timeout: o.timeoutMs ?? 120_000,
-          signal: o.signal,
-          maxBuffer: 4 * 1024 * 1024,
-          killSignal: 'SIGKILL',
-        },
-        (err, _stdout, stderr) => {
-          if (err)
-            reject(
-              new Error(`pdf: chromium ${o.chromium} failed: ${err.message.split('\n')[0]}`, {
-                cause: stderr,
-              }),
-            );
-          else resolve();
-        },
-      );
-    });
+    await runChromium(o.chromium, args, o.timeoutMs ?? 300_000, o.signal);
     let pdf: Buffer;
     try {
       pdf = readFileSync(out);
@@ -111,4 +93,49 @@ export async function renderPdf(html: string, o: PdfOptions): Promise<Buffer> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs Chromium in its own process group and, on timeout or abort, kills that whole group (the
+ * browser's renderer and zygote children with it) by its id.
+ */
+function runChromium(
+  chromium: string,
+  args: string[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(chromium, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString('utf8')).slice(-4096);
+    });
+    let stopped: string | null = null;
+    const stop = (why: string) => {
+      stopped = why;
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    const timer = setTimeout(() => stop(`no PDF within ${timeoutMs / 1000} s`), timeoutMs);
+    const onAbort = () => stop('aborted');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    const done = (err: Error | null) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve();
+    };
+    child.once('error', (cause) => done(new Error(`pdf: chromium ${chromium}: ${cause.message}`, { cause })));
+    child.once('close', (code, sig) => {
+      if (stopped) return done(new Error(`pdf: chromium ${chromium}: ${stopped}`));
+      if (code === 0) return done(null);
+      const last = stderr.trim().split('\n').at(-1) ?? '';
+      done(new Error(`pdf: chromium ${chromium}: exit ${code ?? sig}${last ? `: ${last}` : ''}`));
+    });
+  });
 }
