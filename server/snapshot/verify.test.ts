@@ -199,6 +199,14 @@ describe('verifyBundle()', () => {
       }),
     );
     expect(unsafe.problems[0]!.message).toBe('manifest.json: files.0.path: unsafe path');
+    const twice = verifyBundle(
+      rezip(zip, (files) => {
+        const m = JSON.parse(files.get('manifest.json')!.toString('utf8'));
+        m.files.push(m.files[0]);
+        files.set('manifest.json', Buffer.from(JSON.stringify(m)));
+      }),
+    );
+    expect(twice.problems[0]!.message).toBe('manifest.json: files: a path is listed twice');
   });
 
   it('calls what is not a zip, or a zip without a manifest, not a bundle', () => {

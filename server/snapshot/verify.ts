@@ -69,14 +69,16 @@ const manifestSchema = z.object({
     ),
   }),
   queries: z.array(z.string()),
-  files: z.array(
-    z.object({
-      path: z.string().refine((p) => unsafeName(p) === null, 'unsafe path'),
-      sha256: sha256Hex,
-      bytes: z.number().int().nonnegative(),
-      rows: z.number().int().nonnegative().optional(),
-    }),
-  ),
+  files: z
+    .array(
+      z.object({
+        path: z.string().refine((p) => unsafeName(p) === null, 'unsafe path'),
+        sha256: sha256Hex,
+        bytes: z.number().int().nonnegative(),
+        rows: z.number().int().nonnegative().optional(),
+      }),
+    )
+    .refine((files) => new Set(files.map((f) => f.path)).size === files.length, 'a path is listed twice'),
   key_id: z.string().regex(/^[0-9a-f]{16}$/, 'expected 16 lowercase hex digits'),
   omitted: z.array(z.object({ path: z.string(), reason: z.string() })).optional(),
 });

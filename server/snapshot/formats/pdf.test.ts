@@ -8,6 +8,15 @@ const chromium = findChromium();
 const createdAt = Date.parse('2026-11-01T01:02:03.000Z');
 const meta = { id: 'b'.repeat(64), createdAt: '2026-11-01T01:02:03.000Z', keyId: '0123456789abcdef' };
 
+/** Where two PDFs first differ, with the text around it, or null when they are the same bytes. */
+function firstDifference(a: Buffer, b: Buffer): string | null {
+  if (a.equals(b)) return null;
+  let at = 0;
+  while (at < a.length && a[at] === b[at]) at++;
+  const around = (x: Buffer) => JSON.stringify(x.subarray(Math.max(0, at - 60), at + 60).toString('latin1'));
+  return `${a.length} vs ${b.length} bytes, first difference at ${at}: ${around(a)} vs ${around(b)}`;
+}
+
 const pdfText = (pdf: Buffer) =>
   execFileSync('pdftotext', ['-layout', '-', '-'], { input: pdf, encoding: 'utf8' });
 
@@ -49,7 +58,7 @@ describe.skipIf(!chromium)('renderPdf() with headless Chromium', () => {
     const html = reportHtml(octoberContent, 'en', meta);
     const a = await renderPdf(html, { chromium: chromium!, createdAt });
     const b = await renderPdf(html, { chromium: chromium!, createdAt });
-    expect(a.equals(b)).toBe(true);
+    expect(firstDifference(a, b)).toBeNull();
     const text = pdfText(a);
     expect(text).toContain('Compliance snapshot');
     expect(text).toContain('36 / 50 registered (72.0 %)');
