@@ -117,6 +117,8 @@ describe('buildBundle()', () => {
       .read()
       .toString('utf8');
     expect(readme).toContain('report.pdf: PDF not requested');
+    expect(readme.startsWith('\ufeffhatang compliance snapshot / Ảnh chụp tuân thủ hatang\r\n')).toBe(true);
+    expect(readme.replaceAll('\r\n', '')).not.toContain('\n');
   });
 
   it('refuses a table name that is not kebab-case ASCII or is used twice', async () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { contentId } from './canonical.js';
-import { tableCsv } from './formats/csv.js';
+import { tableCsv, utf8Bom } from './formats/csv.js';
 import { reportHtml } from './formats/html.js';
 import { findChromium, renderPdf } from './formats/pdf.js';
 import { reportXlsx } from './formats/xlsx.js';
@@ -170,7 +170,9 @@ export async function buildBundle(
     key_id: signer.keyId,
     ...(omitted.length ? { omitted } : {}),
   };
-  const readmeData = Buffer.from(readme({ ...base, files: [] }), 'utf8');
+  // CRLF and a BOM: README.txt is opened with Notepad on the auditors' Windows machines.
+  const readmeText = readme({ ...base, files: [] }).replaceAll('\n', '\r\n');
+  const readmeData = Buffer.concat([utf8Bom, Buffer.from(readmeText, 'utf8')]);
   listed.splice(1, 0, { path: bundleFiles.readme, sha256: sha256(readmeData), bytes: readmeData.length });
   const manifest: Manifest = { ...base, files: listed };
   const manifestData = manifestBytes(manifest);
