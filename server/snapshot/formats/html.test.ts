@@ -51,6 +51,8 @@ describe('reportHtml()', () => {
     expect(en).not.toMatch(/<script|<link|<img|src=|url\(/i);
     expect(en).toContain('@media print');
     expect(en).toContain('break-before: page');
+    expect(en).toContain('<section class="table wide" id="t-antivirus">');
+    expect(en).toContain('<section class="table" id="t-outages">');
   });
 
   it('escapes everything that comes from the data', () => {

@@ -21,6 +21,9 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => entities[c]!);
 }
 
+/** More columns than this print on a landscape page. */
+const wideColumns = 6;
+
 const css = `
 :root { font-family: "DejaVu Sans", "Noto Sans", Arial, sans-serif; font-size: 10pt; color: #111; }
 body { margin: 0 auto; max-width: 60rem; padding: 1rem; }
@@ -40,9 +43,11 @@ code { font-size: 8pt; overflow-wrap: anywhere; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
 @page { size: A4; margin: 14mm 12mm; }
+@page wide { size: A4 landscape; margin: 12mm 12mm; }
 @media print {
   body { max-width: none; padding: 0; }
   section.table { break-before: page; }
+  section.wide { page: wide; }
   h2, h3 { break-after: avoid; }
 }
 `;
@@ -137,7 +142,9 @@ export function reportHtml(content: SnapshotContent, lang: Lang, meta: ReportMet
         ),
       )
       .join('');
-    return `<section class="table" id="t-${e(t.name)}"><h2>${e(t.title[lang])}</h2><p class="desc">${e(t.description[lang])} <code>data/${e(t.name)}.csv</code>, ${e(w.rows(t.rows.length))}.</p>${
+    // Tables of many columns print on landscape pages, where their cells need not wrap every word.
+    const wide = t.columns.length > wideColumns ? ' wide' : '';
+    return `<section class="table${wide}" id="t-${e(t.name)}"><h2>${e(t.title[lang])}</h2><p class="desc">${e(t.description[lang])} <code>data/${e(t.name)}.csv</code>, ${e(w.rows(t.rows.length))}.</p>${
       t.rows.length
         ? `<table>${head(titles)}<tbody>${body}</tbody></table>`
         : `<p class="note">${e(w.noRows)}</p>`

@@ -52,6 +52,10 @@ describe.skipIf(!chromium)('renderPdf() with headless Chromium', () => {
     expect(text).toContain('Sự cố mất kết nối');
     expect(text).toContain('Trung tâm dữ liệu tỉnh');
     expect(pdf.toString('latin1')).toContain("/CreationDate (D:20261101010203+00'00')");
+    // The summary on a portrait page, the 10-column antivirus table from page 2 on landscape ones.
+    const sizes = execFileSync('pdfinfo', ['-f', '1', '-l', '2', '-'], { input: pdf, encoding: 'utf8' });
+    expect(sizes).toMatch(/Page +1 size: +594\.96 x 841\.92 pts \(A4\)/);
+    expect(sizes).toMatch(/Page +2 size: +841\.92 x 594\.96 pts \(A4\)/);
   }, 120_000);
 
   it('prints the English report and makes the same bytes twice', async () => {
