@@ -40,6 +40,7 @@ describe('hatang snapshot verify', () => {
     expect(output).toContain(`valid: ${path('good.zip')}`);
     expect(output).toContain(`key       ${signer.keyId} (trusted, from ${path('signer.pem')})`);
     expect(output).not.toContain('note:');
+    expect(output).toContain('  omitted   report.pdf: PDF not requested');
   });
 
   it.each(['both.pem', 'keys.json', 'list.json'])('accepts the trusted keys from %s', async (file) => {

@@ -105,6 +105,7 @@ function summarize(result: VerifyResult, bundle: string, keySource: string): str
     lines.push(`  window    ${m.window.from} → ${m.window.to} (as of ${m.as_of})`);
     lines.push(`  created   ${m.created_at} by ${m.generator.name} ${m.generator.version}`);
     lines.push(`  files     ${m.files.length} listed`);
+    for (const o of m.omitted ?? []) lines.push(`  omitted   ${o.path}: ${o.reason}`);
   }
   if (result.key) {
     lines.push(

@@ -64,6 +64,8 @@ export async function renderPdf(html: string, o: PdfOptions): Promise<Buffer> {
     writeFileSync(page, html);
     const args = [
       '--headless',
+      // The sandbox cannot start as root (services and CI run so); the page it would guard is our
+      // own escaped HTML with no script and a CSP forbidding every load.
       '--no-sandbox',
       '--disable-gpu',
       '--disable-dev-shm-usage',
