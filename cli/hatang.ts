@@ -19,6 +19,9 @@ usage:
   hatang endpoints check [config/endpoints.yaml]
   hatang readiness [--config config/server.yaml] [--datacenter file] [--site id] [--json] [--lang vi|en]
                                    TIA-942 readiness self-assessment (not a certification), evaluated now
+  hatang snapshot verify <bundle.zip> [--public-key <file>]... [--json]
+                                   check a compliance snapshot's signature and files offline
+                                   (exit 0 valid, 1 invalid, 2 usage, 3 unreadable; --help for more)
   hatang config schema agent|server|datacenter [--out file]
                                    JSON Schema of a config file, for editors
   hatang demo                      local InfluxDB, server and agent on loopback (see README)
@@ -38,6 +41,7 @@ const commands: Record<string, Command> = {
   endpoints: async (argv) => (await import('../lib/endpoints/cli.js')).endpointsCommand(argv),
   config: async (argv) => (await import('./config-command.js')).configCommand(argv),
   readiness: async (argv) => (await import('./readiness-command.js')).readinessCommand(argv),
+  snapshot: async (argv) => (await import('./snapshot-command.js')).snapshotCommand(argv),
 };
 
 async function main(argv: string[]): Promise<number> {
