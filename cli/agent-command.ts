@@ -12,9 +12,10 @@ import {
   zeroCounters,
 } from '../agent/runtime/state.js';
 import { UsageError } from '../lib/config.js';
+import { findConfig, sayWhichConfig } from './config-path.js';
 
 const options = {
-  config: { type: 'string', short: 'c', default: 'config/agent.yaml' },
+  config: { type: 'string', short: 'c' },
   once: { type: 'boolean' },
   check: { type: 'boolean' },
 } as const;
@@ -23,13 +24,16 @@ export async function agentCommand(argv: string[]): Promise<number> {
   if (argv[0] === 'install') return (await import('../agent/install/index.js')).installCommand(argv.slice(1));
   const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
   const [sub] = positionals;
-  const config = loadAgentConfig(values.config);
-  if (sub === 'status') return printStatus(config.agent.state_dir);
-  if (sub !== undefined) throw new UsageError(`hatang agent: unknown subcommand "${sub}"`);
+  if (sub !== undefined && sub !== 'status')
+    throw new UsageError(`hatang agent: unknown subcommand "${sub}"`);
+  const found = findConfig('agent', values.config);
+  const config = loadAgentConfig(found.file);
+  if (sub === 'status') return printStatus(config.agent.state_dir, found.file);
   if (values.check) {
-    console.log(`${values.config}: ok`);
+    console.log(`${found.file}: ok`);
     return 0;
   }
+  sayWhichConfig(found);
   const log = createAgentLogger(config.agent.log_level, config.log);
   const stop = new AbortController();
   const onSignal = (signal: string) => {
@@ -41,7 +45,8 @@ export async function agentCommand(argv: string[]): Promise<number> {
   return runAgent(config, log, { once: values.once === true, signal: stop.signal });
 }
 
-async function printStatus(stateDir: string): Promise<number> {
+async function printStatus(stateDir: string, configFile: string): Promise<number> {
+  console.log(`config:      ${configFile}`);
   const files = stateFiles(stateDir);
   const status = await readJson<AgentStatus>(files.status);
   let enrollment: Enrollment | undefined;

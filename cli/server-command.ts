@@ -4,16 +4,18 @@ import { createLogger } from '../lib/log.js';
 import { loadServerConfig } from '../server/config.js';
 import { startServer } from '../server/main.js';
 import { loadDatacenter } from '../server/readiness/declaration.js';
+import { findConfig, sayWhichConfig } from './config-path.js';
 
 export async function serverCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      config: { type: 'string', short: 'c', default: 'config/server.yaml' },
+      config: { type: 'string', short: 'c' },
       check: { type: 'boolean' },
     },
   });
-  const config = loadServerConfig(values.config as string);
+  const found = findConfig('server', values.config);
+  const config = loadServerConfig(found.file);
   // The registry is part of the configuration: --check lists its problems too.
   if (config.endpoints_file) loadRegistry(config.endpoints_file);
   if (values.check) {
@@ -21,9 +23,10 @@ export async function serverCommand(argv: string[]): Promise<number> {
     if (config.readiness) {
       loadDatacenter(config.readiness.datacenter_file, { siteIds: config.auth.sites.map((s) => s.id) });
     }
-    console.log(`${values.config}: ok`);
+    console.log(`${found.file}: ok`);
     return 0;
   }
+  sayWhichConfig(found);
   const log = createLogger('hatang-server', config.log_level);
   const server = await startServer(config, log);
   await new Promise<void>((resolve) => {
