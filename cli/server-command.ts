@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadRegistry } from '../lib/endpoints/index.js';
 import { createLogger } from '../lib/log.js';
-import { loadServerConfig } from '../server/config.js';
+import { loadRunnableServerConfig } from '../server/config-files.js';
 import { startServer } from '../server/main.js';
 import { loadDatacenter } from '../server/readiness/declaration.js';
 import { findConfig, sayWhichConfig } from './config-path.js';
@@ -15,7 +15,8 @@ export async function serverCommand(argv: string[]): Promise<number> {
     },
   });
   const found = findConfig('server', values.config);
-  const config = loadServerConfig(found.file);
+  // Every file server.yaml names is checked here, for --check and before a real start creates anything.
+  const config = loadRunnableServerConfig(found.file);
   // The registry is part of the configuration: --check lists its problems too.
   if (config.endpoints_file) loadRegistry(config.endpoints_file);
   if (values.check) {
