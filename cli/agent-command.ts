@@ -83,10 +83,14 @@ export function statusLines(o: {
   statusFile: string;
 }): string[] {
   const { status, enrollment } = o;
+  // Not enrolled: why, from the agent's last attempt (the server's refusal, a network error).
+  const why =
+    o.enrollmentProblem ||
+    (status?.last_error ? `${status.last_error.message} (at ${status.last_error.at})` : '');
   const lines = [
     enrollment
       ? `enrolled:    yes, agent ${enrollment.agent_id} at site ${enrollment.site_id} (${enrollment.server}, ${enrollment.enrolled_at})`
-      : `enrolled:    no${o.enrollmentProblem ? ` (${o.enrollmentProblem})` : ''}`,
+      : `enrolled:    no${why ? `: ${why}` : ''}`,
   ];
   if (enrollment) {
     const renewFrom = renewalDueAt(enrollment);
@@ -107,7 +111,9 @@ export function statusLines(o: {
   if (status.counters.dropped_queue_full_points === undefined) c.dropped_queue_full_points = c.dropped_points;
   lines.push(
     `process:     ${o.running ? `running, pid ${status.pid}` : 'not running'}; status written ${status.updated_at}`,
-    ...(status.last_error ? [`last error:  ${status.last_error.at} ${status.last_error.message}`] : []),
+    ...(status.last_error && enrollment
+      ? [`last error:  ${status.last_error.at} ${status.last_error.message}`]
+      : []),
     `last send:   ${status.last_send_at ?? 'never'}${status.last_send_error ? `; last error: ${status.last_send_error}` : ''}`,
     `queue:       ${status.queue.batches} batches, ${status.queue.points} points, ${status.queue.bytes} bytes${
       status.reserve_points
