@@ -155,6 +155,8 @@ describe('the .deb', () => {
     expect(once.code).not.toBe(0);
     const status = await run(pkgs.linuxBinary, ['status', '--config', config], env);
     // The reason is on the enrolled line itself (with when the agent last tried).
-    expect(status.out).toMatch(/enrolled: +no: enrollment refused by http:\/\/127\.0\.0\.1:\d+: 40[13] .* \(at \d{4}-/);
+    expect(status.out).toMatch(
+      /enrolled: +no: enrollment refused by http:\/\/127\.0\.0\.1:\d+: 40[13] .* \(at \d{4}-/,
+    );
   });
 });
