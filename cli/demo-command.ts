@@ -255,14 +255,10 @@ interface LookOptions {
  */
 export function lookAround(o: LookOptions): string {
   const server = `http://127.0.0.1:${SERVER_PORT}`;
-  const lines = [
-    '',
-    'look next',
-    `  agent       ${o.hatang} agent status --config ${o.agentYaml}`,
-    `  readiness   ${o.hatang} readiness --config ${o.serverYaml} --lang vi`,
-  ];
+  const lines = ['', 'look next', `  agent       ${o.hatang} agent status --config ${o.agentYaml}`];
   if (o.running) {
     lines.push(
+      `  readiness   ${o.hatang} readiness --config ${o.serverYaml} --lang vi`,
       `  server      curl -s ${server}/healthz; curl -s ${server}/metrics | grep ^hatang_`,
       `  API         TOKEN=$(${o.hatang} token issue --role auditor --subject demo-auditor --config ${o.serverYaml})`,
       `              curl -s -H "Authorization: Bearer $TOKEN" '${server}/api/v1/availability?group=level'`,

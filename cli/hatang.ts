@@ -14,8 +14,9 @@ usage:
   hatang token new                 print a new enrollment token and the hash for server.yaml
   hatang token hash <token>        print the sha256 of an existing token
   hatang token issue --role auditor|admin|poller --subject <name> [--site <id>] [--expires 30d] [--config server.yaml]
-  hatang endpoints import <file.csv> [--out config/endpoints.yaml]
+  hatang endpoints import <file.csv> [--out config/endpoints.yaml [--force]]
                                    turn an operator's spreadsheet into the endpoint registry
+                                   (an existing --out: lists the changes, replaced only with --force)
   hatang endpoints check [config/endpoints.yaml]
   hatang readiness [--config server.yaml] [--datacenter file] [--site id] [--json] [--lang vi|en]
                                    TIA-942 readiness self-assessment (not a certification), evaluated now
