@@ -197,7 +197,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
         return exitCode;
       } else {
         console.log(
-          `\nstopped    InfluxDB, the server and the SNMP devices; the data stays in ${shown(join(data, 'influxdb'))}.\n           To look around with them running: hatang demo --once --keep (or hatang demo, until Ctrl-C)`,
+          `\nstopping   InfluxDB, the server and the SNMP devices now; the data stays in ${shown(join(data, 'influxdb'))}.\n           To look around with them running: hatang demo --once --keep (or hatang demo, until Ctrl-C)`,
         );
         console.log(lookAround({ ...look, running: false }));
       }
