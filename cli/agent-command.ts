@@ -12,7 +12,7 @@ import {
   zeroCounters,
 } from '../agent/runtime/state.js';
 import { UsageError } from '../lib/config.js';
-import { findConfig, sayWhichConfig } from './config-path.js';
+import { configEnv, findConfig, sayWhichConfig } from './config-path.js';
 
 const options = {
   config: { type: 'string', short: 'c' },
@@ -27,13 +27,14 @@ export async function agentCommand(argv: string[]): Promise<number> {
   if (sub !== undefined && sub !== 'status')
     throw new UsageError(`hatang agent: unknown subcommand "${sub}"`);
   const found = findConfig('agent', values.config);
-  const config = loadAgentConfig(found.file);
+  const env = configEnv(found.file);
+  const config = loadAgentConfig(found.file, { env: env.env });
   if (sub === 'status') return printStatus(config.agent.state_dir, found.file);
   if (values.check) {
     console.log(`${found.file}: ok`);
     return 0;
   }
-  sayWhichConfig(found);
+  sayWhichConfig(found, env.file);
   const log = createAgentLogger(config.agent.log_level, config.log);
   const stop = new AbortController();
   const onSignal = (signal: string) => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runHatang } from '../test/harness/hatang.js';
 import { serverProcessYaml, siteTokens, testSigningKey } from '../test/harness/server.js';
-import { configCandidates, findConfig } from './config-path.js';
+import { configCandidates, findConfig, parseEnvFile } from './config-path.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hatang-config-path-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -88,6 +88,39 @@ describe('where commands look for their config', () => {
     const check = await runHatang(['agent', '--check'], m.env, 30_000, { cwd: m.cwd });
     expect(check.code, check.output).toBe(0);
     expect(check.output).toContain(`${join(m.etc, 'agent.yaml')}: ok`);
+  });
+
+  it('reads the ${NAME}s the systemd unit would from the EnvironmentFile beside the config (server.env)', async () => {
+    const m = machine('env-file');
+    writeFileSync(
+      join(m.etc, 'server.yaml'),
+      serverProcessYaml({
+        port: 1,
+        influxUrl: 'http://127.0.0.1:9',
+        spoolDir: join(m.etc, 'spool'),
+        siteToken: siteTokens['so-tttt'],
+      }).replace('${SIGNING_KEY}', '${HATANG_TEST_SIGNING_KEY}'),
+    );
+    const args = ['token', 'issue', '--role', 'auditor', '--subject', 'kiem-toan'];
+    const without = await runHatang(args, { HATANG_CONFIG_DIR: m.etc }, 30_000, { cwd: m.cwd });
+    expect(without.code, without.output).toBe(78);
+    expect(without.output).toContain('environment variable HATANG_TEST_SIGNING_KEY is not set');
+    writeFileSync(
+      join(m.etc, 'server.env'),
+      `# as /etc/hatang/server.env\nexport HATANG_TEST_SIGNING_KEY="${testSigningKey}"\n`,
+    );
+    const r = await runHatang(args, { HATANG_CONFIG_DIR: m.etc }, 30_000, { cwd: m.cwd });
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain(`environment: ${join(m.etc, 'server.env')}`);
+    expect(r.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+  });
+
+  it('parses a systemd EnvironmentFile: comments, export, quotes', () => {
+    expect(parseEnvFile('# secrets\nA=1\nexport B="two words"\n  C = \'x\'\nnot a line\n')).toEqual({
+      A: '1',
+      B: 'two words',
+      C: 'x',
+    });
   });
 
   it('names every place it looked when there is no config at all (exit 78)', async () => {

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join, resolve, win32 } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve, win32 } from 'node:path';
 import { ConfigError } from '../lib/config.js';
 
 export type ConfigName = 'agent' | 'server';
@@ -61,7 +61,44 @@ export function findConfig(name: ConfigName, given: string | undefined, o: Confi
   ]);
 }
 
-/** "config: /etc/hatang/agent.yaml" on stderr when the file was found rather than given. */
-export function sayWhichConfig(found: FoundConfig): void {
+/**
+ * "config: /etc/hatang/agent.yaml" on stderr when the file was found rather than given, and
+ * "environment: …" when an EnvironmentFile beside it was read ({@link configEnv}).
+ */
+export function sayWhichConfig(found: FoundConfig, envFile?: string): void {
   if (found.how === 'found') console.error(`config: ${found.file}`);
+  if (envFile)
+    console.error(`environment: ${envFile} (the \${NAME}s of ${found.file} this shell does not set)`);
+}
+
+/** `KEY=VALUE` lines of a systemd EnvironmentFile (comments, blank lines, `export`, quotes allowed). */
+export function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!m || line.trimStart().startsWith('#')) continue;
+    const [, key, raw] = m as unknown as [string, string, string];
+    out[key] = /^(["']).*\1$/.test(raw) ? raw.slice(1, -1) : raw;
+  }
+  return out;
+}
+
+/**
+ * The environment a config's `${NAME}` are read from: this process's, over the variables of the
+ * EnvironmentFile beside it (`/etc/hatang/server.env` for `/etc/hatang/server.yaml`), which the
+ * systemd unit loads but an operator's shell does not. So `hatang token issue` on the installed
+ * machine finds HATANG_SIGNING_KEY as the service does; `file` is the one read, if any.
+ */
+export function configEnv(
+  configFile: string,
+  env: Record<string, string | undefined> = process.env,
+): { env: Record<string, string | undefined>; file?: string } {
+  const file = join(dirname(configFile), `${basename(configFile, extname(configFile))}.env`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { env };
+  }
+  return { env: { ...parseEnvFile(text), ...env }, file };
 }

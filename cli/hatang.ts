@@ -26,7 +26,8 @@ usage:
   hatang dashboards build|check [--lang vi|en|all] [--out dashboards/build]   Grafana dashboards, alerts, provisioning
 
 Without --config, agent.yaml / server.yaml is looked for in ./config/ (a checkout of the project),
-then in /etc/hatang/ where the packages and systemd units put it ($HATANG_CONFIG_DIR instead, when set).
+then in /etc/hatang/ where the packages and systemd units put it ($HATANG_CONFIG_DIR instead, when set);
+a \${NAME} the shell does not set is read from the EnvironmentFile beside it (server.env, agent.env).
 Configs are YAML, validated at start; every problem is listed with file:line:col.`;
 
 type Command = (argv: string[]) => Promise<number>;

@@ -7,7 +7,7 @@ import { loadDatacenter } from '../server/readiness/declaration.js';
 import { formatScorecard, type Lang } from '../server/readiness/format.js';
 import { createReadiness } from '../server/readiness/service.js';
 import { createStorage } from '../server/storage/index.js';
-import { findConfig, sayWhichConfig } from './config-path.js';
+import { configEnv, findConfig, sayWhichConfig } from './config-path.js';
 
 /**
  * `hatang readiness [--config server.yaml] [--datacenter file] [--site id] [--json] [--lang vi|en]`:
@@ -28,8 +28,9 @@ export async function readinessCommand(argv: string[]): Promise<number> {
   const lang = values.lang as Lang;
   if (lang !== 'vi' && lang !== 'en') throw new UsageError(`--lang: expected vi or en, got "${values.lang}"`);
   const found = findConfig('server', values.config);
-  sayWhichConfig(found);
-  const config = loadServerConfig(found.file);
+  const env = configEnv(found.file);
+  sayWhichConfig(found, env.file);
+  const config = loadServerConfig(found.file, { env: env.env });
   const file = values.datacenter ?? config.readiness?.datacenter_file;
   if (!file) {
     throw new UsageError(

@@ -4,7 +4,7 @@ import { createLogger } from '../lib/log.js';
 import { loadRunnableServerConfig } from '../server/config-files.js';
 import { startServer } from '../server/main.js';
 import { loadDatacenter } from '../server/readiness/declaration.js';
-import { findConfig, sayWhichConfig } from './config-path.js';
+import { configEnv, findConfig, sayWhichConfig } from './config-path.js';
 
 export async function serverCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -16,7 +16,8 @@ export async function serverCommand(argv: string[]): Promise<number> {
   });
   const found = findConfig('server', values.config);
   // Every file server.yaml names is checked here, for --check and before a real start creates anything.
-  const config = loadRunnableServerConfig(found.file);
+  const env = configEnv(found.file);
+  const config = loadRunnableServerConfig(found.file, { env: env.env });
   // The registry is part of the configuration: --check lists its problems too.
   if (config.endpoints_file) loadRegistry(config.endpoints_file);
   if (values.check) {
@@ -27,7 +28,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
     console.log(`${found.file}: ok`);
     return 0;
   }
-  sayWhichConfig(found);
+  sayWhichConfig(found, env.file);
   const log = createLogger('hatang-server', config.log_level);
   const server = await startServer(config, log);
   await new Promise<void>((resolve) => {

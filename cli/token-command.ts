@@ -3,7 +3,7 @@ import { UsageError } from '../lib/config.js';
 import { parseDuration } from '../lib/units.js';
 import { loadServerConfig } from '../server/config.js';
 import { hashToken, issueCredential, newEnrollmentToken, type Role, roles } from '../server/credentials.js';
-import { findConfig, sayWhichConfig } from './config-path.js';
+import { configEnv, findConfig, sayWhichConfig } from './config-path.js';
 
 export async function tokenCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -40,8 +40,9 @@ export async function tokenCommand(argv: string[]): Promise<number> {
     if (!values.subject) throw new UsageError('--subject <name> is required');
     if (role === 'poller' && !values.site) throw new UsageError('--site <id> is required for a poller');
     const found = findConfig('server', values.config);
-    sayWhichConfig(found);
-    const config = loadServerConfig(found.file);
+    const env = configEnv(found.file);
+    sayWhichConfig(found, env.file);
+    const config = loadServerConfig(found.file, { env: env.env });
     if (values.site && !config.auth.sites.some((s) => s.id === values.site)) {
       throw new UsageError(`--site: no site "${values.site}" in ${found.file}`);
     }
