@@ -14,6 +14,24 @@ export interface CollectorEntry {
   [key: string]: unknown;
 }
 
+/**
+ * Floors for the agent's intervals. `interval: 0s` or `1ms` made a collector run back to back and
+ * queue hundreds of batches a second. A collector run starts a scan (a process, a sweep, an SNMP
+ * walk) and queues a batch, so once a second is the most any of them may run (the defaults are 15s
+ * to 5m; the tests run the host collector every second); sending needs no scan, so it may be faster.
+ */
+export const intervalFloors = {
+  collector: 1_000,
+  health: 1_000,
+  send: 100,
+} as const;
+
+/** A duration of at least `floorMs`; the message says the floor and why. */
+function durationAtLeast(floorMs: number, why: string) {
+  const floor = floorMs >= 1000 ? `${floorMs / 1000}s` : `${floorMs}ms`;
+  return duration().refine((ms) => ms >= floorMs, { message: `must be at least ${floor}: ${why}` });
+}
+
 /** Longest a run may take when neither the entry nor the collector says (and never more). */
 export const MAX_RUN_TIMEOUT_MS = 5 * 60_000;
 
@@ -39,7 +57,12 @@ function collectorEntry(c: Collector) {
       .regex(/^[a-z0-9_-]+$/)
       .optional()
       .describe('instance name, needed when the same type runs twice (defaults to the type)'),
-    interval: duration().default(parseDuration(c.defaultInterval)).describe('how often the collector runs'),
+    interval: durationAtLeast(
+      intervalFloors.collector,
+      'each run scans and queues a batch; shorter would flood the queue',
+    )
+      .default(parseDuration(c.defaultInterval))
+      .describe('how often the collector runs (at least 1s)'),
     timeout: duration()
       .optional()
       .describe(
@@ -92,7 +115,9 @@ export const agentConfigSchema = z.strictObject({
         .default(64 * 1024 ** 2)
         .describe('on-disk queue size; beyond it the oldest batches are dropped and counted'),
       batch_max_points: z.number().int().min(1).max(5000).default(1000),
-      send_interval: duration().default(5_000).describe('how often queued batches are sent'),
+      send_interval: durationAtLeast(intervalFloors.send, 'shorter would resend in a busy loop')
+        .default(5_000)
+        .describe('how often queued batches are sent (at least 100ms)'),
       backoff_max: duration().default(300_000).describe('longest wait between retries'),
       rejected_max_bytes: byteSize()
         .default(16 * 1024 ** 2)
@@ -127,7 +152,12 @@ export const agentConfigSchema = z.strictObject({
     })
     .default({ max_bytes: 10 * 1024 ** 2, keep: 3, stderr: 'on' })
     .describe('where the agent logs'),
-  health_interval: duration().default(60_000).describe('how often agent_health is reported'),
+  health_interval: durationAtLeast(
+    intervalFloors.health,
+    'each report queues a point; shorter would flood the queue',
+  )
+    .default(60_000)
+    .describe('how often agent_health is reported (at least 1s)'),
   collectors: z
     .array(collectorEntries as unknown as z.ZodType<CollectorEntry>)
     .min(1, 'at least one collector is required')

@@ -74,8 +74,8 @@ describe('the agent with its state dir on a full disk', () => {
       agent: { state_dir: stateDir, hostname: 'pc-full' },
       server: { urls: [collector.url], enrollment_token: 'site-token-0123456789', request_timeout: '10s' },
       queue: { send_interval: '200ms', backoff_max: '300ms' },
-      health_interval: '300ms',
-      collectors: [{ type: 'host', interval: '300ms' }],
+      health_interval: '1s', // the floor (agent/config.ts intervalFloors)
+      collectors: [{ type: 'host', interval: '1s' }],
     });
     const { log, lines } = capturedLog();
     const stop = new AbortController();

@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import si from 'systeminformation';
+import { StartError } from '../lib/config.js';
 import { sleep } from '../lib/sleep.js';
 import { hatangVersion } from '../lib/version.js';
 import { agentHealth, type Point } from '../protocol/index.js';
@@ -253,7 +254,12 @@ export async function runAgent(
   if (process.platform === 'win32') si.powerShellStart();
   try {
     if (opts.once) {
-      enrollment = await enroll();
+      try {
+        enrollment = await enroll();
+      } catch (err) {
+        // Kept in status.json for `agent status`; a one-line refusal for whoever ran --once.
+        throw new StartError((err as Error).message, { cause: err });
+      }
       await renewIfDue();
       if (!enrollment) enrollment = await enroll();
       await scheduler.runOnce(stop.signal);

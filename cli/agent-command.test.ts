@@ -57,4 +57,19 @@ describe('hatang agent status', () => {
       'dropped:     4 points (queue full 4, disk full 0)',
     );
   });
+
+  it('says why the agent is not enrolled, from its last attempt, instead of a bare "no"', () => {
+    const refused = {
+      ...status,
+      last_error: {
+        at: '2026-01-02T00:00:00.000Z',
+        message: 'enrollment refused by https://h:8443: 401 token: not a valid enrollment token for any site',
+      },
+    };
+    const lines = statusLines({ status: refused, enrollment: undefined, running: true, statusFile: 's' });
+    expect(lines[0]).toBe(
+      'enrolled:    no: enrollment refused by https://h:8443: 401 token: not a valid enrollment token for any site (at 2026-01-02T00:00:00.000Z)',
+    );
+    expect(lines.some((l) => l.startsWith('last error:'))).toBe(false);
+  });
 });

@@ -12,9 +12,10 @@ import {
   zeroCounters,
 } from '../agent/runtime/state.js';
 import { UsageError } from '../lib/config.js';
+import { configEnv, findConfig, sayWhichConfig } from './config-path.js';
 
 const options = {
-  config: { type: 'string', short: 'c', default: 'config/agent.yaml' },
+  config: { type: 'string', short: 'c' },
   once: { type: 'boolean' },
   check: { type: 'boolean' },
 } as const;
@@ -23,13 +24,17 @@ export async function agentCommand(argv: string[]): Promise<number> {
   if (argv[0] === 'install') return (await import('../agent/install/index.js')).installCommand(argv.slice(1));
   const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
   const [sub] = positionals;
-  const config = loadAgentConfig(values.config);
-  if (sub === 'status') return printStatus(config.agent.state_dir);
-  if (sub !== undefined) throw new UsageError(`hatang agent: unknown subcommand "${sub}"`);
+  if (sub !== undefined && sub !== 'status')
+    throw new UsageError(`hatang agent: unknown subcommand "${sub}"`);
+  const found = findConfig('agent', values.config);
+  const env = configEnv(found.file);
+  const config = loadAgentConfig(found.file, { env: env.env });
+  if (sub === 'status') return printStatus(config.agent.state_dir, found.file);
   if (values.check) {
-    console.log(`${values.config}: ok`);
+    console.log(`${found.file}: ok`);
     return 0;
   }
+  sayWhichConfig(found, env.file);
   const log = createAgentLogger(config.agent.log_level, config.log);
   const stop = new AbortController();
   const onSignal = (signal: string) => {
@@ -41,7 +46,8 @@ export async function agentCommand(argv: string[]): Promise<number> {
   return runAgent(config, log, { once: values.once === true, signal: stop.signal });
 }
 
-async function printStatus(stateDir: string): Promise<number> {
+async function printStatus(stateDir: string, configFile: string): Promise<number> {
+  console.log(`config:      ${configFile}`);
   const files = stateFiles(stateDir);
   const status = await readJson<AgentStatus>(files.status);
   let enrollment: Enrollment | undefined;
@@ -78,10 +84,14 @@ export function statusLines(o: {
   statusFile: string;
 }): string[] {
   const { status, enrollment } = o;
+  // Not enrolled: why, from the agent's last attempt (the server's refusal, a network error).
+  const why =
+    o.enrollmentProblem ||
+    (status?.last_error ? `${status.last_error.message} (at ${status.last_error.at})` : '');
   const lines = [
     enrollment
       ? `enrolled:    yes, agent ${enrollment.agent_id} at site ${enrollment.site_id} (${enrollment.server}, ${enrollment.enrolled_at})`
-      : `enrolled:    no${o.enrollmentProblem ? ` (${o.enrollmentProblem})` : ''}`,
+      : `enrolled:    no${why ? `: ${why}` : ''}`,
   ];
   if (enrollment) {
     const renewFrom = renewalDueAt(enrollment);
@@ -102,7 +112,9 @@ export function statusLines(o: {
   if (status.counters.dropped_queue_full_points === undefined) c.dropped_queue_full_points = c.dropped_points;
   lines.push(
     `process:     ${o.running ? `running, pid ${status.pid}` : 'not running'}; status written ${status.updated_at}`,
-    ...(status.last_error ? [`last error:  ${status.last_error.at} ${status.last_error.message}`] : []),
+    ...(status.last_error && enrollment
+      ? [`last error:  ${status.last_error.at} ${status.last_error.message}`]
+      : []),
     `last send:   ${status.last_send_at ?? 'never'}${status.last_send_error ? `; last error: ${status.last_send_error}` : ''}`,
     `queue:       ${status.queue.batches} batches, ${status.queue.points} points, ${status.queue.bytes} bytes${
       status.reserve_points

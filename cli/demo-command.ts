@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { StartError, UsageError } from '../lib/config.js';
 import { Influxd, rows } from '../lib/services/influxd.js';
+import { tcpPortFree, tcpPortHolder } from '../lib/services/port-holder.js';
 import { startSnmpd } from '../lib/services/snmpd.js';
 import { snmpsimExamples, startSnmpsim } from '../lib/services/snmpsim.js';
 import { sleep } from '../lib/sleep.js';
@@ -16,28 +18,93 @@ const INFLUX_PORT = Number(process.env.HATANG_DEMO_INFLUX_PORT ?? 8086);
 const INFLUX_RPC_PORT = Number(process.env.HATANG_DEMO_INFLUX_RPC_PORT ?? 8088);
 const SERVER_PORT = Number(process.env.HATANG_DEMO_SERVER_PORT ?? 8080);
 
+export const demoUsage = `usage: hatang demo [--once [--keep]]
+
+The whole path on this machine, on loopback: a local InfluxDB, the collector server, SNMP devices
+(snmpd and recorded devices replayed by snmpsimd) and one agent in the poller role with every
+collector; then, every 30 s, what landed in InfluxDB and the demo data center's TIA-942 readiness,
+and what to look at next. Ctrl-C stops everything it started.
+
+  --once    run the agent once, print what landed and what to look at next, then stop everything
+  --keep    with --once: leave InfluxDB and the server running to look at (their PIDs are printed)
+
+environment:
+  HATANG_DEMO_DIR              data, logs and generated configs   [<project>/.data]
+  HATANG_DEMO_INFLUX_PORT      InfluxDB's HTTP port               [8086]
+  HATANG_DEMO_INFLUX_RPC_PORT  InfluxDB's backup/RPC port         [8088]
+  HATANG_DEMO_SERVER_PORT      the collector server's port        [8080]
+
+A port already taken (another demo, a system InfluxDB, anything) stops the demo before it starts
+anything, naming the port and the process holding it: it never uses an InfluxDB it did not start.`;
+
+/** The TCP ports the demo listens on, with the variable that moves each. */
+function demoPorts(): { port: number; what: string; env: string }[] {
+  return [
+    { port: INFLUX_PORT, what: 'InfluxDB HTTP', env: 'HATANG_DEMO_INFLUX_PORT' },
+    { port: INFLUX_RPC_PORT, what: 'InfluxDB RPC', env: 'HATANG_DEMO_INFLUX_RPC_PORT' },
+    { port: SERVER_PORT, what: 'server', env: 'HATANG_DEMO_SERVER_PORT' },
+  ];
+}
+
+/** Every demo port something else holds, each named with its holder; empty when all are free. */
+async function takenPorts(): Promise<string[]> {
+  const taken: string[] = [];
+  for (const p of demoPorts()) {
+    if (await tcpPortFree(p.port)) continue;
+    const holder = tcpPortHolder(p.port);
+    taken.push(
+      `port ${p.port} (${p.what}, ${p.env}) is taken by ${holder ? `pid ${holder.pid}: ${holder.command}` : 'another process'}`,
+    );
+  }
+  return taken;
+}
+
 /**
  * `hatang demo`: the whole path on one machine, on loopback — a local InfluxDB with its data under
- * .data/, the collector server and an agent reporting to it — then a summary of what landed.
- * `--once` runs the agent once, prints the summary and stops everything (for scripts and CI).
+ * .data/, the collector server and an agent reporting to it — then a summary of what landed and
+ * what to look at next. `--once` runs the agent once and stops everything (`--keep`: InfluxDB and
+ * the server stay up to be looked at).
  */
 export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { once: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      once: { type: 'boolean' },
+      keep: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(demoUsage);
+    return 0;
+  }
+  if (values.keep && !values.once)
+    throw new UsageError('hatang demo: --keep goes with --once (Ctrl-C stops a running demo)');
+  const keep = values.keep === true;
+  // Nothing is started while a port is taken: the demo would talk to someone else's service.
+  const taken = await takenPorts();
+  if (taken.length > 0) {
+    console.error(
+      `hatang demo: not started:\n  ${taken.join('\n  ')}\nstop that process, or move the demo with HATANG_DEMO_INFLUX_PORT, HATANG_DEMO_INFLUX_RPC_PORT, HATANG_DEMO_SERVER_PORT (hatang demo --help)`,
+    );
+    return 1;
+  }
   const root = projectRoot();
   const data = process.env.HATANG_DEMO_DIR ?? join(root, '.data');
   const demoDir = join(data, 'demo');
   const logs = join(data, 'logs');
   mkdirSync(demoDir, { recursive: true, mode: 0o700 });
   mkdirSync(logs, { recursive: true });
-  const secrets = demoSecrets(join(demoDir, 'secrets.json'));
+  const secrets = demoSecrets(demoDir);
   const serverYaml = join(demoDir, 'server.yaml');
   const agentYaml = join(demoDir, 'agent.yaml');
   writeFileSync(serverYaml, serverConfig(data, secrets, join(root, 'config', 'datacenter.demo.yaml')));
-  const env = {
-    ...process.env,
-    HATANG_DEMO_SIGNING_KEY: secrets.signing_key,
-    HATANG_DEMO_TOKEN: secrets.poller_token,
-  };
+  const env = { ...process.env };
+  const cli = join(root, 'dist', 'cli', 'hatang.js');
+  const shown = shownPath();
+  const hatang = `node ${shown(cli)}`;
+  // Counted from here: an earlier run's points in the same .data/influxdb are not this run's.
+  const since = Date.now();
 
   const started: { name: string; stop: () => Promise<void> }[] = [];
   const stopAll = async () => {
@@ -47,15 +114,19 @@ export async function demoCommand(argv: string[]): Promise<number> {
     dir: join(data, 'influxdb'),
     httpPort: INFLUX_PORT,
     rpcPort: INFLUX_RPC_PORT,
+    ...(keep ? { detachedLog: join(logs, 'influxd.log') } : {}),
   });
   try {
-    if (await influxd.ping()) {
-      console.log(`influxdb   already answering on ${influxd.url}; using it`);
-    } else {
-      await influxd.start();
-      started.push({ name: 'influxd', stop: () => influxd.stop() });
-      console.log(`influxdb   ${influxd.url} (pid ${influxd.pid}, data in .data/influxdb)`);
+    await influxd.start();
+    started.push({ name: 'influxd', stop: () => influxd.stop() });
+    // The port was free a moment ago; still, what answers must be the influxd started here.
+    const holder = tcpPortHolder(INFLUX_PORT);
+    if (holder && holder.pid !== influxd.pid) {
+      throw new StartError(
+        `port ${INFLUX_PORT}: answered by pid ${holder.pid} (${holder.command}), not by the influxd this demo started (pid ${influxd.pid})`,
+      );
     }
+    console.log(`influxdb   ${influxd.url} (pid ${influxd.pid}, data in ${shown(join(data, 'influxdb'))})`);
     // Network devices for the poller, on loopback: a real snmpd (this machine's interfaces, SNMPv3)
     // and recorded devices replayed by snmpsimd — a Cisco switch, an HP device, two UPSes (one on
     // battery), a temperature/humidity sensor, rack R12's two PDUs (feeds A and B) and a NetBotz with
@@ -84,41 +155,63 @@ export async function demoCommand(argv: string[]): Promise<number> {
     console.log(
       `snmp       snmpd on udp 127.0.0.1:${snmpd.port} (v3), snmpsimd on udp 127.0.0.1:${snmpsim.port}: ${Object.keys(devices).join(', ')}`,
     );
-    writeFileSync(agentYaml, agentConfig(data, root, snmpConfig(snmpd, snmpsim.port, Object.keys(devices))));
+    writeFileSync(
+      agentYaml,
+      agentConfig(data, root, demoDir, snmpConfig(snmpd, snmpsim.port, Object.keys(devices))),
+    );
 
-    const cli = join(root, 'dist', 'cli', 'hatang.js');
-    const server = startChild(
-      'server',
-      [cli, 'server', '--config', serverYaml],
-      env,
-      join(logs, 'server.log'),
-    );
+    const serverLog = join(logs, 'server.log');
+    const server = startChild('server', [cli, 'server', '--config', serverYaml], env, serverLog, keep);
     started.push({ name: 'server', stop: () => stopChild(server) });
-    await waitHttp(`http://127.0.0.1:${SERVER_PORT}/healthz`, server, 20_000);
+    await waitHttp(`http://127.0.0.1:${SERVER_PORT}/healthz`, server, serverLog, 20_000);
     console.log(
-      `server     http://127.0.0.1:${SERVER_PORT} (pid ${server.pid}; /healthz, /metrics; log .data/logs/server.log)`,
+      `server     http://127.0.0.1:${SERVER_PORT} (pid ${server.pid}; /healthz, /metrics; log ${shown(serverLog)})`,
     );
+    const look: LookOptions = {
+      hatang,
+      serverYaml: shown(serverYaml),
+      agentYaml: shown(agentYaml),
+      dashboards: shown(join(root, 'dashboards', 'build')),
+    };
 
     if (values.once) {
-      const agent = startChild(
-        'agent',
-        [cli, 'agent', '--config', agentYaml, '--once'],
-        env,
-        join(logs, 'agent.log'),
-      );
+      const agentLog = join(logs, 'agent.log');
+      const agent = startChild('agent', [cli, 'agent', '--config', agentYaml, '--once'], env, agentLog);
       const code = await new Promise<number>((resolve) => agent.once('exit', (c) => resolve(c ?? 1)));
-      console.log(`agent      ran once, exit code ${code} (log .data/logs/agent.log)`);
-      const landed = await summary(influxd);
-      const rated = await readinessSummary(serverYaml, env);
+      console.log(`agent      ran once, exit code ${code} (log ${shown(agentLog)})`);
+      const landed = await summary(influxd, since);
+      const rated = await readinessSummary(serverYaml, env, hatang, shown(serverYaml));
+      if (keep) {
+        // Both outlive this process; whoever looks stops them with the printed kill.
+        const pids = [server.pid, influxd.detach()].filter((p) => p !== undefined);
+        server.unref();
+        started.length = 0;
+        console.log(
+          `\nkept       InfluxDB (pid ${pids[1]}, ${influxd.url}) and the server (pid ${pids[0]}, http://127.0.0.1:${SERVER_PORT}) are still running; the SNMP devices are stopped\nstop       kill ${pids.join(' ')}`,
+        );
+        console.log(lookAround({ ...look, running: true }));
+        // fetch keeps idle connections to the kept InfluxDB and server open (influxd never closes
+        // them), which would keep this process alive; nothing else is left to do, so leave.
+        const exitCode = code === 0 && landed > 0 && rated ? 0 : 1;
+        setImmediate(() => process.exit(exitCode));
+        return exitCode;
+      } else {
+        console.log(
+          `\nstopping   InfluxDB, the server and the SNMP devices now; the data stays in ${shown(join(data, 'influxdb'))}.\n           To look around with them running: hatang demo --once --keep (or hatang demo, until Ctrl-C)`,
+        );
+        console.log(lookAround({ ...look, running: false }));
+      }
       return code === 0 && landed > 0 && rated ? 0 : 1;
     }
 
-    const agent = startChild('agent', [cli, 'agent', '--config', agentYaml], env, join(logs, 'agent.log'));
+    const agentLog = join(logs, 'agent.log');
+    const agent = startChild('agent', [cli, 'agent', '--config', agentYaml], env, agentLog);
     started.push({ name: 'agent', stop: () => stopChild(agent) });
-    console.log(`agent      pid ${agent.pid}, state in .data/agent, log .data/logs/agent.log`);
-    console.log(`configs    ${serverYaml}\n           ${agentYaml}`);
-    console.log(`look       node dist/cli/hatang.js agent status --config ${agentYaml}`);
-    console.log(`           influx -port ${INFLUX_PORT} -database hatang -execute 'SHOW MEASUREMENTS'`);
+    console.log(
+      `agent      pid ${agent.pid}, state in ${shown(join(data, 'agent'))}, log ${shown(agentLog)}`,
+    );
+    console.log(`configs    ${shown(serverYaml)}\n           ${shown(agentYaml)}`);
+    console.log(lookAround({ ...look, running: true }));
     console.log('stop       Ctrl-C\n');
     const stop = new AbortController();
     process.once('SIGINT', () => stop.abort());
@@ -126,14 +219,59 @@ export async function demoCommand(argv: string[]): Promise<number> {
     for (const child of [server, agent]) child.once('exit', () => stop.abort());
     await sleep(15_000, stop.signal);
     while (!stop.signal.aborted) {
-      await summary(influxd).catch((err) => console.error(`summary: ${(err as Error).message}`));
-      await readinessSummary(serverYaml, env);
+      await summary(influxd, since).catch((err) => console.error(`summary: ${(err as Error).message}`));
+      await readinessSummary(serverYaml, env, hatang, shown(serverYaml));
       await sleep(30_000, stop.signal);
     }
     return 0;
   } finally {
     await stopAll();
   }
+}
+
+/** Paths as a newcomer pastes them: relative when under the current directory, else absolute. */
+function shownPath(): (path: string) => string {
+  const cwd = process.cwd();
+  return (path) => {
+    const rel = relative(cwd, path);
+    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+  };
+}
+
+interface LookOptions {
+  /** How to run the CLI from here, e.g. `node dist/cli/hatang.js`. */
+  hatang: string;
+  serverYaml: string;
+  agentYaml: string;
+  /** dashboards/build, as shown. */
+  dashboards: string;
+  /** Whether InfluxDB and the server are up (a running demo, or --once --keep). */
+  running?: boolean;
+}
+
+/**
+ * Where a newcomer looks next: the agent's own view, the API with an auditor's credential, the
+ * stored points, the readiness scorecard and the Grafana dashboards. Every line can be pasted.
+ */
+export function lookAround(o: LookOptions): string {
+  const server = `http://127.0.0.1:${SERVER_PORT}`;
+  const lines = ['', 'look next', `  agent       ${o.hatang} agent status --config ${o.agentYaml}`];
+  if (o.running) {
+    lines.push(
+      `  readiness   ${o.hatang} readiness --config ${o.serverYaml} --lang vi`,
+      `  server      curl -s ${server}/healthz; curl -s ${server}/metrics | grep ^hatang_`,
+      `  API         TOKEN=$(${o.hatang} token issue --role auditor --subject demo-auditor --config ${o.serverYaml})`,
+      `              curl -s -H "Authorization: Bearer $TOKEN" '${server}/api/v1/availability?group=level'`,
+      `              curl -s -H "Authorization: Bearer $TOKEN" '${server}/api/v1/endpoints'`,
+      `  InfluxDB    influx -port ${INFLUX_PORT} -database hatang -execute 'SHOW MEASUREMENTS'`,
+      `              influx -port ${INFLUX_PORT} -database hatang -execute 'SELECT last(rtt_avg_ms), last(loss_percent) FROM ping GROUP BY target_id LIMIT 5'`,
+    );
+  }
+  lines.push(
+    `  dashboards  ${o.dashboards}/vi and ${o.dashboards}/en: Grafana dashboards, alert rules and provisioning;`,
+    `              load them as dashboards/README.md says, with an InfluxDB datasource on http://127.0.0.1:${INFLUX_PORT}, database hatang`,
+  );
+  return lines.join('\n');
 }
 
 interface DemoSecrets {
@@ -144,7 +282,13 @@ interface DemoSecrets {
   poller_token: string;
 }
 
-function demoSecrets(file: string): DemoSecrets {
+/**
+ * The demo's secrets, kept across runs in secrets.json; the signing key and the poller token are
+ * also written alone (0600) so the generated configs read them with `${file:…}` and every printed
+ * command (token issue, agent status) works without environment variables.
+ */
+function demoSecrets(demoDir: string): DemoSecrets {
+  const file = join(demoDir, 'secrets.json');
   const kept: Partial<DemoSecrets> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   const fresh = () => randomBytes(24).toString('base64url');
   const secrets: DemoSecrets = {
@@ -153,6 +297,8 @@ function demoSecrets(file: string): DemoSecrets {
     poller_token: kept.poller_token ?? fresh(),
   };
   writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  writeFileSync(join(demoDir, 'signing-key'), secrets.signing_key, { mode: 0o600 });
+  writeFileSync(join(demoDir, 'poller-token'), secrets.poller_token, { mode: 0o600 });
   return secrets;
 }
 
@@ -161,7 +307,7 @@ function serverConfig(data: string, secrets: DemoSecrets, datacenter: string): s
 instance: demo
 listen: { host: 127.0.0.1, port: ${SERVER_PORT} }
 auth:
-  signing_key: \${HATANG_DEMO_SIGNING_KEY}
+  signing_key: \${file:${join(data, 'demo', 'signing-key')}}
   sites:
     - id: demo
       name: "Trung tâm tích hợp dữ liệu (demo)"
@@ -207,13 +353,13 @@ ${sim.join('\n')}
 `;
 }
 
-function agentConfig(data: string, root: string, snmp: string): string {
+function agentConfig(data: string, root: string, demoDir: string, snmp: string): string {
   // Everything the demo pings or resolves is on loopback: the 166 endpoints have 127.1.x.y addresses.
   return `# Written by \`hatang demo\`; see config/agent.example.yaml and each collector's example.yaml.
 agent: { state_dir: "${join(data, 'agent')}" }
 server:
   urls: ["http://127.0.0.1:${SERVER_PORT}"]
-  enrollment_token: \${HATANG_DEMO_TOKEN}
+  enrollment_token: \${file:${join(demoDir, 'poller-token')}}
 queue: { send_interval: 5s }
 health_interval: 30s
 collectors:
@@ -235,9 +381,17 @@ collectors:
 ${snmp}`;
 }
 
-function startChild(name: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
+/** A hatang process with its output in `logFile`; `detached` (in its own process group) when it is to outlive the demo. */
+function startChild(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+  detached = false,
+): ChildProcess {
   const log = openSync(logFile, 'w');
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', log, log] });
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', log, log], detached });
+  closeSync(log);
   child.once('exit', (code, signal) => {
     if (code !== 0 && signal === null && name !== 'agent')
       console.error(`${name} exited with ${code}; see ${logFile}`);
@@ -254,11 +408,16 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(killer);
 }
 
-async function waitHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+/** Polls `url` until it answers; a StartError with the log's last line when the process exits first. */
+async function waitHttp(url: string, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`${url}: the process exited with ${child.exitCode} before answering`);
+    if (child.exitCode !== null) {
+      const last = readFileSync(logFile, 'utf8').trim().split('\n').at(-1) ?? '';
+      throw new StartError(
+        `${url}: the process exited with ${child.exitCode} before answering: ${last} (${logFile})`,
+      );
+    }
     const ok = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
       (r) => r.status < 500,
       () => false,
@@ -266,17 +425,17 @@ async function waitHttp(url: string, child: ChildProcess, timeoutMs: number): Pr
     if (ok) return;
     await sleep(100);
   }
-  throw new Error(`${url}: no answer within ${timeoutMs} ms`);
+  throw new StartError(`${url}: no answer within ${timeoutMs} ms (see ${logFile})`);
 }
 
-/** Prints points per measurement in the last hour; returns the total. */
-async function summary(influxd: Influxd): Promise<number> {
+/** Prints points per measurement stored since `since` (this run's start); returns the total. */
+async function summary(influxd: Influxd, since: number): Promise<number> {
   const measurements = rows((await influxd.query('SHOW MEASUREMENTS'))[0]).map((r) => String(r.name));
   let total = 0;
   const lines: string[] = [];
   for (const m of measurements) {
     const series = await influxd.query(
-      `SELECT count(*) FROM "${m.replace(/"/g, '')}" WHERE time > now() - 1h`,
+      `SELECT count(*) FROM "${m.replace(/"/g, '')}" WHERE time >= '${new Date(since).toISOString()}'`,
     );
     const first = rows(series[0])[0] ?? {};
     const n = Math.max(
@@ -286,7 +445,7 @@ async function summary(influxd: Influxd): Promise<number> {
         .map(([, v]) => Number(v)),
     );
     total += n;
-    lines.push(`  ${m.padEnd(20)} ${String(n).padStart(7)} points in the last hour`);
+    lines.push(`  ${m.padEnd(20)} ${String(n).padStart(7)} points since the demo started`);
   }
   console.log(
     `${new Date().toISOString()} InfluxDB database hatang:\n${lines.join('\n') || '  (empty so far)'}`,
@@ -298,7 +457,12 @@ async function summary(influxd: Influxd): Promise<number> {
  * The demo data center's TIA-942 readiness (config/datacenter.demo.yaml against what the poller just
  * read), evaluated by the server's own code: overall rating and the first blocking criteria.
  */
-async function readinessSummary(serverYaml: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+async function readinessSummary(
+  serverYaml: string,
+  env: NodeJS.ProcessEnv,
+  hatang: string,
+  shownYaml: string,
+): Promise<boolean> {
   try {
     const { createReadiness } = await import('../server/readiness/service.js');
     const { loadDatacenter } = await import('../server/readiness/declaration.js');
@@ -316,9 +480,7 @@ async function readinessSummary(serverYaml: string, env: NodeJS.ProcessEnv): Pro
       log: pino({ level: 'silent' }),
     });
     for (const card of await readiness.evaluate()) process.stdout.write(formatHeadline(card, 'en', 4));
-    console.log(
-      `           full scorecard: node dist/cli/hatang.js readiness --config ${serverYaml} --lang vi`,
-    );
+    console.log(`           full scorecard: ${hatang} readiness --config ${shownYaml} --lang vi`);
     return true;
   } catch (err) {
     console.error(`readiness: ${(err as Error).message}`);

@@ -1,9 +1,10 @@
-import { ConfigError, UsageError } from '../lib/config.js';
+import { ConfigError, StartError, UsageError } from '../lib/config.js';
 
 /**
  * Turns a command's outcome into the process exit code, the same for every entry point: its own
  * code on success, 78 (EX_CONFIG) with the file:line list for a config error, 2 with the usage for
- * a usage error, 1 with the message for anything else (`onUnexpected` may log it first).
+ * a usage error, 1 with the one-line message for a refused start (StartError), 1 with the message
+ * for anything else (`onUnexpected` may log it first).
  */
 export function exitWith(
   name: string,
@@ -30,7 +31,7 @@ export function exitWith(
         process.exitCode = 2;
         return;
       }
-      onUnexpected?.(err);
+      if (!(err instanceof StartError)) onUnexpected?.(err);
       console.error(`${name}: ${message}`);
       process.exitCode = 1;
     },

@@ -4,16 +4,17 @@
  * commands as `hatang agent …`, without the server, dashboards or demo, so the bundle carries only
  * the agent's code and dependencies.
  */
-import { join } from 'node:path';
 import { hatangVersion } from '../lib/version.js';
 import { agentCommand } from './agent-command.js';
+import { configCandidates } from './config-path.js';
 import { exitWith } from './exit.js';
 
 const usage = `hatang-agent ${hatangVersion()} — the hatang agent
 
 usage:
   hatang-agent [--config <agent.yaml>] [--once] [--check]
-                         (default config: /etc/hatang/agent.yaml; Windows: %ProgramData%\\hatang\\agent.yaml)
+                         (default config: /etc/hatang/agent.yaml; Windows: %ProgramData%\\hatang\\agent.yaml;
+                          $HATANG_CONFIG_DIR/agent.yaml when that is set)
   hatang-agent status [--config <agent.yaml>]
   hatang-agent install --server <url> --token-file <file> [--config <agent.yaml>]
   hatang-agent --version`;
@@ -34,11 +35,12 @@ async function main(args: string[]): Promise<number> {
   return agentCommand(first === 'install' || hasConfig ? argv : [...argv, '--config', defaultConfigPath()]);
 }
 
-/** Where the packages put agent.yaml: /etc/hatang on Linux, %ProgramData%\hatang on Windows. */
+/**
+ * Where the packages put agent.yaml: /etc/hatang on Linux, %ProgramData%\hatang on Windows, or
+ * $HATANG_CONFIG_DIR when set. The packaged agent never looks in the current directory.
+ */
 export function defaultConfigPath(): string {
-  return process.platform === 'win32'
-    ? join(process.env.ProgramData ?? 'C:\\ProgramData', 'hatang', 'agent.yaml')
-    : '/etc/hatang/agent.yaml';
+  return configCandidates('agent', { local: false })[0] as string;
 }
 
 exitWith('hatang-agent', usage, main(process.argv.slice(2)));

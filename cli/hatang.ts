@@ -6,27 +6,31 @@ import { exitWith } from './exit.js';
 const usage = `hatang ${hatangVersion()} — infrastructure inventory and monitoring
 
 usage:
-  hatang server [--config config/server.yaml] [--check]
-  hatang agent  [--config config/agent.yaml] [--once] [--check]
-  hatang agent status [--config config/agent.yaml]
+  hatang server [--config server.yaml] [--check]
+  hatang agent  [--config agent.yaml] [--once] [--check]
+  hatang agent status [--config agent.yaml]
   hatang agent install --server <url> --token-file <file> [--config /etc/hatang/agent.yaml] [--user hatang]
                                    systemd unit, config and token file in one step (agent/install/README.md)
   hatang token new                 print a new enrollment token and the hash for server.yaml
   hatang token hash <token>        print the sha256 of an existing token
-  hatang token issue --role auditor|admin|poller --subject <name> [--site <id>] [--expires 30d] [--config config/server.yaml]
-  hatang endpoints import <file.csv> [--out config/endpoints.yaml]
+  hatang token issue --role auditor|admin|poller --subject <name> [--site <id>] [--expires 30d] [--config server.yaml]
+  hatang endpoints import <file.csv> [--out config/endpoints.yaml [--force]]
                                    turn an operator's spreadsheet into the endpoint registry
+                                   (an existing --out: lists the changes, replaced only with --force)
   hatang endpoints check [config/endpoints.yaml]
-  hatang readiness [--config config/server.yaml] [--datacenter file] [--site id] [--json] [--lang vi|en]
+  hatang readiness [--config server.yaml] [--datacenter file] [--site id] [--json] [--lang vi|en]
                                    TIA-942 readiness self-assessment (not a certification), evaluated now
   hatang snapshot verify <bundle.zip> [--public-key <file>]... [--json]
                                    check a compliance snapshot's signature and files offline
                                    (exit 0 valid, 1 invalid, 2 usage, 3 unreadable; --help for more)
   hatang config schema agent|server|datacenter [--out file]
                                    JSON Schema of a config file, for editors
-  hatang demo                      local InfluxDB, server and agent on loopback (see README)
+  hatang demo [--once] [--keep]    local InfluxDB, server and agent on loopback (hatang demo --help)
   hatang dashboards build|check [--lang vi|en|all] [--out dashboards/build]   Grafana dashboards, alerts, provisioning
 
+Without --config, agent.yaml / server.yaml is looked for in ./config/ (a checkout of the project),
+then in /etc/hatang/ where the packages and systemd units put it ($HATANG_CONFIG_DIR instead, when set);
+a \${NAME} the shell does not set is read from the EnvironmentFile beside it (server.env, agent.env).
 Configs are YAML, validated at start; every problem is listed with file:line:col.`;
 
 type Command = (argv: string[]) => Promise<number>;

@@ -7,9 +7,10 @@ import { loadDatacenter } from '../server/readiness/declaration.js';
 import { formatScorecard, type Lang } from '../server/readiness/format.js';
 import { createReadiness } from '../server/readiness/service.js';
 import { createStorage } from '../server/storage/index.js';
+import { configEnv, findConfig, sayWhichConfig } from './config-path.js';
 
 /**
- * `hatang readiness [--config config/server.yaml] [--datacenter file] [--site id] [--json] [--lang vi|en]`:
+ * `hatang readiness [--config server.yaml] [--datacenter file] [--site id] [--json] [--lang vi|en]`:
  * the TIA-942 readiness self-assessment evaluated now, from the declaration and the InfluxDB that
  * server.yaml names, by the same code as GET /api/v1/readiness (so both say the same).
  */
@@ -17,7 +18,7 @@ export async function readinessCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      config: { type: 'string', short: 'c', default: 'config/server.yaml' },
+      config: { type: 'string', short: 'c' },
       datacenter: { type: 'string' },
       site: { type: 'string' },
       json: { type: 'boolean' },
@@ -26,11 +27,14 @@ export async function readinessCommand(argv: string[]): Promise<number> {
   });
   const lang = values.lang as Lang;
   if (lang !== 'vi' && lang !== 'en') throw new UsageError(`--lang: expected vi or en, got "${values.lang}"`);
-  const config = loadServerConfig(values.config);
+  const found = findConfig('server', values.config);
+  const env = configEnv(found.file);
+  sayWhichConfig(found, env.file);
+  const config = loadServerConfig(found.file, { env: env.env });
   const file = values.datacenter ?? config.readiness?.datacenter_file;
   if (!file) {
     throw new UsageError(
-      `readiness: ${values.config} has no readiness.datacenter_file; pass --datacenter <file>`,
+      `readiness: ${found.file} has no readiness.datacenter_file; pass --datacenter <file>`,
     );
   }
   const readiness = createReadiness({

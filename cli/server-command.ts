@@ -1,19 +1,23 @@
 import { parseArgs } from 'node:util';
 import { loadRegistry } from '../lib/endpoints/index.js';
 import { createLogger } from '../lib/log.js';
-import { loadServerConfig } from '../server/config.js';
+import { loadRunnableServerConfig } from '../server/config-files.js';
 import { startServer } from '../server/main.js';
 import { loadDatacenter } from '../server/readiness/declaration.js';
+import { configEnv, findConfig, sayWhichConfig } from './config-path.js';
 
 export async function serverCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      config: { type: 'string', short: 'c', default: 'config/server.yaml' },
+      config: { type: 'string', short: 'c' },
       check: { type: 'boolean' },
     },
   });
-  const config = loadServerConfig(values.config as string);
+  const found = findConfig('server', values.config);
+  // Every file server.yaml names is checked here, for --check and before a real start creates anything.
+  const env = configEnv(found.file);
+  const config = loadRunnableServerConfig(found.file, { env: env.env });
   // The registry is part of the configuration: --check lists its problems too.
   if (config.endpoints_file) loadRegistry(config.endpoints_file);
   if (values.check) {
@@ -21,9 +25,10 @@ export async function serverCommand(argv: string[]): Promise<number> {
     if (config.readiness) {
       loadDatacenter(config.readiness.datacenter_file, { siteIds: config.auth.sites.map((s) => s.id) });
     }
-    console.log(`${values.config}: ok`);
+    console.log(`${found.file}: ok`);
     return 0;
   }
+  sayWhichConfig(found, env.file);
   const log = createLogger('hatang-server', config.log_level);
   const server = await startServer(config, log);
   await new Promise<void>((resolve) => {

@@ -3,13 +3,14 @@ import { UsageError } from '../lib/config.js';
 import { parseDuration } from '../lib/units.js';
 import { loadServerConfig } from '../server/config.js';
 import { hashToken, issueCredential, newEnrollmentToken, type Role, roles } from '../server/credentials.js';
+import { configEnv, findConfig, sayWhichConfig } from './config-path.js';
 
 export async function tokenCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
-      config: { type: 'string', short: 'c', default: 'config/server.yaml' },
+      config: { type: 'string', short: 'c' },
       role: { type: 'string' },
       subject: { type: 'string' },
       site: { type: 'string' },
@@ -38,9 +39,12 @@ export async function tokenCommand(argv: string[]): Promise<number> {
     }
     if (!values.subject) throw new UsageError('--subject <name> is required');
     if (role === 'poller' && !values.site) throw new UsageError('--site <id> is required for a poller');
-    const config = loadServerConfig(values.config);
+    const found = findConfig('server', values.config);
+    const env = configEnv(found.file);
+    sayWhichConfig(found, env.file);
+    const config = loadServerConfig(found.file, { env: env.env });
     if (values.site && !config.auth.sites.some((s) => s.id === values.site)) {
-      throw new UsageError(`--site: no site "${values.site}" in ${values.config}`);
+      throw new UsageError(`--site: no site "${values.site}" in ${found.file}`);
     }
     let lifetime: number;
     if (values.expires) {

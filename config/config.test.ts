@@ -67,6 +67,12 @@ const agentCases: Record<string, string[]> = {
     'config/testdata/agent/several-problems.yaml:4:21 server.enrollment_token: too small: expected string to have >=16 characters',
     'config/testdata/agent/several-problems.yaml:7:15 collectors[0].interval: "often" is not a duration (examples: 500ms, 30s, 5m, 1h, 7d)',
   ],
+  'interval-too-short': [
+    'config/testdata/agent/interval-too-short.yaml:3:25 queue.send_interval: must be at least 100ms: shorter would resend in a busy loop',
+    'config/testdata/agent/interval-too-short.yaml:4:18 health_interval: must be at least 1s: each report queues a point; shorter would flood the queue',
+    'config/testdata/agent/interval-too-short.yaml:7:15 collectors[0].interval: must be at least 1s: each run scans and queues a batch; shorter would flood the queue',
+    'config/testdata/agent/interval-too-short.yaml:9:15 collectors[1].interval: must be at least 1s: each run scans and queues a batch; shorter would flood the queue',
+  ],
   'secret-file-missing': [
     'config/testdata/agent/secret-file-missing.yaml:4:21 server.enrollment_token: cannot read secret file /nonexistent/hatang-token: ENOENT',
   ],
@@ -91,6 +97,10 @@ const serverCases: Record<string, string[]> = {
   ],
   'v2-missing-token': ['config/testdata/server/v2-missing-token.yaml:5:3 storage.token: required'],
   'missing-spool': ['config/testdata/server/missing-spool.yaml:1:1 spool: required'],
+  'interval-too-short': [
+    'config/testdata/server/interval-too-short.yaml:6:73 readiness.interval: must be at least 1s: each one queries InfluxDB and writes points',
+    'config/testdata/server/interval-too-short.yaml:5:18 health_interval: must be at least 100ms: each one writes a point',
+  ],
   'bad-limits': [
     'config/testdata/server/bad-limits.yaml:6:19 limits.json_max_depth: too small: expected number to be >=4',
     'config/testdata/server/bad-limits.yaml:7:31 limits.enroll_per_source.burst: too small: expected number to be >=1',

@@ -175,6 +175,14 @@ export function loadConfig<S extends z.ZodType>(
   return (result as { data: z.output<S> }).data;
 }
 
+/**
+ * A start refused for a reason the operator can fix (a certificate that cannot be read, a spool
+ * another server holds): the CLI prints its one-line message, without a stack, and exits 1.
+ */
+export class StartError extends Error {
+  override name = 'StartError';
+}
+
 /** A command line that cannot be understood; the CLI prints it with the usage text. */
 export class UsageError extends Error {
   override name = 'UsageError';

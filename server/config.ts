@@ -261,7 +261,12 @@ export const serverConfigSchema = z.strictObject({
         .string()
         .min(1)
         .describe('the facility declaration (config/datacenter.yaml) behind /api/v1/readiness'),
-      interval: duration().default(300_000).describe('how often dc_readiness and dc_criterion are written'),
+      interval: duration()
+        .refine((ms) => ms >= 1000, {
+          message: 'must be at least 1s: each one queries InfluxDB and writes points',
+        })
+        .default(300_000)
+        .describe('how often dc_readiness and dc_criterion are written (at least 1s)'),
       stale_after: duration()
         .default(600_000)
         .describe('a live reading older than this counts as missing: its criteria are unknown'),
@@ -269,7 +274,10 @@ export const serverConfigSchema = z.strictObject({
     .optional()
     .describe('TIA-942 readiness self-assessment (not a certification)'),
   shutdown_grace: duration().default(10_000).describe('how long open requests may finish on SIGTERM'),
-  health_interval: duration().default(60_000).describe('how often server_health is written'),
+  health_interval: duration()
+    .refine((ms) => ms >= 100, { message: 'must be at least 100ms: each one writes a point' })
+    .default(60_000)
+    .describe('how often server_health is written (at least 100ms)'),
 });
 
 export type ServerConfig = z.output<typeof serverConfigSchema>;

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Logger } from 'pino';
+import { StartError } from '../lib/config.js';
 import { serverHealth } from '../protocol/index.js';
 import { createApp } from './app.js';
 import type { ServerConfig } from './config.js';
@@ -16,6 +17,7 @@ import { registryFile, staticRegistry } from './registry.js';
 import { RevocationList } from './revocation.js';
 import { SeriesGuard } from './series-guard.js';
 import { Spool } from './spool.js';
+import { lockSpool, type SpoolLock } from './spool-lock.js';
 import { createStorage } from './storage/index.js';
 
 export interface RunningServer {
@@ -25,8 +27,47 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens the spool, connects storage, serves the app; resolves once listening. */
+/** Reads the TLS certificate and key; a StartError naming the file when one cannot be read. */
+function readTls(tls: ServerConfig['listen']['tls']): { cert: Buffer; key: Buffer } | undefined {
+  if (!tls) return undefined;
+  const read = (key: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new StartError(
+        `listen.tls.${key} ${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+  };
+  return { cert: read('cert_file', tls.cert_file), key: read('key_file', tls.key_file) };
+}
+
+/**
+ * Takes the spool directory (refused while another server holds it), opens the spool, connects
+ * storage, serves the app; resolves once listening. Files it needs are read before anything is created.
+ */
 export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
+  const tlsFiles = readTls(config.listen.tls);
+  let lock: SpoolLock;
+  try {
+    lock = await lockSpool(config.spool.dir);
+  } catch (err) {
+    throw new StartError((err as Error).message, { cause: err });
+  }
+  try {
+    return await startLocked(config, log, tlsFiles, lock);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(
+  config: ServerConfig,
+  log: Logger,
+  tlsFiles: ReturnType<typeof readTls>,
+  lock: SpoolLock,
+): Promise<RunningServer> {
   const metrics = createMetrics();
   const storage = createStorage(config.storage, config.write.max_body_bytes, log);
   const spool = await Spool.open(config.spool.dir, {
@@ -122,13 +163,22 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
         port: config.listen.port,
         serverOptions: {
           ...slowClientTimeouts,
-          ...(tls ? { cert: readFileSync(tls.cert_file), key: readFileSync(tls.key_file) } : {}),
+          ...(tlsFiles ?? {}),
         },
         ...(tls ? { createServer: createHttpsServer } : {}),
       },
       () => resolve(s),
     );
-    s.once('error', reject);
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE' || err.code === 'EACCES'
+          ? new StartError(
+              `listen ${config.listen.host}:${config.listen.port}: ${err.code === 'EADDRINUSE' ? 'the port is taken by another process' : 'not allowed'} (${err.code})`,
+              { cause: err },
+            )
+          : err,
+      ),
+    );
   });
   const { port } = server.address() as AddressInfo;
   const url = `${tls ? 'https' : 'http'}://${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${port}`;
@@ -183,6 +233,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       await pipeline.drain();
       await spool.close();
       await deps.series.flushed();
+      await lock.release();
       log.info({ spool_points: spool.points }, 'shut down');
     })();
     return closing;

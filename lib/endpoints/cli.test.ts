@@ -50,6 +50,70 @@ describe('hatang endpoints import', () => {
     expect((await readdir(dir)).filter((f) => f.includes('partial'))).toEqual([]);
   });
 
+  it('does not replace an existing registry without --force: lists what would change and writes nothing', async () => {
+    const out = join(dir, 'kept.yaml');
+    expect((await run('import', exampleCsv, '--out', out)).code).toBe(0);
+    const before = await readFile(out, 'utf8');
+    // The sheet a month later: Bảo Khê gone, Hồng Nam new, Phụng Công moved, Cửu Cao readdressed.
+    const edited = join(dir, 'edited.csv');
+    const rows = (await readFile(exampleCsv, 'utf8'))
+      .split('\n')
+      .filter((l) => !l.startsWith('12,tp-hung-yen-bao-khe'))
+      .map((l) =>
+        l
+          .replace(
+            '8,van-giang-phung-cong,UBND xã Phụng Công,Xã,nut-van-giang',
+            '8,van-giang-phung-cong,UBND xã Phụng Công,Xã,trung-tam-thdl',
+          )
+          .replace('127.1.4.5,', '127.1.4.50,'),
+      );
+    rows.splice(
+      12,
+      0,
+      '13,tp-hung-yen-hong-nam,UBND xã Hồng Nam,Xã,nut-tp-hung-yen,127.1.1.10,20.63,106.07,TP Hưng Yên,vnpt,HY-0130,,',
+    );
+    await writeFile(edited, rows.join('\n'));
+
+    const refused = await run('import', edited, '--out', out);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `${out} would change: 1 added, 1 removed, 2 changed\n` +
+        '  + tp-hung-yen-hong-nam\n' +
+        '  - tp-hung-yen-bao-khe\n' +
+        '  ~ van-giang-phung-cong: parent nut-van-giang → trung-tam-thdl\n' +
+        '  ~ van-giang-cuu-cao: address 127.1.4.5 → 127.1.4.50\n' +
+        `not written: ${out} exists; run again with --force to replace it, or choose another --out\n`,
+    );
+    expect(await readFile(out, 'utf8')).toBe(before);
+
+    const forced = await run('import', edited, '--out', out, '--force');
+    expect(forced.code).toBe(0);
+    expect(forced.stderr).toContain(
+      `${out} changes: 1 added, 1 removed, 2 changed\n  + tp-hung-yen-hong-nam\n`,
+    );
+    expect(forced.stderr).toContain(`${out}: 12 endpoints imported from ${edited}\n`);
+    expect(loadEndpoints(out).map((e) => e.id)).toContain('tp-hung-yen-hong-nam');
+  });
+
+  it('re-importing the same sheet over its registry changes nothing and needs no --force', async () => {
+    const out = join(dir, 'same.yaml');
+    expect((await run('import', exampleCsv, '--out', out)).code).toBe(0);
+    const again = await run('import', exampleCsv, '--out', out);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`${out}: already up to date (12 endpoints); not written\n`);
+  });
+
+  it('says so when --out exists but is not a registry, and replaces it only with --force', async () => {
+    const out = join(dir, 'notes.yaml');
+    await writeFile(out, 'just: some notes\n');
+    const refused = await run('import', exampleCsv, '--out', out);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${out} exists and is not a valid registry; it would be replaced\n`);
+    expect(await readFile(out, 'utf8')).toBe('just: some notes\n');
+    expect((await run('import', exampleCsv, '--out', out, '--force')).code).toBe(0);
+    expect(loadEndpoints(out)).toHaveLength(12);
+  });
+
   it('prints the YAML on stdout without --out', async () => {
     const result = await run('import', exampleCsv);
     expect(result.code).toBe(0);

@@ -1,11 +1,16 @@
+import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, UsageError } from '../config.js';
 import { importEndpointsCsv } from './csv.js';
+import { diffRegistries, formatDiff, unchanged } from './diff.js';
 import { groupingTags, loadRegistry, type Registry } from './index.js';
 
 export const endpointsUsage = `usage:
-  hatang endpoints import <file.csv> [--out <file.yaml>]   spreadsheet export → registry YAML (stdout without --out)
+  hatang endpoints import <file.csv> [--out <file.yaml> [--force]]
+                                                           spreadsheet export → registry YAML (stdout without --out);
+                                                           an existing --out is replaced only with --force, after
+                                                           listing what changes (added, removed, moved endpoints)
   hatang endpoints check [file]                            validate a registry (default config/endpoints.yaml) and summarise it`;
 
 /** Where the command writes; tests pass their own to read what an operator would see. */
@@ -30,7 +35,7 @@ export async function endpointsCommand(argv: string[], io: CommandIo = processIo
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { out: { type: 'string', short: 'o' } },
+    options: { out: { type: 'string', short: 'o' }, force: { type: 'boolean' } },
   });
   const [sub, file, ...extra] = positionals;
   if (extra.length > 0)
@@ -38,10 +43,11 @@ export async function endpointsCommand(argv: string[], io: CommandIo = processIo
   try {
     if (sub === 'import') {
       if (!file) throw new UsageError(`hatang endpoints import: which CSV file?\n${endpointsUsage}`);
-      return await importCommand(file, values.out, io);
+      return await importCommand(file, values.out, values.force === true, io);
     }
     if (sub === 'check') {
-      if (values.out !== undefined) throw new UsageError('hatang endpoints check: --out is for import');
+      if (values.out !== undefined || values.force !== undefined)
+        throw new UsageError('hatang endpoints check: --out and --force are for import');
       return checkCommand(file ?? 'config/endpoints.yaml', io);
     }
   } catch (err) {
@@ -54,7 +60,12 @@ export async function endpointsCommand(argv: string[], io: CommandIo = processIo
   throw new UsageError(`hatang endpoints: expected "import" or "check"\n${endpointsUsage}`);
 }
 
-async function importCommand(file: string, out: string | undefined, io: CommandIo): Promise<number> {
+async function importCommand(
+  file: string,
+  out: string | undefined,
+  force: boolean,
+  io: CommandIo,
+): Promise<number> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -79,6 +90,30 @@ async function importCommand(file: string, out: string | undefined, io: CommandI
     io.out(yaml);
     io.err(notes);
     return 0;
+  }
+  if (existsSync(out)) {
+    // The registry is what the poller pings and availability counts: never replaced unseen.
+    let before: Registry | undefined;
+    try {
+      before = loadRegistry(out);
+    } catch {
+      before = undefined;
+    }
+    const diff = before ? diffRegistries(before.endpoints, endpoints) : undefined;
+    if (diff && unchanged(diff) && (await readFile(out, 'utf8')) === yaml) {
+      io.err(`${notes}${out}: already up to date (${endpoints.length} endpoints); not written\n`);
+      return 0;
+    }
+    const what = diff
+      ? `${out} would change: ${formatDiff(diff)}`
+      : `${out} exists and is not a valid registry; it would be replaced\n`;
+    if (!force) {
+      io.err(
+        `${notes}${what}not written: ${out} exists; run again with --force to replace it, or choose another --out\n`,
+      );
+      return 1;
+    }
+    io.err(what.replace(' would change: ', ' changes: ').replace('it would be replaced', 'replacing it'));
   }
   // Written beside and renamed, so a registry the poller reads is never half-written.
   const partial = `${out}.${process.pid}.partial`;

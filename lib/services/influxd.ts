@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface InfluxdOptions {
@@ -12,6 +12,11 @@ export interface InfluxdOptions {
   binary?: string;
   /** influxd's `[http] max-body-size` in bytes (its default is 25,000,000); tests set it low. */
   maxBodySize?: number;
+  /**
+   * Run influxd in its own process group with its stderr in this file instead of a pipe, so it can
+   * outlive this process once {@link Influxd.detach} is called (`hatang demo --once --keep`).
+   */
+  detachedLog?: string;
 }
 
 /**
@@ -63,9 +68,12 @@ export class Influxd {
   /** Starts influxd and resolves once `/ping` answers; throws with influxd's last words otherwise. */
   async start(timeoutMs = 30_000): Promise<void> {
     if (this.child) return;
+    const logFd = this.o.detachedLog ? openSync(this.o.detachedLog, 'a') : undefined;
     const child = spawn(this.o.binary ?? '/usr/bin/influxd', ['-config', this.configFile], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'ignore', logFd ?? 'pipe'],
+      detached: logFd !== undefined,
     });
+    if (logFd !== undefined) closeSync(logFd);
     this.child = child;
     this.stderrTail = '';
     child.stderr?.on('data', (d: Buffer) => {
@@ -86,7 +94,10 @@ export class Influxd {
     });
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (exitInfo) throw new Error(`influxd ${exitInfo}: ${this.stderrTail.trim().slice(-500)}`);
+      if (exitInfo)
+        throw new Error(
+          `influxd ${exitInfo}: ${this.o.detachedLog ? `see ${this.o.detachedLog}` : this.stderrTail.trim().slice(-500)}`,
+        );
       if (await this.ping()) return;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -101,6 +112,18 @@ export class Influxd {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Lets influxd outlive this process (started with `detachedLog`): this object forgets it, so
+   * stop() no longer stops it; returns its PID for whoever stops it later.
+   */
+  detach(): number | undefined {
+    const child = this.child;
+    if (!child) return undefined;
+    child.unref();
+    this.child = undefined;
+    return child.pid;
   }
 
   /** Freezes influxd (SIGSTOP): it keeps its sockets but answers nothing, like a hung server. */
