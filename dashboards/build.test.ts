@@ -6,16 +6,19 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { UsageError } from '../lib/config.js';
 import type { AlertingFile } from './alerts.js';
-import { buildDashboards, buildFiles, defaultBuildOptions } from './build.js';
+import { buildDashboards, buildFiles, defaultBuildOptions, influxUrlEnv } from './build.js';
 import { dashboardsCommand, staleFiles } from './cli.js';
-import { influxDatasource } from './grafana.js';
+import { importInput, influxDatasource, mixedDatasource } from './grafana.js';
 import { languages, type Messages, messages } from './messages.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const files = buildFiles({ ...defaultBuildOptions, languages });
 const json = (path: string) => JSON.parse(files.get(path) as string) as Record<string, unknown>;
-const dashboardPaths = [...files.keys()].filter((p) => p.endsWith('.json'));
-const provisioned = new Set([influxDatasource.uid]);
+const dashboardPaths = [...files.keys()].filter((p) => /^\w+\/dashboards\/.*\.json$/.test(p));
+const importPaths = [...files.keys()].filter((p) => /^\w+\/import\/.*\.json$/.test(p));
+const rulesFile = (lang: string) =>
+  parse(files.get(`${lang}/provisioning/alerting/hatang-rules-${lang}.yaml`) as string) as AlertingFile;
+const provisioned = new Set<string>([influxDatasource.uid, mixedDatasource.uid]);
 const tmp = mkdtempSync(join(tmpdir(), 'hatang-dashboards-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -65,6 +68,13 @@ describe('built dashboards', () => {
       .map(([, v]) => v as { uid: string; type: string });
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of refs) expect(provisioned, JSON.stringify(ref)).toContain(ref.uid);
+    // Every panel with queries names its datasource (the one its queries share, or Mixed).
+    for (const p of json(path).panels as {
+      type: string;
+      targets?: unknown[];
+      datasource?: { uid: string };
+    }[])
+      if ((p.targets ?? []).length > 0) expect(p.datasource?.uid, p.type).toBeDefined();
     const targets = [...walk(json(path))]
       .filter(([k]) => k === 'targets')
       .flatMap(([, v]) => v as Record<string, unknown>[]);
@@ -108,8 +118,7 @@ describe('built dashboards', () => {
       expect(queries(vi)).toEqual(queries(en));
       expect(vi.title).not.toBe(en.title);
     }
-    const alerts = (lang: string) => parse(files.get(`${lang}/provisioning/alerting/hatang.yaml`) as string);
-    expect(shape(alerts('vi'))).toEqual(shape(alerts('en')));
+    expect(shape(rulesFile('vi'))).toEqual(shape(rulesFile('en')));
   });
 
   it('every message is translated and keeps its Grafana variables and alert templates', () => {
@@ -137,20 +146,25 @@ describe('built dashboards', () => {
 
 describe('provisioning files', () => {
   it.each(languages)('%s: datasource, dashboard provider and alert rules parse and agree', (lang) => {
-    const ds = parse(files.get(`${lang}/provisioning/datasources/hatang.yaml`) as string);
+    const ds = parse(files.get(`${lang}/provisioning/datasources/hatang-influxdb.yaml`) as string);
     expect(ds.datasources.map((d: { uid: string }) => d.uid)).toEqual([influxDatasource.uid]);
+    // The URL is Grafana's environment variable, not an address baked in at build time.
     expect(ds.datasources[0]).toMatchObject({
       type: 'influxdb',
-      url: defaultBuildOptions.influxUrl,
+      url: `$${influxUrlEnv}`,
       jsonData: { dbName: 'hatang', version: 'InfluxQL' },
     });
-    const provider = parse(files.get(`${lang}/provisioning/dashboards/hatang.yaml`) as string);
+    const provider = parse(files.get(`${lang}/provisioning/dashboards/hatang-${lang}.yaml`) as string);
     expect(provider.providers[0]).toMatchObject({
       type: 'file',
+      folder: messages[lang].provisioning.folder,
+      folderUid: `hatang-${lang}`,
       options: { path: `${defaultBuildOptions.dashboardsPath}/${lang}` },
     });
 
-    const alerts = parse(files.get(`${lang}/provisioning/alerting/hatang.yaml`) as string) as AlertingFile;
+    const alerts = rulesFile(lang);
+    // Rule groups name the dashboards' folder by its (per-language) title: file provisioning has no uid field.
+    for (const g of alerts.groups) expect(g.folder).toBe(messages[lang].provisioning.folder);
     const rules = alerts.groups.flatMap((g) => g.rules);
     expect(rules.map((r) => r.uid)).toEqual([
       `hatang-endpoint-down-${lang}`,
@@ -158,6 +172,8 @@ describe('provisioning files', () => {
       `hatang-ups-on-battery-${lang}`,
       `hatang-unprotected-${lang}`,
       `hatang-spool-growing-${lang}`,
+      `hatang-poller-silent-${lang}`,
+      `hatang-site-silent-${lang}`,
     ]);
     for (const r of rules) {
       const refIds = r.data.map((d) => d.refId);
@@ -170,6 +186,127 @@ describe('provisioning files', () => {
             expect(refIds, `${r.uid} ${input}`).toContain(ref.replace('$', ''));
       }
       expect(r.annotations.summary?.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('no rule turns green when its data stops: no-data and error states are chosen per rule, never OK', () => {
+    const rules = rulesFile('en').groups.flatMap((g) => g.rules);
+    const states = Object.fromEntries(rules.map((r) => [r.uid.replace(/-en$/, ''), r.noDataState]));
+    expect(states).toEqual({
+      'hatang-endpoint-down': 'NoData',
+      'hatang-link-loss': 'NoData',
+      'hatang-ups-on-battery': 'NoData',
+      'hatang-unprotected': 'KeepLast',
+      'hatang-spool-growing': 'Alerting',
+      'hatang-poller-silent': 'Alerting',
+      'hatang-site-silent': 'Alerting',
+    });
+    for (const r of rules) expect(r.execErrState, r.uid).not.toBe('OK');
+  });
+
+  it('contact points read their addresses from the environment and the policy routes every severity', () => {
+    const n = parse(files.get('en/provisioning/alerting/hatang-notifications.yaml') as string);
+    const names = n.contactPoints.map((c: { name: string }) => c.name);
+    const text = files.get('en/provisioning/alerting/hatang-notifications.yaml') as string;
+    expect(text).toContain('addresses: $HATANG_ALERT_EMAIL');
+    expect(text).toContain('url: $HATANG_ALERT_WEBHOOK');
+    const [root] = n.policies;
+    expect(names).toContain(root.receiver);
+    const routed = new Map<string, string>(
+      root.routes.map((r: { receiver: string; object_matchers: string[][] }) => {
+        expect(names).toContain(r.receiver);
+        const [label, op, value] = r.object_matchers[0] as string[];
+        expect([label, op]).toEqual(['severity', '=']);
+        return [value, r.receiver];
+      }),
+    );
+    const severities = new Set(rulesFile('en').groups.flatMap((g) => g.rules.map((r) => r.labels.severity)));
+    for (const s of severities) expect(routed.get(s as string), s).toBeDefined();
+    expect(routed.get('critical')).not.toBe(routed.get('warning'));
+    // Grafana refuses an empty address: a build for email only leaves the webhook out.
+    const emailOnly = buildFiles({ ...defaultBuildOptions, languages: ['en'], notify: ['email'] });
+    const only = emailOnly.get('en/provisioning/alerting/hatang-notifications.yaml') as string;
+    expect(only).toContain('HATANG_ALERT_EMAIL');
+    expect(only).not.toContain('webhook');
+  });
+
+  it('both languages installed into one provisioning tree collide nowhere: files, folders and uids', () => {
+    // What an operator gets by copying vi/ and en/ into the same Grafana directories.
+    const installed = new Map<string, string>();
+    for (const [path, content] of files) {
+      const [, kind, ...rest] = path.split('/');
+      const target = kind === 'provisioning' ? `provisioning/${rest.join('/')}` : `${kind}/${path}`;
+      const before = installed.get(target);
+      // The same file twice is one file (the shared datasource and notifications), never two versions.
+      expect(before === undefined || before === content, target).toBe(true);
+      installed.set(target, content);
+    }
+    const defined = new Map<string, string>();
+    const define = (kind: string, uid: string, where: string) => {
+      const key = `${kind}:${uid}`;
+      const at = defined.get(key);
+      expect(at === undefined || at === where, `${key} in ${at} and ${where}`).toBe(true);
+      defined.set(key, where);
+    };
+    for (const [target, content] of installed) {
+      if (target.startsWith('dashboards/') && target.includes('/dashboards/')) {
+        define('dashboard', JSON.parse(content).uid, target);
+      } else if (target.startsWith('provisioning/')) {
+        const y = parse(content);
+        for (const d of y.datasources ?? []) define('datasource', d.uid, target);
+        for (const p of y.providers ?? []) {
+          define('folder', p.folderUid, target);
+          define('folder-title', p.folder, target);
+          define('provider', p.name, target);
+        }
+        for (const g of y.groups ?? []) for (const r of g.rules) define('rule', r.uid, target);
+        for (const c of y.contactPoints ?? []) {
+          define('contact-point', c.name, target);
+          for (const r of c.receivers) define('receiver', r.uid, target);
+        }
+      }
+    }
+    const count = (kind: string) => [...defined.keys()].filter((k) => k.startsWith(`${kind}:`)).length;
+    expect(count('dashboard')).toBe(dashboardPaths.length);
+    expect(count('folder')).toBe(languages.length);
+    expect(count('rule')).toBe(languages.length * rulesFile('en').groups.flatMap((g) => g.rules).length);
+    expect(count('datasource')).toBe(1);
+  });
+});
+
+describe('the import flavour (Grafana → Dashboards → Import)', () => {
+  it.each(importPaths)('%s asks for an InfluxDB datasource and references only it', (path) => {
+    const d = json(path);
+    expect(d.__inputs).toEqual([
+      expect.objectContaining({ name: importInput, type: 'datasource', pluginId: 'influxdb' }),
+    ]);
+    const requires = d.__requires as { type: string; id: string }[];
+    expect(requires).toContainEqual(expect.objectContaining({ type: 'datasource', id: 'influxdb' }));
+    expect(requires).toContainEqual(expect.objectContaining({ type: 'grafana', id: 'grafana' }));
+    expect(d.id).toBeNull();
+    const inputs = new Set((d.__inputs as { name: string }[]).map((i) => `\${${i.name}}`));
+    const refs = [...walk(d)].filter(([k]) => k === 'datasource').map(([, v]) => v as { uid: string });
+    expect(refs.length).toBeGreaterThan(0);
+    // Resolvable: an input the importer fills in, or Grafana's own Mixed / expression datasources.
+    for (const ref of refs) expect([...inputs, mixedDatasource.uid], JSON.stringify(ref)).toContain(ref.uid);
+    expect(JSON.stringify(d)).not.toContain(influxDatasource.uid);
+    // Every panel type used is required.
+    const types = new Set(
+      [...walk(d.panels)].filter(([k, v]) => k === 'type' && typeof v === 'string').map(([, v]) => v),
+    );
+    for (const p of d.panels as { type: string }[])
+      if (p.type !== 'row') expect(requires.map((r) => r.id)).toContain(p.type);
+    expect(types.size).toBeGreaterThan(0);
+  });
+
+  it('is the provisioned dashboard with only datasource references and the import header changed', () => {
+    for (const path of importPaths) {
+      const { __inputs, __requires, id, ...body } = json(path);
+      const provisioned = json(path.replace('/import/', '/dashboards/'));
+      const { id: _id, ...rest } = provisioned;
+      expect(JSON.stringify(body).replaceAll(`\${${importInput}}`, influxDatasource.uid)).toBe(
+        JSON.stringify(rest),
+      );
     }
   });
 });
@@ -213,6 +350,9 @@ describe('hatang dashboards build|check', () => {
     );
     await expect(run('--dashboards-path', 'rel/path')).rejects.toThrow(
       '--dashboards-path: "rel/path" must be an absolute path',
+    );
+    await expect(run('--notify', 'sms')).rejects.toThrow(
+      '--notify: "sms" must list one or more of email, webhook',
     );
     await expect(dashboardsCommand(['publish'])).rejects.toThrow('expected "build" or "check"');
   });

@@ -320,7 +320,6 @@ const en = {
     timeInBand30dDesc: 'Same over the last 30 days.',
   },
   alerts: {
-    folder: 'hatang',
     groupWan: 'WAN',
     groupFleet: 'Fleet',
     groupPower: 'Power',
@@ -349,8 +348,18 @@ const en = {
       'The spool of server {{ $labels.instance }} grew by {{ $values.B }} bytes in 15 minutes.',
     spoolGrowingDescription:
       'Points are piling up in the server spool: InfluxDB is down, slow or refusing writes.',
+    groupSilence: 'Silence',
+    pollerSilent: 'Poller silent',
+    pollerSilentSummary:
+      'No data from poller {{ $labels.hostname }} ({{ $labels.agent_id }}, site {{ $labels.site_id }}) for 15 minutes.',
+    pollerSilentDescription:
+      'The poller has run neither its ping nor its SNMP collector for 15 minutes: the endpoints and devices it watches are not measured. Check the hatang agent service on that machine and its path to the collector server.',
+    siteSilent: 'Site silent',
+    siteSilentSummary: 'No agent of site {{ $labels.site_id }} has sent data for 72 hours.',
+    siteSilentDescription:
+      'None of the site’s machines has reported its own health for three days, longer than a weekend: the site’s network, its path to the collector server or its agents are down.',
   },
-  provisioning: { folder: 'hatang' },
+  provisioning: { folder: 'hatang (English)' },
 };
 
 type Texts<T> = { [K in keyof T]: T[K] extends string ? string : Texts<T[K]> };
@@ -672,7 +681,6 @@ const vi = {
     timeInBand30dDesc: 'Như trên, trong 30 ngày gần nhất.',
   },
   alerts: {
-    folder: 'hatang',
     groupWan: 'Mạng truyền số liệu',
     groupFleet: 'Máy tính',
     groupPower: 'Nguồn điện',
@@ -698,8 +706,18 @@ const vi = {
     spoolGrowing: 'Bộ đệm máy chủ tăng',
     spoolGrowingSummary: 'Bộ đệm của máy chủ {{ $labels.instance }} tăng {{ $values.B }} byte trong 15 phút.',
     spoolGrowingDescription: 'Dữ liệu dồn lại trong bộ đệm máy chủ: InfluxDB ngừng, chậm hoặc từ chối ghi.',
+    groupSilence: 'Mất tín hiệu',
+    pollerSilent: 'Máy thăm dò không gửi dữ liệu',
+    pollerSilentSummary:
+      'Máy thăm dò {{ $labels.hostname }} ({{ $labels.agent_id }}, đơn vị {{ $labels.site_id }}) không gửi dữ liệu quá 15 phút.',
+    pollerSilentDescription:
+      'Máy thăm dò không chạy bộ thu thập ping lẫn SNMP trong 15 phút: các điểm kết nối và thiết bị mà máy này giám sát đang không được đo. Kiểm tra dịch vụ hatang agent trên máy đó và đường kết nối tới máy chủ thu thập.',
+    siteSilent: 'Đơn vị không gửi dữ liệu',
+    siteSilentSummary: 'Không agent nào của đơn vị {{ $labels.site_id }} gửi dữ liệu trong 72 giờ.',
+    siteSilentDescription:
+      'Không máy nào của đơn vị gửi thông tin tình trạng trong ba ngày, lâu hơn một dịp nghỉ cuối tuần: mạng của đơn vị, đường kết nối tới máy chủ thu thập hoặc các agent đang gặp sự cố.',
   },
-  provisioning: { folder: 'hatang' },
+  provisioning: { folder: 'hatang (Tiếng Việt)' },
 } satisfies Messages;
 
 export const languages = ['vi', 'en'] as const;

@@ -497,6 +497,27 @@ describe('alert rule queries', () => {
     expect(firing).not.toContain('pc-023');
   });
 
+  it('poller silent names exactly the poller quiet for 15 minutes, and reads the live one as 0', async () => {
+    const got = byKey(await runAlert('hatang-poller-silent-en', 'A'), ['agent_id'], 'silent');
+    expect([...got].filter(([, v]) => v > 0).map(([id]) => id)).toEqual(data.expect.silentPollers);
+    // The live poller is a series valued 0, not a missing one: "no data" stays for "no poller at all".
+    expect(got.get('poller-dc')).toBe(0);
+    expect([...got.keys()].sort()).toEqual(['poller-b', 'poller-dc']);
+    const named = await runAlert('hatang-poller-silent-en', 'A');
+    expect(named.find((r) => r.agent_id === 'poller-b')).toMatchObject({
+      hostname: 'poller-b',
+      site_id: 'huyen-a',
+    });
+  });
+
+  it('site silent names exactly the site none of whose agents reported for 72 hours', async () => {
+    const got = byKey(await runAlert('hatang-site-silent-en', 'A'), ['site_id'], 'silent');
+    expect([...got].filter(([, v]) => v > 0).map(([id]) => id)).toEqual(data.expect.silentSites);
+    // A site with a few silent machines (pc-028..030) but others reporting is not silent.
+    expect(got.get('so-tttt')).toBe(0);
+    expect(got.get('huyen-a')).toBe(0);
+  });
+
   it('spool growing fires for the server whose spool grows', async () => {
     const growth = await runAlert('hatang-spool-growing-en', 'A');
     expect(growth.filter((r) => Number(r.growth_bytes) > 0).map((r) => r.instance)).toEqual(

@@ -1,4 +1,4 @@
-import { from, fromSubqueries, stringLiteral } from './influxql.js';
+import { from, fromSubqueries, type Query, type Shape, stringLiteral } from './influxql.js';
 
 /**
  * Queries shared by panels and alert rules. InfluxQL cannot average a boolean or branch on a string, so
@@ -107,4 +107,27 @@ export function avCoverage() {
       .whereExpr(() => `"state" != 'protected'`)
       .groupBy('*'),
   ).selectExpr('coverage_percent', (f) => `100 * mean(${f('p')})`);
+}
+
+/**
+ * One series per group (a poller, a site) heard from in the query's window, valued 1 when nothing came
+ * from it in the last `silentFor` and 0 when something did. A silent group is a value, not a missing
+ * series: a missing series would read as "no data", and a rule on it could not name who went quiet.
+ * `seen` counts each group's points (`count(…) AS "n"` grouped by `tags`): over the window it says +1,
+ * over the last `silentFor` −1, and the sum is 1 only for the silent. (Not "the latest point is older
+ * than": InfluxDB pushes an outer time condition into the subquery, so a `last()` filtered from outside
+ * would be the last point before that time, which every group has.)
+ */
+export function silence<S extends Shape>(
+  seen: Query<S, 'n'>,
+  silentFor: `${number}${'m' | 'h' | 'd'}`,
+  tags: S['tags'][],
+) {
+  const flag = (q: Query<S, 'n'>, value: '+ 1' | '- 1') =>
+    fromSubqueries(q)
+      .selectExpr('silent', (f) => `${f('n')} * 0 ${value}`)
+      .groupBy('*');
+  return fromSubqueries(flag(seen, '+ 1'), flag(seen.window(`time >= now() - ${silentFor}`), '- 1'))
+    .select('sum', 'silent', 'silent')
+    .groupBy(...tags);
 }
