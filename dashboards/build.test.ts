@@ -8,7 +8,7 @@ import { UsageError } from '../lib/config.js';
 import type { AlertingFile } from './alerts.js';
 import { buildDashboards, buildFiles, defaultBuildOptions, influxUrlEnv } from './build.js';
 import { dashboardsCommand, staleFiles } from './cli.js';
-import { importInput, influxDatasource, mixedDatasource } from './grafana.js';
+import { importInput, influxDatasource, mixedDatasource, panelDatasources } from './grafana.js';
 import { languages, type Messages, messages } from './messages.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -82,6 +82,72 @@ describe('built dashboards', () => {
       expect(t).toMatchObject({ datasource: influxDatasource, rawQuery: true });
       expect(['time_series', 'table']).toContain(t.resultFormat);
     }
+  });
+
+  it.each(languages)(
+    '%s: the map needs no internet by default; the OpenStreetMap one waits in a collapsed row',
+    (lang) => {
+      type Layer = { type: string; config?: { src?: string } };
+      type MapPanel = {
+        type: string;
+        title: string;
+        datasource?: { uid: string };
+        targets: { datasource: { uid: string } }[];
+        options: { basemap: Layer; layers: Layer[] };
+        panels?: MapPanel[];
+        collapsed?: boolean;
+      };
+      const panels = json(`${lang}/dashboards/hatang-wan.json`).panels as MapPanel[];
+      const offline = panels.find((p) => p.type === 'geomap') as MapPanel;
+      expect(offline.title).toBe(messages[lang].wan.map);
+      // Grafana's bundled world map as the background: no tile server.
+      expect(offline.options.basemap).toMatchObject({
+        type: 'geojson',
+        config: { src: 'public/maps/countries.geojson' },
+      });
+      const online = ['osm-standard', 'xyz', 'carto', 'esri-xyz', 'default'];
+      for (const l of [offline.options.basemap, ...offline.options.layers])
+        expect(online).not.toContain(l.type);
+      expect(offline.options.layers.map((l) => l.type)).toEqual(['markers']);
+      // One datasource for both queries, named on the panel (Mixed only where queries differ).
+      const uids = new Set(offline.targets.map((t) => t.datasource.uid));
+      expect(uids).toEqual(new Set([influxDatasource.uid]));
+      expect(offline.datasource?.uid).toBe(influxDatasource.uid);
+      const row = panels.find((p) => p.type === 'row' && p.panels?.some((c) => c.type === 'geomap'));
+      expect(row?.collapsed).toBe(true);
+      expect(row?.panels?.[0]?.options.basemap.type).toBe('osm-standard');
+      expect(row?.panels?.[0]?.datasource?.uid).toBe(influxDatasource.uid);
+    },
+  );
+
+  it('a panel whose queries go to different datasources is Mixed', () => {
+    for (const path of dashboardPaths) {
+      const all = (json(path).panels as { panels?: unknown[] }[]).flatMap((p) => [
+        p,
+        ...(p.panels ?? []),
+      ]) as {
+        datasource?: { uid: string };
+        targets?: { datasource?: { uid: string } }[];
+      }[];
+      for (const p of all) {
+        const uids = new Set((p.targets ?? []).map((t) => t.datasource?.uid));
+        if (uids.size > 1) expect(p.datasource).toEqual(mixedDatasource);
+        else if (uids.size === 1) expect(p.datasource?.uid).toBe([...uids][0]);
+      }
+    }
+    const mixed = panelDatasources({
+      title: 't',
+      panels: [
+        {
+          type: 'geomap',
+          targets: [
+            { refId: 'A', datasource: influxDatasource },
+            { refId: 'B', datasource: { type: 'grafana-testdata-datasource', uid: 'testdata' } },
+          ],
+        },
+      ],
+    } as never);
+    expect((mixed.panels?.[0] as { datasource: unknown }).datasource).toEqual(mixedDatasource);
   });
 
   it('stat, pie and bar gauge panels reduce with lastNotNull', () => {

@@ -34,8 +34,12 @@ const en = {
       'Latest ping cycle of every endpoint in the range. Green up (loss < 5 %), orange degraded (loss 5–99 %), red down, purple down because an upstream endpoint is down.',
     map: 'Map',
     mapDesc:
-      'Endpoints at the coordinates their ping points carry (from the registry), coloured by latest status.',
+      'Endpoints at the coordinates their ping points carry (from the registry), coloured by latest status, on the world map Grafana ships (no internet needed). An OpenStreetMap version is in the “Online map” row at the bottom.',
     mapLayer: 'Endpoints',
+    mapOnline: 'Map on OpenStreetMap (needs internet)',
+    mapOnlineDesc:
+      'The same endpoints on OpenStreetMap tiles, which the browser fetches from the internet. The map in the first row needs no internet: it draws on the world map Grafana ships.',
+    rowOnlineMap: 'Online map',
     byLevel: 'Endpoints by level',
     byLevelDesc:
       'Endpoints per latest status, by level (province, commune; district in a three-tier registry).',
@@ -397,8 +401,12 @@ const vi = {
       'Chu kỳ ping gần nhất của từng điểm trong khoảng thời gian. Xanh: hoạt động (mất gói < 5 %), cam: suy giảm (mất 5–99 %), đỏ: mất kết nối, tím: mất kết nối do điểm cấp trên mất kết nối.',
     map: 'Bản đồ',
     mapDesc:
-      'Các điểm theo tọa độ mà điểm ping mang theo (lấy từ danh mục), tô màu theo trạng thái gần nhất.',
+      'Các điểm theo tọa độ mà điểm ping mang theo (lấy từ danh mục), tô màu theo trạng thái gần nhất, trên bản đồ thế giới có sẵn trong Grafana (không cần internet). Bản đồ OpenStreetMap nằm ở hàng “Bản đồ trực tuyến” cuối trang.',
     mapLayer: 'Điểm kết nối',
+    mapOnline: 'Bản đồ OpenStreetMap (cần internet)',
+    mapOnlineDesc:
+      'Các điểm kết nối trên nền bản đồ OpenStreetMap, trình duyệt tải từ internet. Bản đồ ở hàng đầu không cần internet: dùng bản đồ thế giới có sẵn trong Grafana.',
+    rowOnlineMap: 'Bản đồ trực tuyến',
     byLevel: 'Số điểm theo cấp',
     byLevelDesc:
       'Số điểm theo trạng thái gần nhất, chia theo cấp (tỉnh, xã; có cấp huyện nếu danh mục theo ba cấp cũ).',

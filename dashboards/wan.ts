@@ -146,49 +146,7 @@ export function wanDashboard(m: Messages, lang: string): dashboard.DashboardBuil
         .height(12)
         .span(16),
     )
-    .withPanel(
-      new geomap.PanelBuilder()
-        .title(w.map)
-        .description(w.mapDesc)
-        .withTarget(influx(latest, 'A').format('table'))
-        .withTarget(
-          influx(
-            wanFilters(from('ping'))
-              .select('last', 'lat', 'lat')
-              .select('last', 'lon', 'lon')
-              .groupBy('target_id'),
-            'B',
-          ).format('table'),
-        )
-        .withTransformation({ id: 'joinByField', options: { byField: 'target_id', mode: 'inner' } })
-        .view(new geomap.MapViewConfigBuilder().id('fit').allLayers(true).padding(10).maxZoom(13))
-        .basemap(new common.MapLayerOptionsBuilder().type('osm-standard').name('OpenStreetMap'))
-        .layers([
-          new common.MapLayerOptionsBuilder()
-            .type('markers')
-            .name(w.mapLayer)
-            .location(
-              new common.FrameGeometrySourceBuilder()
-                .mode(common.FrameGeometrySourceMode.Coords)
-                .latitude('lat')
-                .longitude('lon'),
-            )
-            .config({
-              showLegend: true,
-              style: {
-                size: { fixed: 6 },
-                color: { field: 'status', fixed: colors.info },
-                text: { field: 'name', mode: 'field' },
-              },
-            })
-            .tooltip(true),
-        ])
-        .mappings(statusMappings(m))
-        .thresholds(statusThresholds())
-        .colorScheme(thresholdColors())
-        .height(12)
-        .span(8),
-    )
+    .withPanel(endpointMap(m, 'offline').height(12).span(8))
     .withPanel(
       new table.PanelBuilder()
         .title(w.byLevel)
@@ -434,7 +392,83 @@ export function wanDashboard(m: Messages, lang: string): dashboard.DashboardBuil
         .filterable(true)
         .height(8)
         .span(12),
+    )
+    .withRow(
+      new dashboard.RowBuilder(w.rowOnlineMap)
+        .collapsed(true)
+        .withPanel(endpointMap(m, 'online').height(14).span(24)),
     );
+}
+
+/**
+ * Grafana's own world map (`public/maps/countries.geojson`, served by every Grafana): a plain
+ * background that needs no internet. Loaded as the basemap (Grafana takes any layer type there), so
+ * no tile server is contacted; an operator's browser on a closed network still sees the province.
+ */
+export const offlineBasemap = {
+  type: 'geojson',
+  name: 'Offline background',
+  config: {
+    src: 'public/maps/countries.geojson',
+    rules: [],
+    style: { color: { fixed: 'transparent' }, opacity: 0.4, lineWidth: 1 },
+  },
+} as const;
+
+/**
+ * The endpoints at the coordinates their latest points carry, joined to their latest status by
+ * `target_id`. `offline` (the default, in the "Now" row) draws them on Grafana's bundled world map;
+ * `online` (a collapsed row) on OpenStreetMap tiles, for browsers that reach the internet. Both
+ * queries go to InfluxDB, so the panel's datasource is InfluxDB, not Mixed.
+ */
+function endpointMap(m: Messages, basemap: 'offline' | 'online'): geomap.PanelBuilder {
+  const w = m.wan;
+  return new geomap.PanelBuilder()
+    .title(basemap === 'offline' ? w.map : w.mapOnline)
+    .description(basemap === 'offline' ? w.mapDesc : w.mapOnlineDesc)
+    .withTarget(influx(latestStatus(), 'A').format('table'))
+    .withTarget(
+      influx(
+        wanFilters(from('ping'))
+          .select('last', 'lat', 'lat')
+          .select('last', 'lon', 'lon')
+          .groupBy('target_id'),
+        'B',
+      ).format('table'),
+    )
+    .withTransformation({ id: 'joinByField', options: { byField: 'target_id', mode: 'inner' } })
+    .view(new geomap.MapViewConfigBuilder().id('fit').allLayers(true).padding(10).maxZoom(13))
+    .basemap(
+      basemap === 'offline'
+        ? new common.MapLayerOptionsBuilder()
+            .type(offlineBasemap.type)
+            .name(offlineBasemap.name)
+            .config(offlineBasemap.config)
+        : new common.MapLayerOptionsBuilder().type('osm-standard').name('OpenStreetMap'),
+    )
+    .layers([
+      new common.MapLayerOptionsBuilder()
+        .type('markers')
+        .name(w.mapLayer)
+        .location(
+          new common.FrameGeometrySourceBuilder()
+            .mode(common.FrameGeometrySourceMode.Coords)
+            .latitude('lat')
+            .longitude('lon'),
+        )
+        .config({
+          showLegend: true,
+          style: {
+            size: { fixed: 6 },
+            color: { field: 'status', fixed: colors.info },
+            text: { field: 'name', mode: 'field' },
+          },
+        })
+        .tooltip(true),
+    ])
+    .mappings(statusMappings(m))
+    .thresholds(statusThresholds())
+    .colorScheme(thresholdColors());
 }
 
 /** Availability % over the dashboard range, one horizontal bar per value of `tag`. */
