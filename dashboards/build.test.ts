@@ -5,10 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { UsageError } from '../lib/config.js';
+import { catalogue, type MeasurementSpec } from '../protocol/index.js';
 import type { AlertingFile } from './alerts.js';
 import { buildDashboards, buildFiles, defaultBuildOptions, influxUrlEnv } from './build.js';
 import { dashboardsCommand, staleFiles } from './cli.js';
-import { importInput, influxDatasource, mixedDatasource, panelDatasources } from './grafana.js';
+import { enumMappings, importInput, influxDatasource, mixedDatasource, panelDatasources } from './grafana.js';
 import { languages, type Messages, messages } from './messages.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -200,13 +201,88 @@ describe('built dashboards', () => {
       expect(tokens(other), key).toEqual(tokens(text));
     });
     const same = en.filter(([, t], i) => t === vi[i]?.[1]).map(([, t]) => t);
-    expect(same.every((t) => /^(hatang|CPU|UPS)$/.test(t))).toBe(true);
+    const brands = /^(hatang|CPU|UPS|BIOS|Microsoft|Microsoft Defender|Windows Security Center|ClamAV)$/;
+    expect(same.filter((t) => !brands.test(t))).toEqual([]);
   });
 
   it('the same InfluxQL is built whatever the language', () => {
     const q = (lang: 'en' | 'vi') =>
       JSON.stringify(buildDashboards(lang).map((b) => [...walk(b.dashboard)].filter(([k]) => k === 'query')));
     expect(q('vi')).toBe(q('en'));
+  });
+});
+
+describe('enumerated values', () => {
+  /** Every enumeration of the catalogue: fields with `values`, tags with `tagValues`. */
+  const enumerations = Object.values(catalogue).flatMap((spec) => {
+    const s = spec as MeasurementSpec;
+    return [
+      ...Object.entries(s.fields)
+        .filter(([, f]) => f.values)
+        .map(([field, f]) => [`${s.name}.${field}`, f.values as readonly string[]] as const),
+      ...Object.entries(s.tagValues ?? {}).map(
+        ([tag, v]) => [`${s.name}.${tag}`, v as readonly string[]] as const,
+      ),
+    ];
+  });
+
+  it('the catalogue declares the enumerations the dashboards show', () => {
+    const keys = enumerations.map(([k]) => k);
+    for (const k of [
+      'ping.level',
+      'ping.cause',
+      'antivirus.reason',
+      'antivirus.state',
+      'ups.output_source_text',
+    ])
+      expect(keys).toContain(k);
+    expect(enumerations.find(([k]) => k === 'antivirus.reason')?.[1]).toContain('daemon_not_running');
+  });
+
+  it.each(languages)('%s has a text for every enumerated value of the catalogue, and no other', (lang) => {
+    const texts = messages[lang].enums as Record<string, Record<string, string>>;
+    const missing: string[] = [];
+    for (const [key, values] of enumerations)
+      for (const v of values) if (!texts[key]?.[v]?.trim()) missing.push(`${key}: ${v}`);
+    expect(missing).toEqual([]);
+    expect(Object.keys(texts).sort()).toEqual(enumerations.map(([k]) => k).sort());
+    for (const [key, values] of enumerations)
+      expect(Object.keys(texts[key] ?? {}).sort(), key).toEqual([...values].sort());
+  });
+
+  it('Vietnamese texts are Vietnamese: no English value shown as is (brand names apart)', () => {
+    const vi = messages.vi.enums as Record<string, Record<string, string>>;
+    const en = messages.en.enums as Record<string, Record<string, string>>;
+    const brands = /^(Windows Security Center|Microsoft Defender|ClamAV|Microsoft|CPU|BIOS)$/;
+    for (const [key, values] of Object.entries(vi))
+      for (const [v, text] of Object.entries(values)) {
+        expect(text, `${key}: ${v}`).not.toBe(v);
+        if (!brands.test(text)) expect(text, `${key}: ${v}`).not.toBe(en[key]?.[v]);
+      }
+  });
+
+  it('mappings cover every value: a prefix code maps its details too', () => {
+    const mappings = enumMappings(messages.vi, 'antivirus.reason');
+    const exact = mappings[0] as { options: Record<string, { text: string }> };
+    expect(exact.options.daemon_not_running?.text).toBe('Dịch vụ quét virus (clamd) không chạy');
+    const regexes = mappings.slice(1) as { options: { pattern: string; result: { text: string } } }[];
+    const match = (v: string) =>
+      regexes.find((r) => new RegExp(r.options.pattern).test(v))?.options.result.text;
+    expect(match('parse_error:not_json')).toBe(messages.vi.enums['antivirus.reason']['parse_error:']);
+    expect(match('command_failed:exit_1')).toBe(messages.vi.enums['antivirus.reason']['command_failed:']);
+    expect(match('ok')).toBeUndefined();
+  });
+
+  it.each(languages)('%s dashboards show enumerated columns through their mappings', (lang) => {
+    const text = (path: string) => files.get(`${lang}/dashboards/${path}`) as string;
+    const e = messages[lang].enums;
+    // The reason codes in the fleet table, the level in the WAN tables, the UPS words, sensor types.
+    expect(text('hatang-fleet.json')).toContain(JSON.stringify(e['antivirus.reason'].daemon_not_running));
+    expect(text('hatang-wan.json')).toContain(JSON.stringify(e['ping.level'].commune));
+    expect(text('hatang-wan.json')).toContain(JSON.stringify(e['ping.cause'].parent_down));
+    expect(text('hatang-network.json')).toContain(JSON.stringify(e['ups.output_source_text'].battery));
+    expect(text('hatang-network.json')).toContain(JSON.stringify(e['snmp_sensor.type'].dbm));
+    expect(text('hatang-readiness.json')).toContain(JSON.stringify(e['dc_criterion.subsystem'].mechanical));
   });
 });
 

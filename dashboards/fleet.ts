@@ -8,6 +8,7 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import {
   colors,
   customVariable,
+  enumColumn,
   influx,
   lastNotNull,
   organize,
@@ -202,6 +203,8 @@ export function fleetDashboard(m: Messages, lang: string): dashboard.DashboardBu
         )
         .mappings([valueMap(stateColors(m))])
         .cellOptions({ type: common.TableCellDisplayMode.ColorText })
+        .overrideByName(f.reason, enumColumn(m, 'antivirus.reason'))
+        .overrideByName(f.source, enumColumn(m, 'antivirus.source'))
         .filterable(true)
         .height(9)
         .span(16),
@@ -314,6 +317,7 @@ export function fleetDashboard(m: Messages, lang: string): dashboard.DashboardBu
           }),
         )
         .sortBy([new common.TableSortByFieldStateBuilder().displayName(f.when).desc(true)])
+        .overrideByName(f.component, enumColumn(m, 'inventory_change.component'))
         .height(8)
         .span(14),
     )

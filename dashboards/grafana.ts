@@ -2,6 +2,7 @@ import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type { Query, Shape } from './influxql.js';
+import type { EnumKey, Messages } from './messages.js';
 
 /**
  * Grafana glue: the InfluxQL dataquery the foundation SDK does not ship, the fixed datasource uids the
@@ -257,4 +258,48 @@ export function importFlavour(built: dashboard.Dashboard): Record<string, unknow
     ...body,
     id: null,
   };
+}
+
+/**
+ * Value mappings for one enumerated field or tag (`antivirus.reason`): every value of the catalogue
+ * shown as text in the dashboard's language; a prefix value (`parse_error:`) maps everything it starts.
+ */
+export function enumMappings(m: Messages, key: EnumKey): dashboard.ValueMapping[] {
+  const texts = Object.entries(m.enums[key] as Record<string, string>);
+  const exact = texts.filter(([value]) => !value.endsWith(':'));
+  const prefixes = texts.filter(([value]) => value.endsWith(':'));
+  return [
+    {
+      type: dashboard.MappingType.ValueToText,
+      options: Object.fromEntries(exact.map(([value, text], index) => [value, { text, index }])),
+    },
+    ...prefixes.map(
+      ([prefix, text], i): dashboard.ValueMapping => ({
+        type: dashboard.MappingType.RegexToText,
+        options: {
+          pattern: `^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*`,
+          result: { text, index: exact.length + i },
+        },
+      }),
+    ),
+  ];
+}
+
+/** A table column (by its displayed name) whose values are shown through `enumMappings`. */
+export function enumColumn(m: Messages, key: EnumKey): { id: string; value: dashboard.ValueMapping[] }[] {
+  return [{ id: 'mappings', value: enumMappings(m, key) }];
+}
+
+/**
+ * Transformations renaming series and columns whose name holds an enumerated word (`$tag_level` →
+ * "commune") to its text: value mappings reach values, not names.
+ */
+export function renameEnum(m: Messages, key: EnumKey): dashboard.DataTransformerConfig[] {
+  return Object.entries(m.enums[key] as Record<string, string>)
+    .filter(([value]) => !value.endsWith(':'))
+    .map(([value, text]) => ({
+      id: 'renameByRegex',
+      // Named groups: `$1` would read as a dashboard variable.
+      options: { regex: `/^(?<pre>.*\\b)?${value}(?<post>\\b.*)?$/`, renamePattern: `$<pre>${text}$<post>` },
+    }));
 }

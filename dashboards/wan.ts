@@ -8,11 +8,13 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import {
   colors,
+  enumColumn,
   influx,
   lastNotNull,
   merge,
   organize,
   rangeMap,
+  renameEnum,
   tableLegend,
   tagVariable,
   thresholdColors,
@@ -154,6 +156,7 @@ export function wanDashboard(m: Messages, lang: string): dashboard.DashboardBuil
         .targets(countByStatus('level'))
         .withTransformation(merge)
         .withTransformation(organize({ level: m.vars.level, ...statusColumns(m) }, ['Time']))
+        .overrideByName(m.vars.level, enumColumn(m, 'ping.level'))
         .height(7)
         .span(8),
     )
@@ -302,6 +305,7 @@ export function wanDashboard(m: Messages, lang: string): dashboard.DashboardBuil
           ),
         )
         .sortBy([new common.TableSortByFieldStateBuilder().displayName(w.availability).desc(false)])
+        .overrideByName(m.vars.level, enumColumn(m, 'ping.level'))
         .unit('percent')
         .decimals(2)
         .thresholds(availabilityThresholds())
@@ -312,7 +316,11 @@ export function wanDashboard(m: Messages, lang: string): dashboard.DashboardBuil
         .span(12),
     )
     .withPanel(availabilityBars(w.availabilityDistrict, w.availabilityDistrictDesc, 'former_district'))
-    .withPanel(availabilityBars(w.availabilityLevel, w.availabilityLevelDesc, 'level'))
+    .withPanel(
+      availabilityBars(w.availabilityLevel, w.availabilityLevelDesc, 'level').transformations(
+        renameEnum(m, 'ping.level'),
+      ),
+    )
     .withPanel(availabilityBars(w.availabilityCarrier, w.availabilityCarrierDesc, 'carrier'))
     .withPanel(
       new table.PanelBuilder()
@@ -368,6 +376,7 @@ export function wanDashboard(m: Messages, lang: string): dashboard.DashboardBuil
           ),
         )
         .sortBy([new common.TableSortByFieldStateBuilder().displayName(w.lastDown).desc(true)])
+        .overrideByName(m.vars.level, enumColumn(m, 'ping.level'))
         .overrideByName(w.now, [
           { id: 'mappings', value: statusMappings(m) },
           { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorBackground } },

@@ -18,6 +18,8 @@ export const ping = defineMeasurement({
   writers: ['poller'],
   // `district` only for registries of the old three-tier administration; `name` is the office's name.
   tags: ['source', 'target_id', 'name', 'level', 'district', ...pingGroupingTags],
+  // The registry's levels: province and commune since July 2025, district in a three-tier registry.
+  tagValues: { level: ['province', 'district', 'commune'] },
   fields: {
     sent: { type: 'integer', description: 'echo requests sent this cycle' },
     received: { type: 'integer', description: 'echo replies received (error replies do not count)' },
@@ -35,6 +37,7 @@ export const ping = defineMeasurement({
       type: 'string',
       description:
         '"" when up, "down" when the target itself is unreachable, "parent_down" when an upstream endpoint is down',
+      values: ['down', 'parent_down'],
     },
     parent_id: { type: 'string', description: 'with cause=parent_down: the down upstream endpoint, else ""' },
     address: { type: 'string', description: 'the address or name that was pinged' },
