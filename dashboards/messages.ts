@@ -485,7 +485,7 @@ const vi = {
     endpoint: 'Điểm kết nối',
     site: 'Đơn vị',
     hostname: 'Máy tính',
-    silentHours: 'Im lặng quá (giờ)',
+    silentHours: 'Không gửi dữ liệu quá (giờ)',
     expectedMachines: 'Số máy theo kế hoạch',
     device: 'Thiết bị',
     interface: 'Cổng',
@@ -498,14 +498,14 @@ const vi = {
   wan: {
     title: 'Mạng truyền số liệu — các điểm kết nối',
     description:
-      'Khả năng kết nối, mất gói, độ trễ và độ sẵn sàng của các điểm thuộc mạng truyền số liệu chuyên dùng của tỉnh, đo bằng ping từ máy thăm dò. Danh sách điểm, tên đơn vị, cấp, huyện cũ, nhà mạng và tọa độ lấy từ các điểm ping, vốn mang chúng theo danh mục ở mỗi chu kỳ.',
+      'Khả năng kết nối, mất gói, độ trễ và độ sẵn sàng của các điểm thuộc mạng truyền số liệu chuyên dùng của tỉnh, đo bằng ping từ máy poller. Danh sách điểm, tên đơn vị, cấp, huyện cũ, nhà mạng và tọa độ lấy từ các bản ghi ping: mỗi chu kỳ, poller ghi kèm chúng theo danh mục.',
     rowNow: 'Hiện tại',
     statusGrid: 'Trạng thái các điểm',
     statusGridDesc:
       'Chu kỳ ping gần nhất của từng điểm trong khoảng thời gian. Xanh: hoạt động (mất gói < 5 %), cam: suy giảm (mất 5–99 %), đỏ: mất kết nối, tím: mất kết nối do điểm cấp trên mất kết nối.',
     map: 'Bản đồ',
     mapDesc:
-      'Các điểm theo tọa độ mà điểm ping mang theo (lấy từ danh mục), tô màu theo trạng thái gần nhất, trên bản đồ thế giới có sẵn trong Grafana (không cần internet). Bản đồ OpenStreetMap nằm ở hàng “Bản đồ trực tuyến” cuối trang.',
+      'Các điểm theo tọa độ ghi kèm trong bản ghi ping (lấy từ danh mục), tô màu theo trạng thái gần nhất, trên bản đồ thế giới có sẵn trong Grafana (không cần internet). Bản đồ OpenStreetMap nằm ở hàng “Bản đồ trực tuyến” cuối trang.',
     mapLayer: 'Điểm kết nối',
     mapOnline: 'Bản đồ OpenStreetMap (cần internet)',
     mapOnlineDesc:
@@ -526,7 +526,7 @@ const vi = {
     rtt: 'Độ trễ khứ hồi',
     rttDesc:
       'Độ trễ khứ hồi trung bình của các gói trả lời, mỗi khoảng (không có giá trị khi điểm mất kết nối).',
-    jitter: 'Độ biến động trễ',
+    jitter: 'Jitter (độ biến thiên độ trễ)',
     jitterDesc: 'Chênh lệch tuyệt đối trung bình giữa các lần khứ hồi liên tiếp, mỗi khoảng.',
     rowAvailability: 'Độ sẵn sàng và sự cố',
     availabilityEndpoint: 'Độ sẵn sàng từng điểm',
@@ -560,7 +560,7 @@ const vi = {
     rowFleet: 'Tổng quan',
     reporting: 'Máy đang báo cáo (theo kế hoạch: $expected_machines)',
     reportingDesc:
-      'Số máy có tác tử đã gửi dữ liệu trong khoảng thời gian, và số máy đã thấy trong 30 ngày qua. Số máy theo kế hoạch là số liệu kiểm kê chính thức (biến của bảng điều khiển).',
+      'Số máy có agent đã gửi dữ liệu trong khoảng thời gian, và số máy đã thấy trong 30 ngày qua. Số máy theo kế hoạch là số liệu kiểm kê chính thức (biến của dashboard).',
     reportingNow: 'Đang báo cáo',
     known: 'Đã biết (30 ngày)',
     coverage: 'Tỷ lệ được bảo vệ',
@@ -579,8 +579,8 @@ const vi = {
     productState: 'Trạng thái sản phẩm',
     reason: 'Lý do',
     source: 'Nguồn',
-    signatureAge: 'Tuổi mẫu nhận dạng',
-    signatureAgeDesc: 'Tuổi của cơ sở dữ liệu mẫu virus theo máy và sản phẩm, khi sản phẩm cho biết.',
+    signatureAge: 'Số ngày chưa cập nhật mẫu virus',
+    signatureAgeDesc: 'Số ngày kể từ lần cập nhật mẫu virus gần nhất, theo máy và sản phẩm (khi sản phẩm cho biết).',
     rowHardware: 'Phần cứng và hệ điều hành',
     os: 'Hệ điều hành',
     osDesc: 'Số máy theo hệ điều hành và phiên bản (kiểm kê gần nhất trong ngày).',
@@ -605,8 +605,8 @@ const vi = {
     summary: 'Thay đổi',
     before: 'Trước',
     after: 'Sau',
-    silent: 'Im lặng quá $silent_hours giờ',
-    silentDesc: 'Các máy đã thấy trong 30 ngày qua nhưng tác tử không gửi gì lâu hơn số giờ đã chọn.',
+    silent: 'Không gửi dữ liệu quá $silent_hours giờ',
+    silentDesc: 'Các máy có gửi dữ liệu trong 30 ngày qua nhưng agent không gửi gì lâu hơn số giờ đã chọn.',
     lastSeen: 'Lần cuối thấy',
   },
   network: {
@@ -696,13 +696,13 @@ const vi = {
   health: {
     title: 'Tình trạng hệ thống hatang',
     description:
-      'Bản thân hệ thống giám sát: hàng đợi của tác tử, máy chủ thu thập, các lần chạy bộ thu thập và thu thập SNMP.',
-    rowAgents: 'Tác tử',
-    queue: 'Hàng đợi của tác tử',
-    queueDesc: 'Số điểm dữ liệu chờ gửi trên đĩa của từng tác tử (tăng khi không kết nối được máy chủ).',
-    drops: 'Tác tử bỏ dữ liệu hoặc gửi lỗi',
+      'Bản thân hệ thống giám sát: hàng đợi của agent, máy chủ thu thập, các lần chạy bộ thu thập và thu thập SNMP.',
+    rowAgents: 'Agent',
+    queue: 'Hàng đợi của agent',
+    queueDesc: 'Số bản ghi chờ gửi trên đĩa của từng agent (tăng khi không kết nối được máy chủ).',
+    drops: 'Agent bỏ dữ liệu hoặc gửi lỗi',
     dropsDesc:
-      'Theo từng tác tử trong khoảng thời gian: số điểm bị bỏ do hàng đợi đầy, số điểm máy chủ từ chối, số lần gửi lỗi, hàng đợi lớn nhất và bộ nhớ.',
+      'Theo từng agent trong khoảng thời gian: số bản ghi bị bỏ do hàng đợi đầy, số bản ghi máy chủ từ chối, số lần gửi lỗi, hàng đợi lớn nhất và bộ nhớ.',
     dropped: 'Bị bỏ',
     rejected: 'Bị từ chối',
     sendErrors: 'Lỗi gửi',
@@ -714,9 +714,9 @@ const vi = {
       'Số byte chờ ghi vào InfluxDB trong bộ đệm của từng máy chủ. Tăng dần nghĩa là InfluxDB chậm hoặc ngừng.',
     writeErrors: 'Lỗi ghi InfluxDB',
     writeErrorsDesc: 'Số lần ghi InfluxDB thất bại mỗi khoảng.',
-    accepted: 'Điểm được nhận và bị từ chối',
-    acceptedDesc: 'Tốc độ tiếp nhận của từng máy chủ, điểm mỗi giây.',
-    perSecond: 'điểm/giây',
+    accepted: 'Bản ghi được nhận và bị từ chối',
+    acceptedDesc: 'Tốc độ tiếp nhận của từng máy chủ, bản ghi mỗi giây.',
+    perSecond: 'bản ghi/giây',
     rowCollectors: 'Bộ thu thập và SNMP',
     runDuration: 'Thời gian chạy bộ thu thập',
     runDurationDesc:
@@ -816,16 +816,16 @@ const vi = {
     unprotectedSummary:
       'Máy {{ $labels.hostname }} (đơn vị {{ $labels.site_id }}) không có phần mềm diệt virus hoạt động.',
     unprotectedDescription:
-      'Mọi báo cáo diệt virus trong 1 giờ qua đều là không được bảo vệ; lý do xem ở bảng điều khiển Máy tính.',
+      'Mọi báo cáo diệt virus trong 1 giờ qua đều là không được bảo vệ; lý do xem ở dashboard Máy tính.',
     spoolGrowing: 'Bộ đệm máy chủ tăng',
     spoolGrowingSummary: 'Bộ đệm của máy chủ {{ $labels.instance }} tăng {{ $values.B }} byte trong 15 phút.',
     spoolGrowingDescription: 'Dữ liệu dồn lại trong bộ đệm máy chủ: InfluxDB ngừng, chậm hoặc từ chối ghi.',
     groupSilence: 'Mất tín hiệu',
-    pollerSilent: 'Máy thăm dò không gửi dữ liệu',
+    pollerSilent: 'Máy poller không gửi dữ liệu',
     pollerSilentSummary:
-      'Máy thăm dò {{ $labels.hostname }} ({{ $labels.agent_id }}, đơn vị {{ $labels.site_id }}) không gửi dữ liệu quá 15 phút.',
+      'Máy poller {{ $labels.hostname }} ({{ $labels.agent_id }}, đơn vị {{ $labels.site_id }}) không gửi dữ liệu quá 15 phút.',
     pollerSilentDescription:
-      'Máy thăm dò không chạy bộ thu thập ping lẫn SNMP trong 15 phút: các điểm kết nối và thiết bị mà máy này giám sát đang không được đo. Kiểm tra dịch vụ hatang agent trên máy đó và đường kết nối tới máy chủ thu thập.',
+      'Máy poller không chạy bộ thu thập ping lẫn SNMP trong 15 phút: các điểm kết nối và thiết bị mà máy này giám sát đang không được đo. Kiểm tra dịch vụ hatang agent trên máy đó và đường kết nối tới máy chủ thu thập.',
     siteSilent: 'Đơn vị không gửi dữ liệu',
     siteSilentSummary: 'Không agent nào của đơn vị {{ $labels.site_id }} gửi dữ liệu trong 72 giờ.',
     siteSilentDescription:
