@@ -58,10 +58,22 @@ export const ping = defineMeasurement({
       type: 'float',
       description: "the endpoint's longitude from the registry (absent when it has none)",
     },
+    sla_target_percent: {
+      type: 'float',
+      description:
+        "the availability % the endpoint's level is held to, from the registry's sla_targets (or the default)",
+    },
   },
 });
 
-const { cause: _cause, parent_id: _parentId, lat: _lat, lon: _lon, ...echoFields } = ping.fields;
+const {
+  cause: _cause,
+  parent_id: _parentId,
+  lat: _lat,
+  lon: _lon,
+  sla_target_percent: _sla,
+  ...echoFields
+} = ping.fields;
 
 /**
  * What an agency PC can reach from where it sits (its gateway, the data center, configured
