@@ -2,11 +2,20 @@ import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { stringify } from 'yaml';
 import { alertRules, type Notifier, notificationsFile } from './alerts.js';
 import { fleetDashboard } from './fleet.js';
-import { importFlavour, influxDatasource, numberPanels, panelDatasources } from './grafana.js';
+import {
+  cellValue,
+  type DataLink,
+  dashboardLink,
+  importFlavour,
+  influxDatasource,
+  numberPanels,
+  panelDatasources,
+} from './grafana.js';
 import { healthDashboard } from './health.js';
-import { type Language, messages } from './messages.js';
+import { type Language, type Messages, messages } from './messages.js';
 import { networkDashboard } from './network.js';
 import { readinessDashboard } from './readiness.js';
+import { slaDashboard } from './sla.js';
 import { wanDashboard } from './wan.js';
 
 export interface BuildOptions {
@@ -48,7 +57,51 @@ export function buildDashboards(lang: Language): { file: string; dashboard: dash
     { file: 'hatang-network.json', builder: networkDashboard(m, lang) },
     { file: 'hatang-health.json', builder: healthDashboard(m, lang) },
     { file: 'hatang-readiness.json', builder: readinessDashboard(m, lang) },
-  ].map(({ file, builder }) => ({ file, dashboard: panelDatasources(numberPanels(builder.build())) }));
+    { file: 'hatang-sla.json', builder: slaDashboard(m, lang) },
+  ].map(({ file, builder }) => ({
+    file,
+    dashboard: crossLinks(panelDatasources(numberPanels(builder.build())), m, lang),
+  }));
+}
+
+/**
+ * Links between dashboards: in every table, a machine's name opens the Fleet dashboard on that
+ * machine (its inventory, antivirus and hardware changes), a device's name the Network dashboard on
+ * that device (its interfaces, sensors, UPS), an endpoint the WAN dashboard on that endpoint. Found
+ * by the column's displayed name (the organize transformation's), so a new table gets them too.
+ */
+export function crossLinks(built: dashboard.Dashboard, m: Messages, lang: Language): dashboard.Dashboard {
+  const links: Record<string, DataLink> = {
+    [m.vars.hostname]: dashboardLink(m.links.machine, `hatang-fleet-${lang}`, { hostname: cellValue }),
+    [m.vars.device]: dashboardLink(m.links.device, `hatang-network-${lang}`, { device: cellValue }),
+    [m.vars.endpoint]: dashboardLink(
+      m.links.endpointHistory,
+      `hatang-wan-${lang}`,
+      { endpoint: cellValue },
+      'from=now-7d&to=now',
+    ),
+  };
+  const panels = (built.panels ?? []).flatMap((p) => [p, ...((p as dashboard.RowPanel).panels ?? [])]);
+  for (const p of panels as dashboard.Panel[]) {
+    if (p.type !== 'table') continue;
+    const shown = (p.transformations ?? [])
+      .filter((t) => t.id === 'organize')
+      .flatMap((t) =>
+        Object.values((t.options as { renameByName?: Record<string, string> }).renameByName ?? {}),
+      );
+    const overrides = p.fieldConfig?.overrides ?? [];
+    for (const column of shown) {
+      const link = links[column];
+      if (!link) continue;
+      const existing = overrides.find((o) => o.matcher.id === 'byName' && o.matcher.options === column);
+      if (existing?.properties.some((prop) => prop.id === 'links')) continue;
+      const property = { id: 'links', value: [link] };
+      if (existing) existing.properties.push(property);
+      else overrides.push({ matcher: { id: 'byName', options: column }, properties: [property] });
+    }
+    p.fieldConfig = { defaults: p.fieldConfig?.defaults ?? {}, overrides };
+  }
+  return built;
 }
 
 export function datasourcesFile(o: Pick<BuildOptions, 'influxUrl' | 'database'>) {

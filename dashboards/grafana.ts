@@ -303,3 +303,32 @@ export function renameEnum(m: Messages, key: EnumKey): dashboard.DataTransformer
       options: { regex: `/^(?<pre>.*\\b)?${value}(?<post>\\b.*)?$/`, renamePattern: `$<pre>${text}$<post>` },
     }));
 }
+
+/** A data link: where a click on a value goes. */
+export interface DataLink {
+  title: string;
+  url: string;
+}
+
+/**
+ * A data link to another dashboard (or the same one) with its variables set from the clicked value:
+ * `${__value.raw}` for a table cell, `${__field.labels.target_id}` for a series. Keeps the time range
+ * unless `time` says otherwise (`from=now-7d&to=now`).
+ */
+export function dashboardLink(
+  title: string,
+  uid: string,
+  vars: Record<string, string>,
+  time = '${__url_time_range}',
+): DataLink {
+  const query = Object.entries(vars).map(([name, value]) => `var-${name}=${value}`);
+  return { title, url: `/d/${uid}?${[...query, time].join('&')}` };
+}
+
+/** The clicked table cell's raw value, URL-encoded. */
+export const cellValue = '${__value.raw:percentencode}';
+
+/** Data links as a panel's default field config (`.dataLinks(asLinks(…))`). */
+export function asLinks(...links: DataLink[]): cog.Builder<dashboard.DashboardLink>[] {
+  return links.map((link) => ({ build: () => link as dashboard.DashboardLink }));
+}

@@ -7,6 +7,11 @@
 const en = {
   status: { up: 'Up', degraded: 'Degraded', down: 'Down', parentDown: 'Parent down' },
   av: { protected: 'Protected', unprotected: 'Unprotected', unknown: 'Unknown' },
+  links: {
+    endpointHistory: 'History of this endpoint (7 days)',
+    machine: 'Inventory and antivirus of this machine',
+    device: 'Interfaces and sensors of this device',
+  },
   vars: {
     level: 'Level',
     formerDistrict: 'Former district',
@@ -325,6 +330,22 @@ const en = {
     timeInBand30d: 'Time in the recommended band, 30 days',
     timeInBand30dDesc: 'Same over the last 30 days.',
   },
+  sla: {
+    title: 'SLA — monthly availability',
+    description:
+      'Month by month, the availability of each level of the dedicated network against the target the endpoint registry sets for the level (sla_targets; default province 99.5 %, commune 99 %).',
+    monthly: 'Availability per level and month',
+    monthlyDesc:
+      'Share of the month’s recorded ping cycles with a reply, per level, beside the level’s target. Margin below zero (red): the month missed the target. Cycles: how many were recorded (time without points is not counted as up).',
+    month: 'Month',
+    availability: 'Availability',
+    target: 'Target',
+    margin: 'Margin',
+    cycles: 'Cycles',
+    daily: 'Daily availability per level, with targets',
+    dailyDesc: 'Availability of each level per day (solid) and the level’s target (dashed).',
+    targetSuffix: 'target',
+  },
   alerts: {
     groupWan: 'WAN',
     groupFleet: 'Fleet',
@@ -478,6 +499,11 @@ export type Messages = Texts<typeof en>;
 const vi = {
   status: { up: 'Hoạt động', degraded: 'Suy giảm', down: 'Mất kết nối', parentDown: 'Mất do cấp trên' },
   av: { protected: 'Được bảo vệ', unprotected: 'Không được bảo vệ', unknown: 'Không xác định' },
+  links: {
+    endpointHistory: 'Diễn biến của điểm này (7 ngày)',
+    machine: 'Cấu hình và diệt virus của máy này',
+    device: 'Cổng mạng và cảm biến của thiết bị này',
+  },
   vars: {
     level: 'Cấp',
     formerDistrict: 'Huyện cũ',
@@ -580,7 +606,8 @@ const vi = {
     reason: 'Lý do',
     source: 'Nguồn',
     signatureAge: 'Số ngày chưa cập nhật mẫu virus',
-    signatureAgeDesc: 'Số ngày kể từ lần cập nhật mẫu virus gần nhất, theo máy và sản phẩm (khi sản phẩm cho biết).',
+    signatureAgeDesc:
+      'Số ngày kể từ lần cập nhật mẫu virus gần nhất, theo máy và sản phẩm (khi sản phẩm cho biết).',
     rowHardware: 'Phần cứng và hệ điều hành',
     os: 'Hệ điều hành',
     osDesc: 'Số máy theo hệ điều hành và phiên bản (kiểm kê gần nhất trong ngày).',
@@ -793,6 +820,22 @@ const vi = {
       'Tỷ lệ số lần đo của từng đầu dò nằm trong dải khuyến nghị ASHRAE A1 (nhiệt độ, điểm sương và độ ẩm) trong khoảng thời gian: chỉ số vận hành, không phải tiêu chí TIA.',
     timeInBand30d: 'Thời gian trong dải khuyến nghị, 30 ngày',
     timeInBand30dDesc: 'Như trên, trong 30 ngày gần nhất.',
+  },
+  sla: {
+    title: 'SLA — độ sẵn sàng theo tháng',
+    description:
+      'Theo từng tháng, độ sẵn sàng của từng cấp trong mạng truyền số liệu chuyên dùng so với mức cam kết mà danh mục điểm kết nối đặt cho cấp đó (sla_targets; mặc định cấp tỉnh 99,5 %, cấp xã 99 %).',
+    monthly: 'Độ sẵn sàng theo cấp và tháng',
+    monthlyDesc:
+      'Tỷ lệ chu kỳ ping có trả lời trong số chu kỳ đã ghi nhận của tháng, theo cấp, bên cạnh mức cam kết của cấp. Chênh lệch âm (đỏ): tháng đó không đạt cam kết. Số chu kỳ: số chu kỳ đã ghi nhận (thời gian không có bản ghi không được tính là hoạt động).',
+    month: 'Tháng',
+    availability: 'Độ sẵn sàng',
+    target: 'Cam kết',
+    margin: 'Chênh lệch',
+    cycles: 'Số chu kỳ',
+    daily: 'Độ sẵn sàng theo ngày của từng cấp, kèm mức cam kết',
+    dailyDesc: 'Độ sẵn sàng từng ngày của mỗi cấp (nét liền) và mức cam kết của cấp (nét đứt).',
+    targetSuffix: 'cam kết',
   },
   alerts: {
     groupWan: 'Mạng truyền số liệu',

@@ -36,6 +36,7 @@ const fleet = byUid('hatang-fleet');
 const network = byUid('hatang-network');
 const health = byUid('hatang-health');
 const readiness = byUid('hatang-readiness');
+const sla = byUid('hatang-sla');
 const panelTime: TimeContext = { timeFilter: 'time >= now() - 6h', interval: '10m', rangeS: 6 * 3600 };
 
 let influxd: Awaited<ReturnType<typeof startInfluxd>>;
@@ -278,6 +279,28 @@ describe('queries with known answers', () => {
     expect(first.find((r) => r.target_id === scenario.pastOutage.router)?.time).toBe(
       data.pingTimes[scenario.pastOutage.from],
     );
+  });
+
+  it('the monthly SLA sums each level’s cycles and cycles up per day, beside the level’s target', async () => {
+    const days = flat(await run(sla, find(sla, en.sla.monthly, 'A')));
+    const targets = flat(await run(sla, find(sla, en.sla.monthly, 'B')));
+    const levels = [...new Set(endpoints.map((e) => e.level))];
+    for (const level of levels) {
+      const members = endpoints.filter((e) => e.level === level);
+      const rows = days.filter((r) => r.level === level);
+      // The seeded 5.5 hours may straddle midnight: whatever the days, their sums are the range's.
+      const cycles = rows.reduce((n, r) => n + Number(r.cycles), 0);
+      const up = rows.reduce((n, r) => n + Number(r.up_cycles), 0);
+      const down = members.reduce((n, e) => n + (data.expect.downCycles.get(e.id) ?? 0), 0);
+      expect(cycles, level).toBe(members.length * pingCycles);
+      expect(up, level).toBe(members.length * pingCycles - down);
+      const target = targets.filter((r) => r.level === level).map((r) => r.target_percent);
+      expect(new Set(target), level).toEqual(new Set([level === 'province' ? 99.5 : 99]));
+    }
+    const narrowed = flat(await run(sla, find(sla, en.sla.monthly, 'A'), { level: 'commune' }));
+    expect(new Set(narrowed.map((r) => r.level))).toEqual(new Set(['commune']));
+    const chart = flat(await run(sla, find(sla, en.sla.daily, 'A')));
+    expect(new Set(chart.map((r) => r.level))).toEqual(new Set(levels));
   });
 
   it('antivirus coverage is the share of reporting machines whose last state is protected', async () => {

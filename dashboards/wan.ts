@@ -7,7 +7,9 @@ import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import {
+  asLinks,
   colors,
+  dashboardLink,
   enumColumn,
   influx,
   lastNotNull,
@@ -23,6 +25,11 @@ import {
 import { from, fromSubqueries, showTagValues } from './influxql.js';
 import type { Messages } from './messages.js';
 import { endpointTags, latestStatus, pingStatus, statusCode, upAsNumber, wanFilters } from './queries.js';
+
+/** An endpoint's last 7 days: this dashboard with its endpoint variable set to the clicked one. */
+function history(m: Messages, lang: string, endpoint: string) {
+  return dashboardLink(m.links.endpointHistory, `hatang-wan-${lang}`, { endpoint }, 'from=now-7d&to=now');
+}
 
 /** The status mapping shared by the grid, the timeline and the map. */
 function statusMappings(m: Messages): dashboard.ValueMapping[] {
@@ -145,6 +152,7 @@ export function wanDashboard(m: Messages, lang: string): dashboard.DashboardBuil
         .mappings(statusMappings(m))
         .thresholds(statusThresholds())
         .colorScheme(thresholdColors())
+        .dataLinks(asLinks(history(m, lang, '${__field.labels.target_id:percentencode}')))
         .height(12)
         .span(16),
     )

@@ -1,4 +1,4 @@
-import { groupingTagsOf } from '../../lib/endpoints/index.js';
+import { groupingTagsOf, slaTargetOf } from '../../lib/endpoints/index.js';
 import type { Endpoint } from '../../lib/endpoints/types.js';
 import type { FieldValue } from '../../protocol/index.js';
 
@@ -168,6 +168,8 @@ export function makeDataset(endpoints: readonly Endpoint[], now: number): Datase
         address: e.address,
         error: '',
         interval_s: pingCycleMs / 1000,
+        // The demo registry sets no sla_targets: the defaults, as the poller would write them.
+        sla_target_percent: slaTargetOf(undefined, e.level),
       };
       if (e.lat !== undefined && e.lon !== undefined) Object.assign(fields, { lat: e.lat, lon: e.lon });
       if (s.up) {
