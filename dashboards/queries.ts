@@ -120,14 +120,22 @@ export function avCoverage() {
  */
 export function silence<S extends Shape>(
   seen: Query<S, 'n'>,
-  silentFor: `${number}${'m' | 'h' | 'd'}`,
+  /** `15m`, `72h`, or a dashboard variable's value with its unit (`${silent_hours}h`). */
+  silentFor: string,
   tags: S['tags'][],
+  /** The window of `seen` when it is not the dashboard's or rule's range (`$timeFilter`). */
+  window?: `time ${string}`,
 ) {
+  const within = <Q extends { window(w: `time ${string}`): Q }>(q: Q) => (window ? q.window(window) : q);
   const flag = (q: Query<S, 'n'>, value: '+ 1' | '- 1') =>
-    fromSubqueries(q)
-      .selectExpr('silent', (f) => `${f('n')} * 0 ${value}`)
-      .groupBy('*');
-  return fromSubqueries(flag(seen, '+ 1'), flag(seen.window(`time >= now() - ${silentFor}`), '- 1'))
-    .select('sum', 'silent', 'silent')
-    .groupBy(...tags);
+    within(
+      fromSubqueries(q)
+        .selectExpr('silent', (f) => `${f('n')} * 0 ${value}`)
+        .groupBy('*'),
+    );
+  return within(
+    fromSubqueries(flag(seen, '+ 1'), flag(seen.window(`time >= now() - ${silentFor}`), '- 1'))
+      .select('sum', 'silent', 'silent')
+      .groupBy(...tags),
+  );
 }

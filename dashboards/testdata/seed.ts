@@ -410,6 +410,21 @@ export function makeDataset(endpoints: readonly Endpoint[], now: number): Datase
         });
       }
     }
+    // pc-001 also reported two days ago: a machine with old points and new ones is not silent.
+    if (m.agentId === 'pc-001') {
+      points.push({
+        measurement: 'host',
+        tags: { hostname: m.hostname },
+        fields: {
+          cpu_load_percent: 3,
+          load1: 0,
+          mem_used_percent: 30,
+          mem_total_bytes: 8 * 1024 ** 3,
+          uptime_s: 60,
+        },
+        time: now - 48 * 60 * minute,
+      });
+    }
     batches.push({ agentId: m.agentId, siteId: m.siteId, points });
   }
 
