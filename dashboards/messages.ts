@@ -572,10 +572,10 @@ const vi = {
     outages: 'Sự cố',
     outagesDesc:
       'Các điểm đã mất kết nối trong khoảng thời gian: chu kỳ mất đầu tiên và cuối cùng, nguyên nhân gần nhất, điểm cấp trên bị quy lỗi, số chu kỳ mất và trạng thái hiện tại.',
-    firstDown: 'Mất lần đầu',
-    lastDown: 'Mất lần cuối',
+    firstDown: 'Mất kết nối lần đầu',
+    lastDown: 'Mất kết nối lần cuối',
     cause: 'Nguyên nhân',
-    parent: 'Điểm cấp trên mất',
+    parent: 'Điểm cấp trên bị mất kết nối',
     downCycles: 'Số chu kỳ mất',
     now: 'Hiện tại',
   },
@@ -584,11 +584,11 @@ const vi = {
     description:
       'Máy tính của các cơ quan: máy nào đang báo cáo, tình trạng bảo vệ chống virus đo trên từng máy, phần cứng và hệ điều hành.',
     rowFleet: 'Tổng quan',
-    reporting: 'Máy đang báo cáo (theo kế hoạch: $expected_machines)',
+    reporting: 'Máy đang gửi dữ liệu (theo kế hoạch: $expected_machines)',
     reportingDesc:
       'Số máy có agent đã gửi dữ liệu trong khoảng thời gian, và số máy đã thấy trong 30 ngày qua. Số máy theo kế hoạch là số liệu kiểm kê chính thức (biến của dashboard).',
-    reportingNow: 'Đang báo cáo',
-    known: 'Đã biết (30 ngày)',
+    reportingNow: 'Đang gửi dữ liệu',
+    known: 'Có dữ liệu trong 30 ngày',
     coverage: 'Tỷ lệ được bảo vệ',
     coverageDesc:
       'Số máy có báo cáo diệt virus gần nhất là được bảo vệ, trên tổng số máy có báo cáo. Không xác định được tính là không được bảo vệ.',
@@ -634,7 +634,7 @@ const vi = {
     after: 'Sau',
     silent: 'Không gửi dữ liệu quá $silent_hours giờ',
     silentDesc: 'Các máy có gửi dữ liệu trong 30 ngày qua nhưng agent không gửi gì lâu hơn số giờ đã chọn.',
-    lastSeen: 'Lần cuối thấy',
+    lastSeen: 'Gửi dữ liệu lần cuối',
   },
   network: {
     title: 'Thiết bị mạng',
