@@ -380,6 +380,15 @@ describe('provisioning files', () => {
       url: `$${influxUrlEnv}`,
       jsonData: { dbName: 'hatang', version: 'InfluxQL' },
     });
+    // --influx-url bakes an address in for those who want it.
+    const baked = buildFiles({
+      ...defaultBuildOptions,
+      languages: [lang],
+      influxUrl: 'http://influx.example:8086',
+    });
+    expect(
+      parse(baked.get(`${lang}/provisioning/datasources/hatang-influxdb.yaml`) as string).datasources[0].url,
+    ).toBe('http://influx.example:8086');
     const provider = parse(files.get(`${lang}/provisioning/dashboards/hatang-${lang}.yaml`) as string);
     expect(provider.providers[0]).toMatchObject({
       type: 'file',
