@@ -148,7 +148,7 @@ describe('built dashboards', () => {
         },
       ],
     } as never);
-    expect((mixed.panels?.[0] as { datasource: unknown }).datasource).toEqual(mixedDatasource);
+    expect((mixed.panels ?? [])[0]).toMatchObject({ datasource: mixedDatasource });
   });
 
   it('stat, pie and bar gauge panels reduce with lastNotNull', () => {
@@ -251,7 +251,9 @@ describe('links between dashboards', () => {
           const target = byUid.get(match?.[1] as string);
           expect(target, url).toBeDefined();
           const vars = new Set(
-            ((target?.templating as { list: { name: string }[] }).list ?? []).map((v) => v.name),
+            ((target?.templating as { list?: { name: string }[] } | undefined)?.list ?? []).map(
+              (v) => v.name,
+            ),
           );
           for (const [, name] of (match?.[2] ?? '').matchAll(/var-(\w+)=/g))
             expect(vars, url).toContain(name);
