@@ -4,7 +4,7 @@ import * as expr from '@grafana/grafana-foundation-sdk/expr';
 import { type InfluxQLDataquery, type InfluxQLTarget, influx, influxDatasource } from './grafana.js';
 import { from } from './influxql.js';
 import type { Messages } from './messages.js';
-import { pingStatus, silence, statusCode } from './queries.js';
+import { pingStatus, pollerSilence, siteSilence, statusCode } from './queries.js';
 
 /**
  * Alert rules as Grafana file-provisioned alerting YAML (`apiVersion: 1`, `groups:`). Rules are built with
@@ -23,16 +23,7 @@ export const alertThresholds = {
   upsOnBatterySeconds: 120,
   unprotectedSeconds: 3600,
   spoolGrowthSeconds: 900,
-  /** A poller runs its ping and SNMP collectors every minute or few: a quarter hour without one is an outage. */
-  pollerSilentFor: '15m',
-  /** Pollers heard from within this window are watched (and named when they fall silent). */
   pollerWindowSeconds: 7 * 86_400,
-  /**
-   * Agency PCs are switched off at night and over the weekend, so a site is silent only when none of its
-   * agents has reported for three days: longer than a weekend (Friday evening to Monday evening), short
-   * enough to notice a site cut off before the week is out.
-   */
-  siteSilentFor: '72h',
   siteWindowSeconds: 30 * 86_400,
 } as const;
 
@@ -300,8 +291,6 @@ function groups(m: Messages, lang: string): RuleGroupSpec[] {
       name: a.groupSilence,
       interval: '1m',
       rules: [
-        // A poller is whoever runs the ping or SNMP collector: its own collector_run points, one per run
-        // whatever the targets answer, so a poller with every endpoint down is not silent.
         rule(
           `hatang-poller-silent-${lang}`,
           a.pollerSilent,
@@ -311,27 +300,10 @@ function groups(m: Messages, lang: string): RuleGroupSpec[] {
           // No poller heard from in a week: there is nothing left to name, and that is the worst case.
           { noData: 'Alerting', execErr: 'Error' },
         )
-          .withQuery(
-            influxQuery(
-              'A',
-              influx(
-                silence(
-                  from('collector_run')
-                    .select('count', 'duration_ms', 'n')
-                    .whereExpr(() => `"collector" =~ /^(ping|snmp)$/`)
-                    .groupBy('agent_id', 'hostname', 'site_id'),
-                  t.pollerSilentFor,
-                  ['agent_id', 'hostname', 'site_id'],
-                ),
-                'A',
-              ),
-              t.pollerWindowSeconds,
-            ),
-          )
+          .withQuery(influxQuery('A', influx(pollerSilence(), 'A'), t.pollerWindowSeconds))
           .withQuery(reduce('B', 'A', 'last'))
           .withQuery(above('C', 'B', 0))
           .condition('C'),
-        // A site is silent when none of its machines (agents and pollers alike) sent its own health.
         rule(
           `hatang-site-silent-${lang}`,
           a.siteSilent,
@@ -340,20 +312,7 @@ function groups(m: Messages, lang: string): RuleGroupSpec[] {
           'warning',
           { noData: 'Alerting', execErr: 'Error' },
         )
-          .withQuery(
-            influxQuery(
-              'A',
-              influx(
-                silence(
-                  from('agent_health').select('count', 'queue_points', 'n').groupBy('site_id'),
-                  t.siteSilentFor,
-                  ['site_id'],
-                ),
-                'A',
-              ),
-              t.siteWindowSeconds,
-            ),
-          )
+          .withQuery(influxQuery('A', influx(siteSilence(), 'A'), t.siteWindowSeconds))
           .withQuery(reduce('B', 'A', 'last'))
           .withQuery(above('C', 'B', 0))
           .condition('C'),

@@ -268,6 +268,17 @@ const en = {
     meanPoll: 'Mean poll',
     polls: 'Polls',
     failedPolls: 'Failed polls',
+    rowSilence: 'Silence',
+    pollers: 'Pollers',
+    pollersDesc:
+      'Every poller that ran its ping or SNMP collector in the last 7 days, and whether it ran one in the last 15 minutes (the Poller silent alert).',
+    sites: 'Sites',
+    sitesDesc:
+      'Every site whose machines reported their own health in the last 30 days, and whether any did in the last 72 hours (the Site silent alert; PCs are off at night and over weekends).',
+    agent: 'Agent',
+    silentState: 'State',
+    heard: 'Sending',
+    quiet: 'Silent',
   },
   readiness: {
     title: 'TIA-942 readiness',
@@ -761,6 +772,17 @@ const vi = {
     meanPoll: 'Trung bình',
     polls: 'Số lần thu thập',
     failedPolls: 'Số lần lỗi',
+    rowSilence: 'Mất tín hiệu',
+    pollers: 'Các máy poller',
+    pollersDesc:
+      'Mọi máy poller đã chạy bộ thu thập ping hoặc SNMP trong 7 ngày qua, và có chạy trong 15 phút gần nhất hay không (cảnh báo Máy poller không gửi dữ liệu).',
+    sites: 'Các đơn vị',
+    sitesDesc:
+      'Mọi đơn vị có máy gửi thông tin tình trạng trong 30 ngày qua, và có máy nào gửi trong 72 giờ gần nhất hay không (cảnh báo Đơn vị không gửi dữ liệu; máy tính tắt vào ban đêm và cuối tuần).',
+    agent: 'Agent',
+    silentState: 'Trạng thái',
+    heard: 'Đang gửi dữ liệu',
+    quiet: 'Không gửi dữ liệu',
   },
   readiness: {
     title: 'Mức sẵn sàng TIA-942',

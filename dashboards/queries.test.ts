@@ -404,6 +404,19 @@ describe('queries with known answers', () => {
     expect(peak).toBeCloseTo(128, 9); // pdu-r12-a's phase: 12.8 A on a 10 A rating
   });
 
+  it('health shows every poller and site with whether it went quiet, as the silence rules see them', async () => {
+    const pollers = flat(await run(health, find(health, en.health.pollers)));
+    expect(new Map(pollers.map((r) => [r.agent_id, r.silent]))).toEqual(
+      new Map([
+        ['poller-b', 1],
+        ['poller-dc', 0],
+      ]),
+    );
+    const sites = flat(await run(health, find(health, en.health.sites)));
+    expect(sites.filter((r) => r.silent === 1).map((r) => r.site_id)).toEqual(data.expect.silentSites);
+    expect(sites.map((r) => r.site_id).sort()).toEqual(['huyen-a', 'so-tttt', 'xa-b']);
+  });
+
   it('health panels show the dropping agent and the slowest SNMP device', async () => {
     const drops = flat(await run(health, find(health, en.health.drops)));
     const dropping = drops.filter((r) => Number(r.dropped_points) > 0).map((r) => r.agent_id);

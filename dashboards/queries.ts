@@ -139,3 +139,42 @@ export function silence<S extends Shape>(
       .groupBy(...tags),
   );
 }
+
+/** How long a poller or a site may stay quiet, and how far back they are looked for. */
+export const silenceLimits = {
+  /** A poller runs its ping and SNMP collectors every minute or few: a quarter hour without one is an outage. */
+  pollerSilentFor: '15m',
+  /** Pollers heard from within this window are watched (and named when they fall silent). */
+  pollerWindow: 'time > now() - 7d',
+  /**
+   * Agency PCs are switched off at night and over the weekend, so a site is silent only when none of its
+   * agents has reported for three days: longer than a weekend (Friday evening to Monday evening), short
+   * enough to notice a site cut off before the week is out.
+   */
+  siteSilentFor: '72h',
+  siteWindow: 'time > now() - 30d',
+} as const;
+
+/**
+ * Per poller (whoever runs the ping or SNMP collector: its own collector_run points, one per run
+ * whatever the targets answer, so a poller with every endpoint down is not silent): 1 when it ran
+ * neither in the last 15 minutes, else 0. `window`: the dashboard's, else the rule's range.
+ */
+export function pollerSilence(window?: `time ${string}`) {
+  const runs = from('collector_run')
+    .select('count', 'duration_ms', 'n')
+    .whereExpr(() => `"collector" =~ /^(ping|snmp)$/`)
+    .groupBy('agent_id', 'hostname', 'site_id');
+  return silence(
+    window ? runs.window(window) : runs,
+    silenceLimits.pollerSilentFor,
+    ['agent_id', 'hostname', 'site_id'],
+    window,
+  );
+}
+
+/** Per site: 1 when none of its machines (agents and pollers alike) sent its own health for 72 hours. */
+export function siteSilence(window?: `time ${string}`) {
+  const health = from('agent_health').select('count', 'queue_points', 'n').groupBy('site_id');
+  return silence(window ? health.window(window) : health, silenceLimits.siteSilentFor, ['site_id'], window);
+}
