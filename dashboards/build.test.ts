@@ -201,7 +201,8 @@ describe('built dashboards', () => {
       expect(tokens(other), key).toEqual(tokens(text));
     });
     const same = en.filter(([, t], i) => t === vi[i]?.[1]).map(([, t]) => t);
-    const brands = /^(hatang|Agent|CPU|UPS|BIOS|Microsoft|Microsoft Defender|Windows Security Center|ClamAV)$/;
+    const brands =
+      /^(hatang|Agent|CPU|UPS|BIOS|Microsoft|Microsoft Defender|Windows Security Center|ClamAV)$/;
     expect(same.filter((t) => !brands.test(t))).toEqual([]);
   });
 
