@@ -4,7 +4,7 @@ import * as expr from '@grafana/grafana-foundation-sdk/expr';
 import { type InfluxQLDataquery, type InfluxQLTarget, influx, influxDatasource } from './grafana.js';
 import { from } from './influxql.js';
 import type { Messages } from './messages.js';
-import { pingStatus, statusCode } from './queries.js';
+import { pingStatus, pollerSilence, siteSilence, statusCode } from './queries.js';
 
 /**
  * Alert rules as Grafana file-provisioned alerting YAML (`apiVersion: 1`, `groups:`). Rules are built with
@@ -23,7 +23,24 @@ export const alertThresholds = {
   upsOnBatterySeconds: 120,
   unprotectedSeconds: 3600,
   spoolGrowthSeconds: 900,
+  pollerWindowSeconds: 7 * 86_400,
+  siteWindowSeconds: 30 * 86_400,
 } as const;
+
+/**
+ * What a rule becomes when its query returns nothing (`noData`) or fails (`execErr`). Never `OK` by
+ * default: data that stops must not turn a rule green.
+ * - `NoData`: Grafana raises a DatasourceNoData alert, routed like any other: the data feeding the rule
+ *   stopped (the poller, the SNMP polls, the server's own health writer).
+ * - `Alerting`: the rule fires: its query names everything it watches, so nothing at all means the
+ *   source itself is gone.
+ * - `KeepLast`: the rule keeps its state: the data legitimately pauses (agency PCs off at night), and the
+ *   silence rules say when a pause is too long.
+ */
+export interface SilencePolicy {
+  noData: 'NoData' | 'Alerting' | 'KeepLast';
+  execErr: 'Error' | 'Alerting' | 'KeepLast';
+}
 
 function influxQuery(refId: string, target: InfluxQLTarget, seconds: number): alerting.QueryBuilder {
   return new alerting.QueryBuilder(refId)
@@ -55,19 +72,24 @@ const above = (refId: string, input: string, value: number) =>
       .conditions([{ evaluator: { type: 'gt', params: [value] } }]),
   );
 
+/** Severities the notification policy routes on (provisioning/alerting/hatang-notifications.yaml). */
+export const severities = ['critical', 'warning'] as const;
+export type Severity = (typeof severities)[number];
+
 function rule(
   uid: string,
   title: string,
   summary: string,
   description: string,
-  severity: string,
+  severity: Severity,
+  states: SilencePolicy,
 ): alerting.RuleBuilder {
   return new alerting.RuleBuilder(title)
     .uid(uid)
     .annotations({ summary, description })
     .labels({ severity, source: 'hatang' })
-    .noDataState('OK')
-    .execErrState('Error')
+    .noDataState(states.noData)
+    .execErrState(states.execErr)
     .forDuration('0s');
 }
 
@@ -93,6 +115,8 @@ function groups(m: Messages, lang: string): RuleGroupSpec[] {
           a.endpointDownSummary,
           a.endpointDownDescription,
           'critical',
+          // No ping point at all in 5 minutes: the poller or its path to the server is gone.
+          { noData: 'NoData', execErr: 'Error' },
         )
           .withQuery(
             influxQuery(
@@ -118,7 +142,16 @@ function groups(m: Messages, lang: string): RuleGroupSpec[] {
           .withQuery(reduce('D', 'B', 'last'))
           .withQuery(math('E', `$C >= ${statusCode.down} && $D < ${statusCode.parentDownFrom}`))
           .condition('E'),
-        rule(`hatang-link-loss-${lang}`, a.linkLoss, a.linkLossSummary, a.linkLossDescription, 'warning')
+        rule(
+          `hatang-link-loss-${lang}`,
+          a.linkLoss,
+          a.linkLossSummary,
+          a.linkLossDescription,
+          'warning',
+          // Nothing above the communes up: either every core link is down (endpoint down fires) or the
+          // poller stopped (poller silent fires); say so rather than turn green.
+          { noData: 'NoData', execErr: 'Error' },
+        )
           .withQuery(
             influxQuery(
               'A',
@@ -149,6 +182,8 @@ function groups(m: Messages, lang: string): RuleGroupSpec[] {
           a.upsOnBatterySummary,
           a.upsOnBatteryDescription,
           'critical',
+          // No UPS poll in 2 minutes: the SNMP poller or the UPS's management card stopped answering.
+          { noData: 'NoData', execErr: 'Error' },
         )
           .withQuery(
             influxQuery(
@@ -186,6 +221,9 @@ function groups(m: Messages, lang: string): RuleGroupSpec[] {
           a.unprotectedSummary,
           a.unprotectedDescription,
           'warning',
+          // Agency PCs are off at night: keep the last state (an unprotected machine switched off stays
+          // unprotected); sites silent too long have their own rule.
+          { noData: 'KeepLast', execErr: 'KeepLast' },
         )
           .withQuery(
             influxQuery(
@@ -228,6 +266,8 @@ function groups(m: Messages, lang: string): RuleGroupSpec[] {
           a.spoolGrowingSummary,
           a.spoolGrowingDescription,
           'warning',
+          // Every server writes its own health every few seconds: none in 15 minutes means none is running.
+          { noData: 'Alerting', execErr: 'Error' },
         )
           .withQuery(
             influxQuery(
@@ -245,6 +285,37 @@ function groups(m: Messages, lang: string): RuleGroupSpec[] {
           .withQuery(above('C', 'B', 0))
           .condition('C')
           .forDuration('5m'),
+      ],
+    },
+    {
+      name: a.groupSilence,
+      interval: '1m',
+      rules: [
+        rule(
+          `hatang-poller-silent-${lang}`,
+          a.pollerSilent,
+          a.pollerSilentSummary,
+          a.pollerSilentDescription,
+          'critical',
+          // No poller heard from in a week: there is nothing left to name, and that is the worst case.
+          { noData: 'Alerting', execErr: 'Error' },
+        )
+          .withQuery(influxQuery('A', influx(pollerSilence(), 'A'), t.pollerWindowSeconds))
+          .withQuery(reduce('B', 'A', 'last'))
+          .withQuery(above('C', 'B', 0))
+          .condition('C'),
+        rule(
+          `hatang-site-silent-${lang}`,
+          a.siteSilent,
+          a.siteSilentSummary,
+          a.siteSilentDescription,
+          'warning',
+          { noData: 'Alerting', execErr: 'Error' },
+        )
+          .withQuery(influxQuery('A', influx(siteSilence(), 'A'), t.siteWindowSeconds))
+          .withQuery(reduce('B', 'A', 'last'))
+          .withQuery(above('C', 'B', 0))
+          .condition('C'),
       ],
     },
   ];
@@ -281,7 +352,9 @@ export function alertRules(m: Messages, lang: string): AlertingFile {
     groups: groups(m, lang).map((g) => ({
       orgId: 1,
       name: g.name,
-      folder: m.alerts.folder,
+      // File provisioning names a rule group's folder by title (it has no folder uid field): the same
+      // title as the dashboard provider's folder, whose uid is fixed, so rules sit beside the dashboards.
+      folder: m.provisioning.folder,
       interval: g.interval,
       rules: g.rules.map((b) => {
         const r = b.build();
@@ -328,4 +401,72 @@ export function alertInfluxQueries(
         })),
     ),
   );
+}
+
+/** Ways the contact points reach people; each reads its address from Grafana's environment. */
+export const notifiers = {
+  email: {
+    env: 'HATANG_ALERT_EMAIL',
+    receiver: (severity: Severity) => ({
+      uid: `hatang-${severity}-email`,
+      type: 'email',
+      // Several addresses separated by ";" or ",".
+      settings: { addresses: '$HATANG_ALERT_EMAIL', singleEmail: false },
+      disableResolveMessage: false,
+    }),
+  },
+  webhook: {
+    env: 'HATANG_ALERT_WEBHOOK',
+    receiver: (severity: Severity) => ({
+      uid: `hatang-${severity}-webhook`,
+      type: 'webhook',
+      settings: { url: '$HATANG_ALERT_WEBHOOK', httpMethod: 'POST' },
+      disableResolveMessage: false,
+    }),
+  },
+} as const;
+export type Notifier = keyof typeof notifiers;
+
+/**
+ * Contact points and the notification policy, the same for every language (an organisation has one
+ * policy tree, so this file is shared, not per language). One contact point per severity, so critical
+ * and warning alerts can go to different people later by editing one address; the policy routes on
+ * the `severity` label every rule carries: critical at once and every hour while firing, warnings
+ * batched and every 12 hours. Grafana substitutes `$HATANG_ALERT_*` from its environment and refuses an
+ * empty address, so build with only the notifiers whose variables you set (`--notify email`).
+ */
+export function notificationsFile(via: readonly Notifier[]) {
+  if (via.length === 0) throw new Error('notifications: at least one notifier (email, webhook) is needed');
+  const name = (severity: Severity) => `hatang-${severity}`;
+  return {
+    apiVersion: 1,
+    contactPoints: severities.map((severity) => ({
+      orgId: 1,
+      name: name(severity),
+      receivers: via.map((n) => notifiers[n].receiver(severity)),
+    })),
+    policies: [
+      {
+        orgId: 1,
+        receiver: name('warning'),
+        group_by: ['grafana_folder', 'alertname'],
+        group_wait: '1m',
+        group_interval: '5m',
+        repeat_interval: '12h',
+        routes: [
+          {
+            receiver: name('critical'),
+            object_matchers: [['severity', '=', 'critical']],
+            group_wait: '30s',
+            group_interval: '2m',
+            repeat_interval: '1h',
+          },
+          {
+            receiver: name('warning'),
+            object_matchers: [['severity', '=', 'warning']],
+          },
+        ],
+      },
+    ],
+  };
 }

@@ -2,13 +2,18 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../lib/config.js';
-import { buildFiles, defaultBuildOptions } from './build.js';
+import { type Notifier, notifiers } from './alerts.js';
+import { buildFiles, defaultBuildOptions, influxUrlEnv } from './build.js';
 import { type Language, languages } from './messages.js';
 
 export const dashboardsUsage = `usage:
-  hatang dashboards build [--lang vi|en|all] [--out dashboards/build] [--influx-url ${defaultBuildOptions.influxUrl}]
+  hatang dashboards build [--lang vi|en|all] [--out dashboards/build] [--influx-url URL]
                           [--database hatang] [--dashboards-path ${defaultBuildOptions.dashboardsPath}]
-  hatang dashboards check [same options]   exit 1 when the files under --out differ from a fresh build`;
+                          [--notify ${defaultBuildOptions.notify.join(',')}]
+  hatang dashboards check [same options]   exit 1 when the files under --out differ from a fresh build
+
+  --influx-url  bake this InfluxDB URL into the datasource (default: Grafana reads $${influxUrlEnv})
+  --notify      contact point integrations: email ($HATANG_ALERT_EMAIL), webhook ($HATANG_ALERT_WEBHOOK)`;
 
 function filesUnder(dir: string): string[] {
   try {
@@ -50,7 +55,8 @@ export async function dashboardsCommand(argv: string[]): Promise<number> {
     options: {
       lang: { type: 'string', default: 'all' },
       out: { type: 'string', default: 'dashboards/build' },
-      'influx-url': { type: 'string', default: defaultBuildOptions.influxUrl },
+      'influx-url': { type: 'string' },
+      notify: { type: 'string', default: defaultBuildOptions.notify.join(',') },
       database: { type: 'string', default: defaultBuildOptions.database },
       'dashboards-path': { type: 'string', default: defaultBuildOptions.dashboardsPath },
       help: { type: 'boolean', short: 'h' },
@@ -68,11 +74,20 @@ export async function dashboardsCommand(argv: string[]): Promise<number> {
   if (lang !== 'all' && !(languages as readonly string[]).includes(lang)) {
     throw new UsageError(`--lang: "${lang}" is not one of ${[...languages, 'all'].join(', ')}`);
   }
-  let influxUrl: URL;
-  try {
-    influxUrl = new URL(values['influx-url']);
-  } catch {
-    throw new UsageError(`--influx-url: "${values['influx-url']}" is not a URL`);
+  let influxUrl: URL | undefined;
+  if (values['influx-url'] !== undefined) {
+    try {
+      influxUrl = new URL(values['influx-url']);
+    } catch {
+      throw new UsageError(`--influx-url: "${values['influx-url']}" is not a URL`);
+    }
+  }
+  const notify = values.notify.split(',').filter(Boolean);
+  const unknown = notify.filter((n) => !Object.hasOwn(notifiers, n));
+  if (notify.length === 0 || unknown.length > 0) {
+    throw new UsageError(
+      `--notify: "${values.notify}" must list one or more of ${Object.keys(notifiers).join(', ')}`,
+    );
   }
   if (!/^[A-Za-z0-9_.-]+$/.test(values.database)) {
     throw new UsageError(`--database: "${values.database}" must be letters, digits, _ . or -`);
@@ -85,9 +100,10 @@ export async function dashboardsCommand(argv: string[]): Promise<number> {
   const langs: readonly Language[] = lang === 'all' ? languages : [lang as Language];
   const files = buildFiles({
     languages: langs,
-    influxUrl: influxUrl.href.replace(/\/$/, ''),
+    influxUrl: influxUrl?.href.replace(/\/$/, ''),
     database: values.database,
     dashboardsPath: values['dashboards-path'],
+    notify: [...new Set(notify)] as Notifier[],
   });
   const out = values.out;
   const stale = staleFiles(out, files, langs);

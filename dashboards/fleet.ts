@@ -8,6 +8,7 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import {
   colors,
   customVariable,
+  enumColumn,
   influx,
   lastNotNull,
   organize,
@@ -18,7 +19,7 @@ import {
 } from './grafana.js';
 import { from, fromSubqueries, showTagValues } from './influxql.js';
 import type { Messages } from './messages.js';
-import { avCoverage, machinesInAvState } from './queries.js';
+import { avCoverage, machinesInAvState, silence } from './queries.js';
 
 /** Inventory is re-asserted every 6 h (inventory collector `reassert`), so a day always holds the last one. */
 const inventoryWindow = 'time > now() - 1d' as const;
@@ -202,6 +203,8 @@ export function fleetDashboard(m: Messages, lang: string): dashboard.DashboardBu
         )
         .mappings([valueMap(stateColors(m))])
         .cellOptions({ type: common.TableCellDisplayMode.ColorText })
+        .overrideByName(f.reason, enumColumn(m, 'antivirus.reason'))
+        .overrideByName(f.source, enumColumn(m, 'antivirus.source'))
         .filterable(true)
         .height(9)
         .span(16),
@@ -314,6 +317,7 @@ export function fleetDashboard(m: Messages, lang: string): dashboard.DashboardBu
           }),
         )
         .sortBy([new common.TableSortByFieldStateBuilder().displayName(f.when).desc(true)])
+        .overrideByName(f.component, enumColumn(m, 'inventory_change.component'))
         .height(8)
         .span(14),
     )
@@ -321,23 +325,49 @@ export function fleetDashboard(m: Messages, lang: string): dashboard.DashboardBu
       new table.PanelBuilder()
         .title(f.silent)
         .description(f.silentDesc)
+        // A: 1 for each machine seen in 30 days but not in the last N hours (0 otherwise); B: when
+        // each was last seen. Rows with A = 1 are kept.
         .withTarget(
           influx(
-            fromSubqueries(
+            silence(
               from('host')
                 .window(knownWindow)
                 .whereTagVar('site_id', 'site')
                 .whereTagVar('hostname', 'hostname')
-                .select('last', 'uptime_s', 'uptime_s')
-                .groupBy('agent_id', 'hostname', 'site_id'),
-            )
-              .window(`${knownWindow} AND time < now() - \${silent_hours}h`)
-              .selectField('uptime_s', 'uptime_s')
-              .groupBy('agent_id', 'hostname', 'site_id'),
+                .select('count', 'uptime_s', 'n')
+                .groupBy('agent_id'),
+              '${silent_hours}h',
+              ['agent_id'],
+              knownWindow,
+            ),
+            'A',
           ).format('table'),
         )
+        .withTarget(
+          influx(
+            from('host')
+              .window(knownWindow)
+              .whereTagVar('site_id', 'site')
+              .whereTagVar('hostname', 'hostname')
+              .select('last', 'uptime_s', 'uptime_s')
+              .groupBy('agent_id', 'hostname', 'site_id'),
+            'B',
+          ).format('table'),
+        )
+        .withTransformation({ id: 'joinByField', options: { byField: 'agent_id', mode: 'inner' } })
+        .withTransformation({
+          id: 'filterByValue',
+          options: {
+            type: 'include',
+            match: 'all',
+            filters: [{ fieldName: 'silent', config: { id: 'equal', options: { value: 1 } } }],
+          },
+        })
         .withTransformation(
-          organize({ Time: f.lastSeen, hostname: m.vars.hostname, site_id: m.vars.site }, [
+          // As for Outages: the join names the two queries' times `Time 1` (A's) and `Time 2` (B's).
+          organize({ 'Time 2': f.lastSeen, hostname: m.vars.hostname, site_id: m.vars.site }, [
+            'Time 1',
+            'silent',
             'uptime_s',
             'agent_id',
           ]),

@@ -2,6 +2,7 @@ import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type { Query, Shape } from './influxql.js';
+import type { EnumKey, Messages } from './messages.js';
 
 /**
  * Grafana glue: the InfluxQL dataquery the foundation SDK does not ship, the fixed datasource uids the
@@ -9,7 +10,7 @@ import type { Query, Shape } from './influxql.js';
  * thresholds, value mappings and variables.
  */
 
-/** The InfluxDB datasource, as provisioned by provisioning/datasources/hatang.yaml. */
+/** The InfluxDB datasource, as provisioned by provisioning/datasources/hatang-influxdb.yaml. */
 export const influxDatasource = { type: 'influxdb', uid: 'hatang-influxdb' } as const;
 /** What tests need to know about a panel query, kept on the built target under a symbol (not in JSON). */
 export interface QueryInfo {
@@ -194,4 +195,140 @@ export function numberPanels(built: dashboard.Dashboard): dashboard.Dashboard {
     for (const child of (p as dashboard.RowPanel).panels ?? []) child.id = ++id;
   }
   return built;
+}
+
+/** Grafana's "Mixed" pseudo-datasource: a panel whose queries go to more than one datasource. */
+export const mixedDatasource = { type: 'datasource', uid: '-- Mixed --' } as const;
+
+/**
+ * Sets every panel's own datasource from its queries: the one they share, or Mixed when they differ.
+ * Without it Grafana runs a panel's queries against the panel's datasource, which defaults to the
+ * first query's or the organisation's default, not necessarily the one each query names.
+ */
+export function panelDatasources(built: dashboard.Dashboard): dashboard.Dashboard {
+  const panels = (built.panels ?? []).flatMap((p) => [p, ...((p as dashboard.RowPanel).panels ?? [])]);
+  for (const p of panels as dashboard.Panel[]) {
+    const refs = (p.targets ?? [])
+      .map((t) => (t as { datasource?: dashboard.DataSourceRef }).datasource)
+      .filter((d) => d !== undefined);
+    const uids = new Set(refs.map((d) => d.uid));
+    if (uids.size === 1) p.datasource = { ...refs[0] };
+    else if (uids.size > 1) p.datasource = { ...mixedDatasource };
+  }
+  return built;
+}
+
+/** The `__inputs` name of the InfluxDB datasource in the import flavour. */
+export const importInput = 'DS_INFLUXDB';
+
+/**
+ * The dashboard as Grafana's "Import dashboard" wants it: `__inputs` asks the importer to pick an
+ * InfluxDB datasource, and every reference to the provisioned uid becomes `${DS_INFLUXDB}`, which
+ * Grafana replaces with the picked datasource's uid. `__requires` lists Grafana, the datasource and
+ * the panel plugins. `id` is null so Grafana assigns one.
+ */
+export function importFlavour(built: dashboard.Dashboard): Record<string, unknown> {
+  const panelTypes = new Set<string>();
+  const rewrite = (node: unknown, key = ''): unknown => {
+    if (Array.isArray(node)) return node.map((v) => rewrite(v, key));
+    if (!node || typeof node !== 'object') return node;
+    const o = node as Record<string, unknown>;
+    if (key === 'datasource' && o.uid === influxDatasource.uid) return { ...o, uid: `\${${importInput}}` };
+    if (key === 'panels' && typeof o.type === 'string') panelTypes.add(o.type);
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, rewrite(v, k)]));
+  };
+  const body = rewrite(JSON.parse(JSON.stringify(built))) as Record<string, unknown>;
+  panelTypes.delete('row');
+  return {
+    __inputs: [
+      {
+        name: importInput,
+        label: 'InfluxDB (hatang)',
+        description: 'The InfluxDB 1.x datasource (InfluxQL) holding the hatang database',
+        type: 'datasource',
+        pluginId: influxDatasource.type,
+        pluginName: 'InfluxDB',
+      },
+    ],
+    __requires: [
+      { type: 'grafana', id: 'grafana', name: 'Grafana', version: '12.0.0' },
+      { type: 'datasource', id: influxDatasource.type, name: 'InfluxDB', version: '1.0.0' },
+      ...[...panelTypes].sort().map((id) => ({ type: 'panel', id, name: id, version: '' })),
+    ],
+    ...body,
+    id: null,
+  };
+}
+
+/**
+ * Value mappings for one enumerated field or tag (`antivirus.reason`): every value of the catalogue
+ * shown as text in the dashboard's language; a prefix value (`parse_error:`) maps everything it starts.
+ */
+export function enumMappings(m: Messages, key: EnumKey): dashboard.ValueMapping[] {
+  const texts = Object.entries(m.enums[key] as Record<string, string>);
+  const exact = texts.filter(([value]) => !value.endsWith(':'));
+  const prefixes = texts.filter(([value]) => value.endsWith(':'));
+  return [
+    {
+      type: dashboard.MappingType.ValueToText,
+      options: Object.fromEntries(exact.map(([value, text], index) => [value, { text, index }])),
+    },
+    ...prefixes.map(
+      ([prefix, text], i): dashboard.ValueMapping => ({
+        type: dashboard.MappingType.RegexToText,
+        options: {
+          pattern: `^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*`,
+          result: { text, index: exact.length + i },
+        },
+      }),
+    ),
+  ];
+}
+
+/** A table column (by its displayed name) whose values are shown through `enumMappings`. */
+export function enumColumn(m: Messages, key: EnumKey): { id: string; value: dashboard.ValueMapping[] }[] {
+  return [{ id: 'mappings', value: enumMappings(m, key) }];
+}
+
+/**
+ * Transformations renaming series and columns whose name holds an enumerated word (`$tag_level` →
+ * "commune") to its text: value mappings reach values, not names.
+ */
+export function renameEnum(m: Messages, key: EnumKey): dashboard.DataTransformerConfig[] {
+  return Object.entries(m.enums[key] as Record<string, string>)
+    .filter(([value]) => !value.endsWith(':'))
+    .map(([value, text]) => ({
+      id: 'renameByRegex',
+      // Named groups: `$1` would read as a dashboard variable.
+      options: { regex: `/^(?<pre>.*\\b)?${value}(?<post>\\b.*)?$/`, renamePattern: `$<pre>${text}$<post>` },
+    }));
+}
+
+/** A data link: where a click on a value goes. */
+export interface DataLink {
+  title: string;
+  url: string;
+}
+
+/**
+ * A data link to another dashboard (or the same one) with its variables set from the clicked value:
+ * `${__value.raw}` for a table cell, `${__field.labels.target_id}` for a series. Keeps the time range
+ * unless `time` says otherwise (`from=now-7d&to=now`).
+ */
+export function dashboardLink(
+  title: string,
+  uid: string,
+  vars: Record<string, string>,
+  time = '${__url_time_range}',
+): DataLink {
+  const query = Object.entries(vars).map(([name, value]) => `var-${name}=${value}`);
+  return { title, url: `/d/${uid}?${[...query, time].join('&')}` };
+}
+
+/** The clicked table cell's raw value, URL-encoded. */
+export const cellValue = '${__value.raw:percentencode}';
+
+/** Data links as a panel's default field config (`.dataLinks(asLinks(…))`). */
+export function asLinks(...links: DataLink[]): cog.Builder<dashboard.DashboardLink>[] {
+  return links.map((link) => ({ build: () => link as dashboard.DashboardLink }));
 }

@@ -4,15 +4,18 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import {
   colors,
+  type InfluxQLTarget,
   influx,
   organize,
   tableLegend,
   tagVariable,
   thresholdColors,
   thresholds,
+  valueMap,
 } from './grafana.js';
 import { from, fromSubqueries, showTagValues } from './influxql.js';
 import type { Messages } from './messages.js';
+import { pollerSilence, silenceLimits, siteSilence } from './queries.js';
 
 const agents = () => from('agent_health').whereTagVar('site_id', 'site').whereTagVar('hostname', 'hostname');
 const runs = () =>
@@ -290,5 +293,48 @@ export function healthDashboard(m: Messages, lang: string): dashboard.DashboardB
         .sortBy([new common.TableSortByFieldStateBuilder().displayName(h.slowestPoll).desc(true)])
         .height(8)
         .span(12),
-    );
+    )
+    .withRow(new dashboard.RowBuilder(h.rowSilence))
+    .withPanel(
+      silencePanel(m, h.pollers, h.pollersDesc, influx(pollerSilence(silenceLimits.pollerWindow)), true),
+    )
+    .withPanel(silencePanel(m, h.sites, h.sitesDesc, influx(siteSilence(silenceLimits.siteWindow)), false));
+}
+
+/**
+ * Pollers or sites and whether they went quiet: the queries of the silence alert rules, so the
+ * dashboard shows what the rules see, the quiet ones first.
+ */
+function silencePanel(
+  m: Messages,
+  title: string,
+  description: string,
+  target: InfluxQLTarget,
+  poller: boolean,
+): table.PanelBuilder {
+  const h = m.health;
+  return new table.PanelBuilder()
+    .title(title)
+    .description(description)
+    .withTarget(target.format('table'))
+    .withTransformation(
+      organize(
+        poller
+          ? { hostname: m.vars.hostname, agent_id: h.agent, site_id: m.vars.site, silent: h.silentState }
+          : { site_id: m.vars.site, silent: h.silentState },
+        ['Time'],
+      ),
+    )
+    .overrideByName(h.silentState, [
+      {
+        id: 'mappings',
+        value: [
+          valueMap({ '0': { text: h.heard, color: colors.ok }, '1': { text: h.quiet, color: colors.bad } }),
+        ],
+      },
+      { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorBackground } },
+    ])
+    .sortBy([new common.TableSortByFieldStateBuilder().displayName(h.silentState).desc(true)])
+    .height(8)
+    .span(12);
 }

@@ -7,6 +7,11 @@
 const en = {
   status: { up: 'Up', degraded: 'Degraded', down: 'Down', parentDown: 'Parent down' },
   av: { protected: 'Protected', unprotected: 'Unprotected', unknown: 'Unknown' },
+  links: {
+    endpointHistory: 'History of this endpoint (7 days)',
+    machine: 'Inventory and antivirus of this machine',
+    device: 'Interfaces and sensors of this device',
+  },
   vars: {
     level: 'Level',
     formerDistrict: 'Former district',
@@ -34,8 +39,12 @@ const en = {
       'Latest ping cycle of every endpoint in the range. Green up (loss < 5 %), orange degraded (loss 5–99 %), red down, purple down because an upstream endpoint is down.',
     map: 'Map',
     mapDesc:
-      'Endpoints at the coordinates their ping points carry (from the registry), coloured by latest status.',
+      'Endpoints at the coordinates their ping points carry (from the registry), coloured by latest status, on the world map Grafana ships (no internet needed). An OpenStreetMap version is in the “Online map” row at the bottom.',
     mapLayer: 'Endpoints',
+    mapOnline: 'Map on OpenStreetMap (needs internet)',
+    mapOnlineDesc:
+      'The same endpoints on OpenStreetMap tiles, which the browser fetches from the internet. The map in the first row needs no internet: it draws on the world map Grafana ships.',
+    rowOnlineMap: 'Online map',
     byLevel: 'Endpoints by level',
     byLevelDesc:
       'Endpoints per latest status, by level (province, commune; district in a three-tier registry).',
@@ -202,6 +211,8 @@ const en = {
     sensorOk: 'OK',
     sensorUnavailable: 'Unavailable',
     sensorNonoperational: 'Nonoperational',
+    sensorTrue: 'true',
+    sensorFalse: 'false',
     pduLoad: 'Rack PDU load (% of rated)',
     pduLoadDesc:
       'Current per PDU phase and outlet bank as a share of the rated current chosen above ($pdu_rated_a A; bank 0 is the phase as a whole). Orange from 80 %, red from 100 %. For dual-corded racks each feed should stay under half, so that either feed can carry both (TIA-942 readiness E6).',
@@ -257,6 +268,17 @@ const en = {
     meanPoll: 'Mean poll',
     polls: 'Polls',
     failedPolls: 'Failed polls',
+    rowSilence: 'Silence',
+    pollers: 'Pollers',
+    pollersDesc:
+      'Every poller that ran its ping or SNMP collector in the last 7 days, and whether it ran one in the last 15 minutes (the Poller silent alert).',
+    sites: 'Sites',
+    sitesDesc:
+      'Every site whose machines reported their own health in the last 30 days, and whether any did in the last 72 hours (the Site silent alert; PCs are off at night and over weekends).',
+    agent: 'Agent',
+    silentState: 'State',
+    heard: 'Sending',
+    quiet: 'Silent',
   },
   readiness: {
     title: 'TIA-942 readiness',
@@ -319,8 +341,23 @@ const en = {
     timeInBand30d: 'Time in the recommended band, 30 days',
     timeInBand30dDesc: 'Same over the last 30 days.',
   },
+  sla: {
+    title: 'SLA — monthly availability',
+    description:
+      'Month by month, the availability of each level of the dedicated network against the target the endpoint registry sets for the level (sla_targets; default province 99.5 %, commune 99 %).',
+    monthly: 'Availability per level and month',
+    monthlyDesc:
+      'Share of the month’s recorded ping cycles with a reply, per level, beside the level’s target. Margin below zero (red): the month missed the target. Cycles: how many were recorded (time without points is not counted as up).',
+    month: 'Month',
+    availability: 'Availability',
+    target: 'Target',
+    margin: 'Margin',
+    cycles: 'Cycles',
+    daily: 'Daily availability per level, with targets',
+    dailyDesc: 'Availability of each level per day (solid) and the level’s target (dashed).',
+    targetSuffix: 'target',
+  },
   alerts: {
-    folder: 'hatang',
     groupWan: 'WAN',
     groupFleet: 'Fleet',
     groupPower: 'Power',
@@ -349,8 +386,120 @@ const en = {
       'The spool of server {{ $labels.instance }} grew by {{ $values.B }} bytes in 15 minutes.',
     spoolGrowingDescription:
       'Points are piling up in the server spool: InfluxDB is down, slow or refusing writes.',
+    groupSilence: 'Silence',
+    pollerSilent: 'Poller silent',
+    pollerSilentSummary:
+      'No data from poller {{ $labels.hostname }} ({{ $labels.agent_id }}, site {{ $labels.site_id }}) for 15 minutes.',
+    pollerSilentDescription:
+      'The poller has run neither its ping nor its SNMP collector for 15 minutes: the endpoints and devices it watches are not measured. Check the hatang agent service on that machine and its path to the collector server.',
+    siteSilent: 'Site silent',
+    siteSilentSummary: 'No agent of site {{ $labels.site_id }} has sent data for 72 hours.',
+    siteSilentDescription:
+      'None of the site’s machines has reported its own health for three days, longer than a weekend: the site’s network, its path to the collector server or its agents are down.',
   },
-  provisioning: { folder: 'hatang' },
+  /**
+   * Text for every enumerated value of the catalogue (protocol/measurements: a field's `values`, a
+   * measurement's `tagValues`), keyed `measurement.field`. A test walks the catalogue and fails on a
+   * value without text; a value ending in `:` is a prefix.
+   */
+  enums: {
+    'ping.level': { province: 'Province', district: 'District', commune: 'Commune' },
+    'ping.cause': { down: 'Down', parent_down: 'Parent down' },
+    'antivirus.state': { protected: 'Protected', unprotected: 'Unprotected', unknown: 'Unknown' },
+    'antivirus.host_state': { protected: 'Protected', unprotected: 'Unprotected', unknown: 'Unknown' },
+    'antivirus.reason': {
+      ok: 'OK',
+      disabled: 'Real-time protection off',
+      snoozed: 'Protection snoozed',
+      expired: 'Licence expired',
+      signatures_out_of_date: 'Signatures out of date',
+      passive_mode: 'Passive mode (on-demand scans only)',
+      edr_block_mode: 'EDR block mode (no real-time protection)',
+      not_running: 'Not running',
+      daemon_not_running: 'Scanner service (clamd) not running',
+      no_signatures: 'No signature database',
+      no_product: 'No antivirus installed',
+      stale_registration: 'Stale Security Center entry (not trusted)',
+      product_state_unknown: 'Product state not understood',
+      running_mode_unknown: 'Defender running mode not reported',
+      running_mode_unrecognised: 'Defender running mode not recognised',
+      signature_age_unknown: 'Signature age not known',
+      no_securitycenter: 'No Windows Security Center',
+      state_not_read: 'Product found, state not read',
+      daemon_not_found: 'Installed, service not running',
+      proc_unreadable: 'Process list unreadable',
+      config_unreadable: 'clamd configuration unreadable',
+      signatures_unreadable: 'Signature files unreadable',
+      command_timeout: 'PowerShell did not answer in time',
+      'command_failed:': 'PowerShell command failed',
+      powershell_unavailable: 'PowerShell could not start',
+      unsupported_platform: 'Operating system not supported',
+      'parse_error:': 'Answer could not be read',
+    },
+    'antivirus.source': {
+      securitycenter2: 'Windows Security Center',
+      defender: 'Microsoft Defender',
+      clamav: 'ClamAV',
+      process: 'Running processes',
+      none: 'None',
+    },
+    'antivirus.vendor': { microsoft: 'Microsoft', third_party: 'Third party' },
+    'ups.battery_status_text': { unknown: 'Unknown', normal: 'Normal', low: 'Low', depleted: 'Depleted' },
+    'ups.output_source_text': {
+      other: 'Other',
+      none: 'No output',
+      normal: 'Mains',
+      bypass: 'Bypass',
+      battery: 'Battery',
+      booster: 'Boosting low input',
+      reducer: 'Reducing high input',
+    },
+    'snmp_sensor.type': {
+      other: 'Other',
+      unknown: 'Unknown',
+      volts_ac: 'Voltage AC',
+      volts_dc: 'Voltage DC',
+      amperes: 'Current',
+      watts: 'Power',
+      hertz: 'Frequency',
+      celsius: 'Temperature',
+      percent_rh: 'Humidity',
+      rpm: 'Fan speed',
+      cmm: 'Airflow',
+      truthvalue: 'Yes/no',
+      dbm: 'Optical power',
+    },
+    'dc_readiness.subsystem': {
+      telecommunications: 'Telecommunications',
+      architectural: 'Architectural',
+      electrical: 'Electrical',
+      mechanical: 'Mechanical',
+      overall: 'Overall',
+    },
+    'dc_criterion.subsystem': {
+      telecommunications: 'Telecommunications',
+      architectural: 'Architectural',
+      electrical: 'Electrical',
+      mechanical: 'Mechanical',
+    },
+    'dc_criterion.status': { pass: 'pass', fail: 'fail', unknown: 'unknown', na: 'not required' },
+    'dc_criterion.status_r1': { pass: 'pass', fail: 'fail', unknown: 'unknown', na: 'not required' },
+    'dc_criterion.status_r2': { pass: 'pass', fail: 'fail', unknown: 'unknown', na: 'not required' },
+    'dc_criterion.status_r3': { pass: 'pass', fail: 'fail', unknown: 'unknown', na: 'not required' },
+    'dc_criterion.status_r4': { pass: 'pass', fail: 'fail', unknown: 'unknown', na: 'not required' },
+    'dc_criterion.decided_by': { declared: 'Declaration', live: 'Live evidence', both: 'Both' },
+    'inventory_change.component': {
+      memory: 'Memory',
+      disk: 'Disk',
+      cpu: 'CPU',
+      system: 'System',
+      bios: 'BIOS',
+      board: 'Mainboard',
+      nic: 'Network card',
+      os: 'Operating system',
+    },
+  },
+  provisioning: { folder: 'hatang (English)' },
 };
 
 type Texts<T> = { [K in keyof T]: T[K] extends string ? string : Texts<T[K]> };
@@ -361,6 +510,11 @@ export type Messages = Texts<typeof en>;
 const vi = {
   status: { up: 'Hoạt động', degraded: 'Suy giảm', down: 'Mất kết nối', parentDown: 'Mất do cấp trên' },
   av: { protected: 'Được bảo vệ', unprotected: 'Không được bảo vệ', unknown: 'Không xác định' },
+  links: {
+    endpointHistory: 'Diễn biến của điểm này (7 ngày)',
+    machine: 'Cấu hình và diệt virus của máy này',
+    device: 'Cổng mạng và cảm biến của thiết bị này',
+  },
   vars: {
     level: 'Cấp',
     formerDistrict: 'Huyện cũ',
@@ -368,7 +522,7 @@ const vi = {
     endpoint: 'Điểm kết nối',
     site: 'Đơn vị',
     hostname: 'Máy tính',
-    silentHours: 'Im lặng quá (giờ)',
+    silentHours: 'Không gửi dữ liệu quá (giờ)',
     expectedMachines: 'Số máy theo kế hoạch',
     device: 'Thiết bị',
     interface: 'Cổng',
@@ -381,15 +535,19 @@ const vi = {
   wan: {
     title: 'Mạng truyền số liệu — các điểm kết nối',
     description:
-      'Khả năng kết nối, mất gói, độ trễ và độ sẵn sàng của các điểm thuộc mạng truyền số liệu chuyên dùng của tỉnh, đo bằng ping từ máy thăm dò. Danh sách điểm, tên đơn vị, cấp, huyện cũ, nhà mạng và tọa độ lấy từ các điểm ping, vốn mang chúng theo danh mục ở mỗi chu kỳ.',
+      'Khả năng kết nối, mất gói, độ trễ và độ sẵn sàng của các điểm thuộc mạng truyền số liệu chuyên dùng của tỉnh, đo bằng ping từ máy poller. Danh sách điểm, tên đơn vị, cấp, huyện cũ, nhà mạng và tọa độ lấy từ các bản ghi ping: mỗi chu kỳ, poller ghi kèm chúng theo danh mục.',
     rowNow: 'Hiện tại',
     statusGrid: 'Trạng thái các điểm',
     statusGridDesc:
       'Chu kỳ ping gần nhất của từng điểm trong khoảng thời gian. Xanh: hoạt động (mất gói < 5 %), cam: suy giảm (mất 5–99 %), đỏ: mất kết nối, tím: mất kết nối do điểm cấp trên mất kết nối.',
     map: 'Bản đồ',
     mapDesc:
-      'Các điểm theo tọa độ mà điểm ping mang theo (lấy từ danh mục), tô màu theo trạng thái gần nhất.',
+      'Các điểm theo tọa độ ghi kèm trong bản ghi ping (lấy từ danh mục), tô màu theo trạng thái gần nhất, trên bản đồ thế giới có sẵn trong Grafana (không cần internet). Bản đồ OpenStreetMap nằm ở hàng “Bản đồ trực tuyến” cuối trang.',
     mapLayer: 'Điểm kết nối',
+    mapOnline: 'Bản đồ OpenStreetMap (cần internet)',
+    mapOnlineDesc:
+      'Các điểm kết nối trên nền bản đồ OpenStreetMap, trình duyệt tải từ internet. Bản đồ ở hàng đầu không cần internet: dùng bản đồ thế giới có sẵn trong Grafana.',
+    rowOnlineMap: 'Bản đồ trực tuyến',
     byLevel: 'Số điểm theo cấp',
     byLevelDesc:
       'Số điểm theo trạng thái gần nhất, chia theo cấp (tỉnh, xã; có cấp huyện nếu danh mục theo ba cấp cũ).',
@@ -405,7 +563,7 @@ const vi = {
     rtt: 'Độ trễ khứ hồi',
     rttDesc:
       'Độ trễ khứ hồi trung bình của các gói trả lời, mỗi khoảng (không có giá trị khi điểm mất kết nối).',
-    jitter: 'Độ biến động trễ',
+    jitter: 'Jitter (độ biến thiên độ trễ)',
     jitterDesc: 'Chênh lệch tuyệt đối trung bình giữa các lần khứ hồi liên tiếp, mỗi khoảng.',
     rowAvailability: 'Độ sẵn sàng và sự cố',
     availabilityEndpoint: 'Độ sẵn sàng từng điểm',
@@ -425,10 +583,10 @@ const vi = {
     outages: 'Sự cố',
     outagesDesc:
       'Các điểm đã mất kết nối trong khoảng thời gian: chu kỳ mất đầu tiên và cuối cùng, nguyên nhân gần nhất, điểm cấp trên bị quy lỗi, số chu kỳ mất và trạng thái hiện tại.',
-    firstDown: 'Mất lần đầu',
-    lastDown: 'Mất lần cuối',
+    firstDown: 'Mất kết nối lần đầu',
+    lastDown: 'Mất kết nối lần cuối',
     cause: 'Nguyên nhân',
-    parent: 'Điểm cấp trên mất',
+    parent: 'Điểm cấp trên bị mất kết nối',
     downCycles: 'Số chu kỳ mất',
     now: 'Hiện tại',
   },
@@ -437,11 +595,11 @@ const vi = {
     description:
       'Máy tính của các cơ quan: máy nào đang báo cáo, tình trạng bảo vệ chống virus đo trên từng máy, phần cứng và hệ điều hành.',
     rowFleet: 'Tổng quan',
-    reporting: 'Máy đang báo cáo (theo kế hoạch: $expected_machines)',
+    reporting: 'Máy đang gửi dữ liệu (theo kế hoạch: $expected_machines)',
     reportingDesc:
-      'Số máy có tác tử đã gửi dữ liệu trong khoảng thời gian, và số máy đã thấy trong 30 ngày qua. Số máy theo kế hoạch là số liệu kiểm kê chính thức (biến của bảng điều khiển).',
-    reportingNow: 'Đang báo cáo',
-    known: 'Đã biết (30 ngày)',
+      'Số máy có agent đã gửi dữ liệu trong khoảng thời gian, và số máy đã thấy trong 30 ngày qua. Số máy theo kế hoạch là số liệu kiểm kê chính thức (biến của dashboard).',
+    reportingNow: 'Đang gửi dữ liệu',
+    known: 'Có dữ liệu trong 30 ngày',
     coverage: 'Tỷ lệ được bảo vệ',
     coverageDesc:
       'Số máy có báo cáo diệt virus gần nhất là được bảo vệ, trên tổng số máy có báo cáo. Không xác định được tính là không được bảo vệ.',
@@ -458,8 +616,9 @@ const vi = {
     productState: 'Trạng thái sản phẩm',
     reason: 'Lý do',
     source: 'Nguồn',
-    signatureAge: 'Tuổi mẫu nhận dạng',
-    signatureAgeDesc: 'Tuổi của cơ sở dữ liệu mẫu virus theo máy và sản phẩm, khi sản phẩm cho biết.',
+    signatureAge: 'Số ngày chưa cập nhật mẫu virus',
+    signatureAgeDesc:
+      'Số ngày kể từ lần cập nhật mẫu virus gần nhất, theo máy và sản phẩm (khi sản phẩm cho biết).',
     rowHardware: 'Phần cứng và hệ điều hành',
     os: 'Hệ điều hành',
     osDesc: 'Số máy theo hệ điều hành và phiên bản (kiểm kê gần nhất trong ngày).',
@@ -484,9 +643,9 @@ const vi = {
     summary: 'Thay đổi',
     before: 'Trước',
     after: 'Sau',
-    silent: 'Im lặng quá $silent_hours giờ',
-    silentDesc: 'Các máy đã thấy trong 30 ngày qua nhưng tác tử không gửi gì lâu hơn số giờ đã chọn.',
-    lastSeen: 'Lần cuối thấy',
+    silent: 'Không gửi dữ liệu quá $silent_hours giờ',
+    silentDesc: 'Các máy có gửi dữ liệu trong 30 ngày qua nhưng agent không gửi gì lâu hơn số giờ đã chọn.',
+    lastSeen: 'Gửi dữ liệu lần cuối',
   },
   network: {
     title: 'Thiết bị mạng',
@@ -554,6 +713,8 @@ const vi = {
     sensorOk: 'Bình thường',
     sensorUnavailable: 'Không có',
     sensorNonoperational: 'Không hoạt động',
+    sensorTrue: 'đúng',
+    sensorFalse: 'sai',
     pduLoad: 'Tải PDU tủ rack (% định mức)',
     pduLoadDesc:
       'Dòng điện theo pha và nhóm ổ cắm của PDU, tính theo phần trăm dòng định mức chọn ở trên ($pdu_rated_a A; nhóm 0 là cả pha). Cam từ 80 %, đỏ từ 100 %. Với tủ cấp nguồn kép, mỗi nhánh nên dưới một nửa để một nhánh gánh được cả hai (TIA-942 mức sẵn sàng E6).',
@@ -573,13 +734,13 @@ const vi = {
   health: {
     title: 'Tình trạng hệ thống hatang',
     description:
-      'Bản thân hệ thống giám sát: hàng đợi của tác tử, máy chủ thu thập, các lần chạy bộ thu thập và thu thập SNMP.',
-    rowAgents: 'Tác tử',
-    queue: 'Hàng đợi của tác tử',
-    queueDesc: 'Số điểm dữ liệu chờ gửi trên đĩa của từng tác tử (tăng khi không kết nối được máy chủ).',
-    drops: 'Tác tử bỏ dữ liệu hoặc gửi lỗi',
+      'Bản thân hệ thống giám sát: hàng đợi của agent, máy chủ thu thập, các lần chạy bộ thu thập và thu thập SNMP.',
+    rowAgents: 'Agent',
+    queue: 'Hàng đợi của agent',
+    queueDesc: 'Số bản ghi chờ gửi trên đĩa của từng agent (tăng khi không kết nối được máy chủ).',
+    drops: 'Agent bỏ dữ liệu hoặc gửi lỗi',
     dropsDesc:
-      'Theo từng tác tử trong khoảng thời gian: số điểm bị bỏ do hàng đợi đầy, số điểm máy chủ từ chối, số lần gửi lỗi, hàng đợi lớn nhất và bộ nhớ.',
+      'Theo từng agent trong khoảng thời gian: số bản ghi bị bỏ do hàng đợi đầy, số bản ghi máy chủ từ chối, số lần gửi lỗi, hàng đợi lớn nhất và bộ nhớ.',
     dropped: 'Bị bỏ',
     rejected: 'Bị từ chối',
     sendErrors: 'Lỗi gửi',
@@ -591,9 +752,9 @@ const vi = {
       'Số byte chờ ghi vào InfluxDB trong bộ đệm của từng máy chủ. Tăng dần nghĩa là InfluxDB chậm hoặc ngừng.',
     writeErrors: 'Lỗi ghi InfluxDB',
     writeErrorsDesc: 'Số lần ghi InfluxDB thất bại mỗi khoảng.',
-    accepted: 'Điểm được nhận và bị từ chối',
-    acceptedDesc: 'Tốc độ tiếp nhận của từng máy chủ, điểm mỗi giây.',
-    perSecond: 'điểm/giây',
+    accepted: 'Bản ghi được nhận và bị từ chối',
+    acceptedDesc: 'Tốc độ tiếp nhận của từng máy chủ, bản ghi mỗi giây.',
+    perSecond: 'bản ghi/giây',
     rowCollectors: 'Bộ thu thập và SNMP',
     runDuration: 'Thời gian chạy bộ thu thập',
     runDurationDesc:
@@ -611,6 +772,17 @@ const vi = {
     meanPoll: 'Trung bình',
     polls: 'Số lần thu thập',
     failedPolls: 'Số lần lỗi',
+    rowSilence: 'Mất tín hiệu',
+    pollers: 'Các máy poller',
+    pollersDesc:
+      'Mọi máy poller đã chạy bộ thu thập ping hoặc SNMP trong 7 ngày qua, và có chạy trong 15 phút gần nhất hay không (cảnh báo Máy poller không gửi dữ liệu).',
+    sites: 'Các đơn vị',
+    sitesDesc:
+      'Mọi đơn vị có máy gửi thông tin tình trạng trong 30 ngày qua, và có máy nào gửi trong 72 giờ gần nhất hay không (cảnh báo Đơn vị không gửi dữ liệu; máy tính tắt vào ban đêm và cuối tuần).',
+    agent: 'Agent',
+    silentState: 'Trạng thái',
+    heard: 'Đang gửi dữ liệu',
+    quiet: 'Không gửi dữ liệu',
   },
   readiness: {
     title: 'Mức sẵn sàng TIA-942',
@@ -671,8 +843,23 @@ const vi = {
     timeInBand30d: 'Thời gian trong dải khuyến nghị, 30 ngày',
     timeInBand30dDesc: 'Như trên, trong 30 ngày gần nhất.',
   },
+  sla: {
+    title: 'SLA — độ sẵn sàng theo tháng',
+    description:
+      'Theo từng tháng, độ sẵn sàng của từng cấp trong mạng truyền số liệu chuyên dùng so với mức cam kết mà danh mục điểm kết nối đặt cho cấp đó (sla_targets; mặc định cấp tỉnh 99,5 %, cấp xã 99 %).',
+    monthly: 'Độ sẵn sàng theo cấp và tháng',
+    monthlyDesc:
+      'Tỷ lệ chu kỳ ping có trả lời trong số chu kỳ đã ghi nhận của tháng, theo cấp, bên cạnh mức cam kết của cấp. Chênh lệch âm (đỏ): tháng đó không đạt cam kết. Số chu kỳ: số chu kỳ đã ghi nhận (thời gian không có bản ghi không được tính là hoạt động).',
+    month: 'Tháng',
+    availability: 'Độ sẵn sàng',
+    target: 'Cam kết',
+    margin: 'Chênh lệch',
+    cycles: 'Số chu kỳ',
+    daily: 'Độ sẵn sàng theo ngày của từng cấp, kèm mức cam kết',
+    dailyDesc: 'Độ sẵn sàng từng ngày của mỗi cấp (nét liền) và mức cam kết của cấp (nét đứt).',
+    targetSuffix: 'cam kết',
+  },
   alerts: {
-    folder: 'hatang',
     groupWan: 'Mạng truyền số liệu',
     groupFleet: 'Máy tính',
     groupPower: 'Nguồn điện',
@@ -694,15 +881,138 @@ const vi = {
     unprotectedSummary:
       'Máy {{ $labels.hostname }} (đơn vị {{ $labels.site_id }}) không có phần mềm diệt virus hoạt động.',
     unprotectedDescription:
-      'Mọi báo cáo diệt virus trong 1 giờ qua đều là không được bảo vệ; lý do xem ở bảng điều khiển Máy tính.',
+      'Mọi báo cáo diệt virus trong 1 giờ qua đều là không được bảo vệ; lý do xem ở dashboard Máy tính.',
     spoolGrowing: 'Bộ đệm máy chủ tăng',
     spoolGrowingSummary: 'Bộ đệm của máy chủ {{ $labels.instance }} tăng {{ $values.B }} byte trong 15 phút.',
     spoolGrowingDescription: 'Dữ liệu dồn lại trong bộ đệm máy chủ: InfluxDB ngừng, chậm hoặc từ chối ghi.',
+    groupSilence: 'Mất tín hiệu',
+    pollerSilent: 'Máy poller không gửi dữ liệu',
+    pollerSilentSummary:
+      'Máy poller {{ $labels.hostname }} ({{ $labels.agent_id }}, đơn vị {{ $labels.site_id }}) không gửi dữ liệu quá 15 phút.',
+    pollerSilentDescription:
+      'Máy poller không chạy bộ thu thập ping lẫn SNMP trong 15 phút: các điểm kết nối và thiết bị mà máy này giám sát đang không được đo. Kiểm tra dịch vụ hatang agent trên máy đó và đường kết nối tới máy chủ thu thập.',
+    siteSilent: 'Đơn vị không gửi dữ liệu',
+    siteSilentSummary: 'Không agent nào của đơn vị {{ $labels.site_id }} gửi dữ liệu trong 72 giờ.',
+    siteSilentDescription:
+      'Không máy nào của đơn vị gửi thông tin tình trạng trong ba ngày, lâu hơn một dịp nghỉ cuối tuần: mạng của đơn vị, đường kết nối tới máy chủ thu thập hoặc các agent đang gặp sự cố.',
   },
-  provisioning: { folder: 'hatang' },
+  enums: {
+    'ping.level': { province: 'Tỉnh', district: 'Huyện', commune: 'Xã' },
+    'ping.cause': { down: 'Mất kết nối', parent_down: 'Mất do cấp trên' },
+    'antivirus.state': {
+      protected: 'Được bảo vệ',
+      unprotected: 'Không được bảo vệ',
+      unknown: 'Không xác định',
+    },
+    'antivirus.host_state': {
+      protected: 'Được bảo vệ',
+      unprotected: 'Không được bảo vệ',
+      unknown: 'Không xác định',
+    },
+    'antivirus.reason': {
+      ok: 'Bình thường',
+      disabled: 'Đã tắt bảo vệ thời gian thực',
+      snoozed: 'Tạm hoãn bảo vệ',
+      expired: 'Hết hạn bản quyền',
+      signatures_out_of_date: 'Mẫu virus chưa cập nhật',
+      passive_mode: 'Chế độ thụ động (chỉ quét khi chạy tay)',
+      edr_block_mode: 'Chế độ chặn EDR (không bảo vệ thời gian thực)',
+      not_running: 'Không chạy',
+      daemon_not_running: 'Dịch vụ quét virus (clamd) không chạy',
+      no_signatures: 'Không có cơ sở dữ liệu mẫu virus',
+      no_product: 'Chưa cài phần mềm diệt virus',
+      stale_registration: 'Thông tin cũ trong Windows Security Center (không tin cậy)',
+      product_state_unknown: 'Không hiểu được trạng thái sản phẩm',
+      running_mode_unknown: 'Defender không cho biết chế độ chạy',
+      running_mode_unrecognised: 'Chế độ chạy của Defender không nhận ra',
+      signature_age_unknown: 'Không rõ ngày cập nhật mẫu virus',
+      no_securitycenter: 'Không có Windows Security Center',
+      state_not_read: 'Có phần mềm nhưng chưa đọc được trạng thái',
+      daemon_not_found: 'Đã cài nhưng dịch vụ không chạy',
+      proc_unreadable: 'Không đọc được danh sách tiến trình',
+      config_unreadable: 'Không đọc được cấu hình clamd',
+      signatures_unreadable: 'Không đọc được tệp mẫu virus',
+      command_timeout: 'PowerShell không trả lời kịp',
+      'command_failed:': 'Lệnh PowerShell bị lỗi',
+      powershell_unavailable: 'Không chạy được PowerShell',
+      unsupported_platform: 'Hệ điều hành không được hỗ trợ',
+      'parse_error:': 'Không đọc được kết quả trả về',
+    },
+    'antivirus.source': {
+      securitycenter2: 'Windows Security Center',
+      defender: 'Microsoft Defender',
+      clamav: 'ClamAV',
+      process: 'Tiến trình đang chạy',
+      none: 'Không có',
+    },
+    'antivirus.vendor': { microsoft: 'Microsoft', third_party: 'Hãng khác' },
+    'ups.battery_status_text': {
+      unknown: 'Không xác định',
+      normal: 'Bình thường',
+      low: 'Yếu',
+      depleted: 'Cạn',
+    },
+    'ups.output_source_text': {
+      other: 'Khác',
+      none: 'Không cấp điện ra',
+      normal: 'Điện lưới',
+      bypass: 'Bypass (không qua UPS)',
+      battery: 'Ắc quy',
+      booster: 'Tăng áp (điện lưới thấp)',
+      reducer: 'Giảm áp (điện lưới cao)',
+    },
+    'snmp_sensor.type': {
+      other: 'Khác',
+      unknown: 'Không xác định',
+      volts_ac: 'Điện áp xoay chiều',
+      volts_dc: 'Điện áp một chiều',
+      amperes: 'Dòng điện',
+      watts: 'Công suất',
+      hertz: 'Tần số',
+      celsius: 'Nhiệt độ',
+      percent_rh: 'Độ ẩm',
+      rpm: 'Tốc độ quạt',
+      cmm: 'Lưu lượng gió',
+      truthvalue: 'Có/không',
+      dbm: 'Công suất quang',
+    },
+    'dc_readiness.subsystem': {
+      telecommunications: 'Viễn thông',
+      architectural: 'Kiến trúc',
+      electrical: 'Điện',
+      mechanical: 'Cơ điện lạnh',
+      overall: 'Tổng thể',
+    },
+    'dc_criterion.subsystem': {
+      telecommunications: 'Viễn thông',
+      architectural: 'Kiến trúc',
+      electrical: 'Điện',
+      mechanical: 'Cơ điện lạnh',
+    },
+    'dc_criterion.status': { pass: 'đạt', fail: 'không đạt', unknown: 'chưa rõ', na: 'không yêu cầu' },
+    'dc_criterion.status_r1': { pass: 'đạt', fail: 'không đạt', unknown: 'chưa rõ', na: 'không yêu cầu' },
+    'dc_criterion.status_r2': { pass: 'đạt', fail: 'không đạt', unknown: 'chưa rõ', na: 'không yêu cầu' },
+    'dc_criterion.status_r3': { pass: 'đạt', fail: 'không đạt', unknown: 'chưa rõ', na: 'không yêu cầu' },
+    'dc_criterion.status_r4': { pass: 'đạt', fail: 'không đạt', unknown: 'chưa rõ', na: 'không yêu cầu' },
+    'dc_criterion.decided_by': { declared: 'Theo khai báo', live: 'Theo đo thực tế', both: 'Cả hai' },
+    'inventory_change.component': {
+      memory: 'Bộ nhớ',
+      disk: 'Ổ đĩa',
+      cpu: 'CPU',
+      system: 'Máy',
+      bios: 'BIOS',
+      board: 'Bo mạch chủ',
+      nic: 'Card mạng',
+      os: 'Hệ điều hành',
+    },
+  },
+  provisioning: { folder: 'hatang (Tiếng Việt)' },
 } satisfies Messages;
 
 export const languages = ['vi', 'en'] as const;
 export type Language = (typeof languages)[number];
 
 export const messages: Record<Language, Messages> = { en, vi };
+
+/** A `measurement.field` (or `measurement.tag`) with enumerated values. */
+export type EnumKey = keyof Messages['enums'];

@@ -6,6 +6,7 @@ import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import {
   colors,
   customVariable,
+  enumColumn,
   influx,
   merge,
   organize,
@@ -338,6 +339,8 @@ export function networkDashboard(m: Messages, lang: string): dashboard.Dashboard
         ])
         .overrideByName(n.charge, [{ id: 'unit', value: 'percent' }])
         .overrideByName(n.load, [{ id: 'unit', value: 'percent' }])
+        .overrideByName(n.battery, enumColumn(m, 'ups.battery_status_text'))
+        .overrideByName(n.outputSource, enumColumn(m, 'ups.output_source_text'))
         .height(7)
         .span(12),
     )
@@ -445,8 +448,8 @@ function sensorsPanel(m: Messages): timeseries.PanelBuilder {
       id: 'mappings',
       value: [
         valueMap({
-          '1': { text: 'true', color: colors.info },
-          '2': { text: 'false', color: colors.unknown },
+          '1': { text: m.network.sensorTrue, color: colors.info },
+          '2': { text: m.network.sensorFalse, color: colors.unknown },
         }),
       ],
     },
@@ -480,6 +483,7 @@ function sensorsNowPanel(m: Messages): table.PanelBuilder {
         ['Time'],
       ),
     )
+    .overrideByName(n.sensorType, enumColumn(m, 'snmp_sensor.type'))
     .overrideByName(n.sensorState, [
       {
         id: 'mappings',

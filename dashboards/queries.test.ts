@@ -36,6 +36,7 @@ const fleet = byUid('hatang-fleet');
 const network = byUid('hatang-network');
 const health = byUid('hatang-health');
 const readiness = byUid('hatang-readiness');
+const sla = byUid('hatang-sla');
 const panelTime: TimeContext = { timeFilter: 'time >= now() - 6h', interval: '10m', rangeS: 6 * 3600 };
 
 let influxd: Awaited<ReturnType<typeof startInfluxd>>;
@@ -280,6 +281,28 @@ describe('queries with known answers', () => {
     );
   });
 
+  it('the monthly SLA sums each level’s cycles and cycles up per day, beside the level’s target', async () => {
+    const days = flat(await run(sla, find(sla, en.sla.monthly, 'A')));
+    const targets = flat(await run(sla, find(sla, en.sla.monthly, 'B')));
+    const levels = [...new Set(endpoints.map((e) => e.level))];
+    for (const level of levels) {
+      const members = endpoints.filter((e) => e.level === level);
+      const rows = days.filter((r) => r.level === level);
+      // The seeded 5.5 hours may straddle midnight: whatever the days, their sums are the range's.
+      const cycles = rows.reduce((n, r) => n + Number(r.cycles), 0);
+      const up = rows.reduce((n, r) => n + Number(r.up_cycles), 0);
+      const down = members.reduce((n, e) => n + (data.expect.downCycles.get(e.id) ?? 0), 0);
+      expect(cycles, level).toBe(members.length * pingCycles);
+      expect(up, level).toBe(members.length * pingCycles - down);
+      const target = targets.filter((r) => r.level === level).map((r) => r.target_percent);
+      expect(new Set(target), level).toEqual(new Set([level === 'province' ? 99.5 : 99]));
+    }
+    const narrowed = flat(await run(sla, find(sla, en.sla.monthly, 'A'), { level: 'commune' }));
+    expect(new Set(narrowed.map((r) => r.level))).toEqual(new Set(['commune']));
+    const chart = flat(await run(sla, find(sla, en.sla.daily, 'A')));
+    expect(new Set(chart.map((r) => r.level))).toEqual(new Set(levels));
+  });
+
   it('antivirus coverage is the share of reporting machines whose last state is protected', async () => {
     const active = data.machines.filter((m) => !m.silent);
     const share = (ms: typeof active) => (100 * ms.filter((m) => m.state === 'protected').length) / ms.length;
@@ -315,9 +338,17 @@ describe('queries with known answers', () => {
     const known = flat(await run(fleet, find(fleet, en.fleet.reporting, 'B')));
     expect(reporting[0]?.machines).toBe(47);
     expect(known[0]?.machines).toBe(50);
-    const silent = flat(await run(fleet, find(fleet, en.fleet.silent), { silent_hours: '24' }));
-    expect(silent.map((r) => r.agent_id).sort()).toEqual(data.expect.silentMachines);
-    expect(await run(fleet, find(fleet, en.fleet.silent), { silent_hours: '72' })).toEqual([]);
+    const silentAt = async (hours: string) =>
+      flat(await run(fleet, find(fleet, en.fleet.silent), { silent_hours: hours }))
+        .filter((r) => Number(r.silent) > 0)
+        .map((r) => r.agent_id)
+        .sort();
+    // pc-001 also has points two days old: seen since, so not silent (a last() filtered from outside
+    // would have named it: InfluxDB pushes the outer time condition into the subquery).
+    expect(await silentAt('24')).toEqual(data.expect.silentMachines);
+    expect(await silentAt('72')).toEqual([]);
+    const lastSeen = flat(await run(fleet, find(fleet, en.fleet.silent, 'B')));
+    expect(lastSeen.find((r) => r.agent_id === 'pc-028')?.hostname).toBe('STTTT-PC28');
   });
 
   it('hardware changes show the memory removed from one machine', async () => {
@@ -371,6 +402,19 @@ describe('queries with known answers', () => {
     const over = flat(await run(network, find(network, en.network.pduLoad), { pdu_rated_a: '10' }));
     const peak = Math.max(...over.map((r) => Number(r.of_rated)));
     expect(peak).toBeCloseTo(128, 9); // pdu-r12-a's phase: 12.8 A on a 10 A rating
+  });
+
+  it('health shows every poller and site with whether it went quiet, as the silence rules see them', async () => {
+    const pollers = flat(await run(health, find(health, en.health.pollers)));
+    expect(new Map(pollers.map((r) => [r.agent_id, r.silent]))).toEqual(
+      new Map([
+        ['poller-b', 1],
+        ['poller-dc', 0],
+      ]),
+    );
+    const sites = flat(await run(health, find(health, en.health.sites)));
+    expect(sites.filter((r) => r.silent === 1).map((r) => r.site_id)).toEqual(data.expect.silentSites);
+    expect(sites.map((r) => r.site_id).sort()).toEqual(['huyen-a', 'so-tttt', 'xa-b']);
   });
 
   it('health panels show the dropping agent and the slowest SNMP device', async () => {
@@ -495,6 +539,27 @@ describe('alert rule queries', () => {
     const firing = [...all].filter(([a, n]) => n > 0 && (bad.get(a) ?? 0) >= n).map(([a]) => a);
     expect(firing.sort()).toEqual(data.expect.unprotectedMachines);
     expect(firing).not.toContain('pc-023');
+  });
+
+  it('poller silent names exactly the poller quiet for 15 minutes, and reads the live one as 0', async () => {
+    const got = byKey(await runAlert('hatang-poller-silent-en', 'A'), ['agent_id'], 'silent');
+    expect([...got].filter(([, v]) => v > 0).map(([id]) => id)).toEqual(data.expect.silentPollers);
+    // The live poller is a series valued 0, not a missing one: "no data" stays for "no poller at all".
+    expect(got.get('poller-dc')).toBe(0);
+    expect([...got.keys()].sort()).toEqual(['poller-b', 'poller-dc']);
+    const named = await runAlert('hatang-poller-silent-en', 'A');
+    expect(named.find((r) => r.agent_id === 'poller-b')).toMatchObject({
+      hostname: 'poller-b',
+      site_id: 'huyen-a',
+    });
+  });
+
+  it('site silent names exactly the site none of whose agents reported for 72 hours', async () => {
+    const got = byKey(await runAlert('hatang-site-silent-en', 'A'), ['site_id'], 'silent');
+    expect([...got].filter(([, v]) => v > 0).map(([id]) => id)).toEqual(data.expect.silentSites);
+    // A site with a few silent machines (pc-028..030) but others reporting is not silent.
+    expect(got.get('so-tttt')).toBe(0);
+    expect(got.get('huyen-a')).toBe(0);
   });
 
   it('spool growing fires for the server whose spool grows', async () => {

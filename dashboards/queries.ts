@@ -1,4 +1,4 @@
-import { from, fromSubqueries, stringLiteral } from './influxql.js';
+import { from, fromSubqueries, type Query, type Shape, stringLiteral } from './influxql.js';
 
 /**
  * Queries shared by panels and alert rules. InfluxQL cannot average a boolean or branch on a string, so
@@ -107,4 +107,74 @@ export function avCoverage() {
       .whereExpr(() => `"state" != 'protected'`)
       .groupBy('*'),
   ).selectExpr('coverage_percent', (f) => `100 * mean(${f('p')})`);
+}
+
+/**
+ * One series per group (a poller, a site) heard from in the query's window, valued 1 when nothing came
+ * from it in the last `silentFor` and 0 when something did. A silent group is a value, not a missing
+ * series: a missing series would read as "no data", and a rule on it could not name who went quiet.
+ * `seen` counts each group's points (`count(…) AS "n"` grouped by `tags`): over the window it says +1,
+ * over the last `silentFor` −1, and the sum is 1 only for the silent. (Not "the latest point is older
+ * than": InfluxDB pushes an outer time condition into the subquery, so a `last()` filtered from outside
+ * would be the last point before that time, which every group has.)
+ */
+export function silence<S extends Shape>(
+  seen: Query<S, 'n'>,
+  /** `15m`, `72h`, or a dashboard variable's value with its unit (`${silent_hours}h`). */
+  silentFor: string,
+  tags: S['tags'][],
+  /** The window of `seen` when it is not the dashboard's or rule's range (`$timeFilter`). */
+  window?: `time ${string}`,
+) {
+  const within = <Q extends { window(w: `time ${string}`): Q }>(q: Q) => (window ? q.window(window) : q);
+  const flag = (q: Query<S, 'n'>, value: '+ 1' | '- 1') =>
+    within(
+      fromSubqueries(q)
+        .selectExpr('silent', (f) => `${f('n')} * 0 ${value}`)
+        .groupBy('*'),
+    );
+  return within(
+    fromSubqueries(flag(seen, '+ 1'), flag(seen.window(`time >= now() - ${silentFor}`), '- 1'))
+      .select('sum', 'silent', 'silent')
+      .groupBy(...tags),
+  );
+}
+
+/** How long a poller or a site may stay quiet, and how far back they are looked for. */
+export const silenceLimits = {
+  /** A poller runs its ping and SNMP collectors every minute or few: a quarter hour without one is an outage. */
+  pollerSilentFor: '15m',
+  /** Pollers heard from within this window are watched (and named when they fall silent). */
+  pollerWindow: 'time > now() - 7d',
+  /**
+   * Agency PCs are switched off at night and over the weekend, so a site is silent only when none of its
+   * agents has reported for three days: longer than a weekend (Friday evening to Monday evening), short
+   * enough to notice a site cut off before the week is out.
+   */
+  siteSilentFor: '72h',
+  siteWindow: 'time > now() - 30d',
+} as const;
+
+/**
+ * Per poller (whoever runs the ping or SNMP collector: its own collector_run points, one per run
+ * whatever the targets answer, so a poller with every endpoint down is not silent): 1 when it ran
+ * neither in the last 15 minutes, else 0. `window`: the dashboard's, else the rule's range.
+ */
+export function pollerSilence(window?: `time ${string}`) {
+  const runs = from('collector_run')
+    .select('count', 'duration_ms', 'n')
+    .whereExpr(() => `"collector" =~ /^(ping|snmp)$/`)
+    .groupBy('agent_id', 'hostname', 'site_id');
+  return silence(
+    window ? runs.window(window) : runs,
+    silenceLimits.pollerSilentFor,
+    ['agent_id', 'hostname', 'site_id'],
+    window,
+  );
+}
+
+/** Per site: 1 when none of its machines (agents and pollers alike) sent its own health for 72 hours. */
+export function siteSilence(window?: `time ${string}`) {
+  const health = from('agent_health').select('count', 'queue_points', 'n').groupBy('site_id');
+  return silence(window ? health.window(window) : health, silenceLimits.siteSilentFor, ['site_id'], window);
 }

@@ -8,9 +8,11 @@ import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { ashraeA1 } from '../lib/ashrae.js';
 import {
   colors,
+  enumColumn,
   influx,
   lastNotNull,
   organize,
+  renameEnum,
   tableLegend,
   tagVariable,
   thresholdColors,
@@ -130,6 +132,7 @@ export function readinessDashboard(m: Messages, lang: string): dashboard.Dashboa
               .groupBy('dc_site', 'subsystem'),
           ).alias('$tag_dc_site $tag_subsystem'),
         )
+        .transformations(renameEnum(m, 'dc_readiness.subsystem'))
         .reduceOptions(lastNotNull())
         .displayMode(common.BarGaugeDisplayMode.Basic)
         .orientation(common.VizOrientation.Horizontal)
@@ -155,6 +158,7 @@ export function readinessDashboard(m: Messages, lang: string): dashboard.Dashboa
               .fill('none'),
           ).alias('$tag_dc_site $tag_subsystem'),
         )
+        .transformations(renameEnum(m, 'dc_readiness.subsystem'))
         .lineInterpolation(common.LineInterpolation.StepAfter)
         .min(0)
         .max(4)
@@ -208,6 +212,8 @@ export function readinessDashboard(m: Messages, lang: string): dashboard.Dashboa
         .overrideByName('R3', statusCell(r))
         .overrideByName('R4', statusCell(r))
         .overrideByName(r.status, statusCell(r))
+        .overrideByName(r.subsystem, enumColumn(m, 'dc_criterion.subsystem'))
+        .overrideByName(r.decidedBy, enumColumn(m, 'dc_criterion.decided_by'))
         .overrideByName(r.unverified, [
           {
             id: 'mappings',

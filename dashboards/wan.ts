@@ -7,12 +7,16 @@ import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import {
+  asLinks,
   colors,
+  dashboardLink,
+  enumColumn,
   influx,
   lastNotNull,
   merge,
   organize,
   rangeMap,
+  renameEnum,
   tableLegend,
   tagVariable,
   thresholdColors,
@@ -21,6 +25,11 @@ import {
 import { from, fromSubqueries, showTagValues } from './influxql.js';
 import type { Messages } from './messages.js';
 import { endpointTags, latestStatus, pingStatus, statusCode, upAsNumber, wanFilters } from './queries.js';
+
+/** An endpoint's last 7 days: this dashboard with its endpoint variable set to the clicked one. */
+function history(m: Messages, lang: string, endpoint: string) {
+  return dashboardLink(m.links.endpointHistory, `hatang-wan-${lang}`, { endpoint }, 'from=now-7d&to=now');
+}
 
 /** The status mapping shared by the grid, the timeline and the map. */
 function statusMappings(m: Messages): dashboard.ValueMapping[] {
@@ -143,52 +152,11 @@ export function wanDashboard(m: Messages, lang: string): dashboard.DashboardBuil
         .mappings(statusMappings(m))
         .thresholds(statusThresholds())
         .colorScheme(thresholdColors())
+        .dataLinks(asLinks(history(m, lang, '${__field.labels.target_id:percentencode}')))
         .height(12)
         .span(16),
     )
-    .withPanel(
-      new geomap.PanelBuilder()
-        .title(w.map)
-        .description(w.mapDesc)
-        .withTarget(influx(latest, 'A').format('table'))
-        .withTarget(
-          influx(
-            wanFilters(from('ping'))
-              .select('last', 'lat', 'lat')
-              .select('last', 'lon', 'lon')
-              .groupBy('target_id'),
-            'B',
-          ).format('table'),
-        )
-        .withTransformation({ id: 'joinByField', options: { byField: 'target_id', mode: 'inner' } })
-        .view(new geomap.MapViewConfigBuilder().id('fit').allLayers(true).padding(10).maxZoom(13))
-        .basemap(new common.MapLayerOptionsBuilder().type('osm-standard').name('OpenStreetMap'))
-        .layers([
-          new common.MapLayerOptionsBuilder()
-            .type('markers')
-            .name(w.mapLayer)
-            .location(
-              new common.FrameGeometrySourceBuilder()
-                .mode(common.FrameGeometrySourceMode.Coords)
-                .latitude('lat')
-                .longitude('lon'),
-            )
-            .config({
-              showLegend: true,
-              style: {
-                size: { fixed: 6 },
-                color: { field: 'status', fixed: colors.info },
-                text: { field: 'name', mode: 'field' },
-              },
-            })
-            .tooltip(true),
-        ])
-        .mappings(statusMappings(m))
-        .thresholds(statusThresholds())
-        .colorScheme(thresholdColors())
-        .height(12)
-        .span(8),
-    )
+    .withPanel(endpointMap(m, 'offline').height(12).span(8))
     .withPanel(
       new table.PanelBuilder()
         .title(w.byLevel)
@@ -196,6 +164,7 @@ export function wanDashboard(m: Messages, lang: string): dashboard.DashboardBuil
         .targets(countByStatus('level'))
         .withTransformation(merge)
         .withTransformation(organize({ level: m.vars.level, ...statusColumns(m) }, ['Time']))
+        .overrideByName(m.vars.level, enumColumn(m, 'ping.level'))
         .height(7)
         .span(8),
     )
@@ -344,6 +313,7 @@ export function wanDashboard(m: Messages, lang: string): dashboard.DashboardBuil
           ),
         )
         .sortBy([new common.TableSortByFieldStateBuilder().displayName(w.availability).desc(false)])
+        .overrideByName(m.vars.level, enumColumn(m, 'ping.level'))
         .unit('percent')
         .decimals(2)
         .thresholds(availabilityThresholds())
@@ -354,7 +324,11 @@ export function wanDashboard(m: Messages, lang: string): dashboard.DashboardBuil
         .span(12),
     )
     .withPanel(availabilityBars(w.availabilityDistrict, w.availabilityDistrictDesc, 'former_district'))
-    .withPanel(availabilityBars(w.availabilityLevel, w.availabilityLevelDesc, 'level'))
+    .withPanel(
+      availabilityBars(w.availabilityLevel, w.availabilityLevelDesc, 'level').transformations(
+        renameEnum(m, 'ping.level'),
+      ),
+    )
     .withPanel(availabilityBars(w.availabilityCarrier, w.availabilityCarrierDesc, 'carrier'))
     .withPanel(
       new table.PanelBuilder()
@@ -410,6 +384,7 @@ export function wanDashboard(m: Messages, lang: string): dashboard.DashboardBuil
           ),
         )
         .sortBy([new common.TableSortByFieldStateBuilder().displayName(w.lastDown).desc(true)])
+        .overrideByName(m.vars.level, enumColumn(m, 'ping.level'))
         .overrideByName(w.now, [
           { id: 'mappings', value: statusMappings(m) },
           { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorBackground } },
@@ -434,7 +409,83 @@ export function wanDashboard(m: Messages, lang: string): dashboard.DashboardBuil
         .filterable(true)
         .height(8)
         .span(12),
+    )
+    .withRow(
+      new dashboard.RowBuilder(w.rowOnlineMap)
+        .collapsed(true)
+        .withPanel(endpointMap(m, 'online').height(14).span(24)),
     );
+}
+
+/**
+ * Grafana's own world map (`public/maps/countries.geojson`, served by every Grafana): a plain
+ * background that needs no internet. Loaded as the basemap (Grafana takes any layer type there), so
+ * no tile server is contacted; an operator's browser on a closed network still sees the province.
+ */
+export const offlineBasemap = {
+  type: 'geojson',
+  name: 'Offline background',
+  config: {
+    src: 'public/maps/countries.geojson',
+    rules: [],
+    style: { color: { fixed: 'transparent' }, opacity: 0.4, lineWidth: 1 },
+  },
+} as const;
+
+/**
+ * The endpoints at the coordinates their latest points carry, joined to their latest status by
+ * `target_id`. `offline` (the default, in the "Now" row) draws them on Grafana's bundled world map;
+ * `online` (a collapsed row) on OpenStreetMap tiles, for browsers that reach the internet. Both
+ * queries go to InfluxDB, so the panel's datasource is InfluxDB, not Mixed.
+ */
+function endpointMap(m: Messages, basemap: 'offline' | 'online'): geomap.PanelBuilder {
+  const w = m.wan;
+  return new geomap.PanelBuilder()
+    .title(basemap === 'offline' ? w.map : w.mapOnline)
+    .description(basemap === 'offline' ? w.mapDesc : w.mapOnlineDesc)
+    .withTarget(influx(latestStatus(), 'A').format('table'))
+    .withTarget(
+      influx(
+        wanFilters(from('ping'))
+          .select('last', 'lat', 'lat')
+          .select('last', 'lon', 'lon')
+          .groupBy('target_id'),
+        'B',
+      ).format('table'),
+    )
+    .withTransformation({ id: 'joinByField', options: { byField: 'target_id', mode: 'inner' } })
+    .view(new geomap.MapViewConfigBuilder().id('fit').allLayers(true).padding(10).maxZoom(13))
+    .basemap(
+      basemap === 'offline'
+        ? new common.MapLayerOptionsBuilder()
+            .type(offlineBasemap.type)
+            .name(offlineBasemap.name)
+            .config(offlineBasemap.config)
+        : new common.MapLayerOptionsBuilder().type('osm-standard').name('OpenStreetMap'),
+    )
+    .layers([
+      new common.MapLayerOptionsBuilder()
+        .type('markers')
+        .name(w.mapLayer)
+        .location(
+          new common.FrameGeometrySourceBuilder()
+            .mode(common.FrameGeometrySourceMode.Coords)
+            .latitude('lat')
+            .longitude('lon'),
+        )
+        .config({
+          showLegend: true,
+          style: {
+            size: { fixed: 6 },
+            color: { field: 'status', fixed: colors.info },
+            text: { field: 'name', mode: 'field' },
+          },
+        })
+        .tooltip(true),
+    ])
+    .mappings(statusMappings(m))
+    .thresholds(statusThresholds())
+    .colorScheme(thresholdColors());
 }
 
 /** Availability % over the dashboard range, one horizontal bar per value of `tag`. */

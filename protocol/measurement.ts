@@ -9,6 +9,12 @@ export interface FieldSpec {
    * as an InfluxDB integer (int64), so the field's type stays integer. Smaller values stay numbers.
    */
   bigint?: true;
+  /**
+   * For a string field that takes one of a known set of words (`state`: protected | unprotected |
+   * unknown): the words. Dashboards map every one to text in each language, and a test fails when a
+   * word has no translation. A word ending in `:` is a prefix (`parse_error:` + detail).
+   */
+  values?: readonly string[];
 }
 
 /** What the catalogue knows about one measurement: its tags and its typed fields. */
@@ -28,6 +34,8 @@ export interface MeasurementSpec<
    * server writes `server_health`.
    */
   writers: readonly WriterRole[];
+  /** Tags that take one of a known set of words (see FieldSpec.values). */
+  tagValues?: Partial<Record<T, readonly string[]>>;
 }
 
 /**

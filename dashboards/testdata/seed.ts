@@ -1,4 +1,4 @@
-import { groupingTagsOf } from '../../lib/endpoints/index.js';
+import { groupingTagsOf, slaTargetOf } from '../../lib/endpoints/index.js';
 import type { Endpoint } from '../../lib/endpoints/types.js';
 import type { FieldValue } from '../../protocol/index.js';
 
@@ -18,7 +18,7 @@ export interface SeedPoint {
 /** Points one agent posts through the server (which stamps agent_id and site_id). */
 export interface AgentBatch {
   agentId: string;
-  siteId: 'so-tttt' | 'huyen-a';
+  siteId: string;
   points: SeedPoint[];
 }
 
@@ -78,6 +78,10 @@ export interface Dataset {
     /** Machines unprotected in every report of the last hour (agent ids). */
     unprotectedMachines: string[];
     silentMachines: string[];
+    /** Pollers (agent ids) whose last ping or SNMP run is older than the poller-silent rule's 15 minutes. */
+    silentPollers: string[];
+    /** Sites none of whose agents has reported its own health for the site-silent rule's 72 hours. */
+    silentSites: string[];
     growingSpools: string[];
     /** The readiness scorecard's latest state (server-written dc_readiness / dc_criterion). */
     readiness: { ratings: Record<string, number>; blocking: string[] };
@@ -164,6 +168,8 @@ export function makeDataset(endpoints: readonly Endpoint[], now: number): Datase
         address: e.address,
         error: '',
         interval_s: pingCycleMs / 1000,
+        // The demo registry sets no sla_targets: the defaults, as the poller would write them.
+        sla_target_percent: slaTargetOf(undefined, e.level),
       };
       if (e.lat !== undefined && e.lon !== undefined) Object.assign(fields, { lat: e.lat, lon: e.lon });
       if (s.up) {
@@ -404,6 +410,21 @@ export function makeDataset(endpoints: readonly Endpoint[], now: number): Datase
         });
       }
     }
+    // pc-001 also reported two days ago: a machine with old points and new ones is not silent.
+    if (m.agentId === 'pc-001') {
+      points.push({
+        measurement: 'host',
+        tags: { hostname: m.hostname },
+        fields: {
+          cpu_load_percent: 3,
+          load1: 0,
+          mem_used_percent: 30,
+          mem_total_bytes: 8 * 1024 ** 3,
+          uptime_s: 60,
+        },
+        time: now - 48 * 60 * minute,
+      });
+    }
     batches.push({ agentId: m.agentId, siteId: m.siteId, points });
   }
 
@@ -585,6 +606,41 @@ export function makeDataset(endpoints: readonly Endpoint[], now: number): Datase
   }
   batches.push({ agentId: 'poller-dc', siteId: 'so-tttt', points: pollerPoints });
 
+  // A second poller that stopped two hours ago (its SNMP collector ran every 5 minutes until then).
+  batches.push({
+    agentId: 'poller-b',
+    siteId: 'huyen-a',
+    points: Array.from({ length: 24 }, (_, k) => now - 2 * 60 * minute - (23 - k) * snmpCycleMs).flatMap(
+      (time): SeedPoint[] => [
+        {
+          measurement: 'collector_run',
+          tags: { hostname: 'poller-b', collector: 'snmp' },
+          fields: { success: true, duration_ms: 350, points: 12, error: '' },
+          time,
+        },
+        {
+          measurement: 'agent_health',
+          tags: { hostname: 'poller-b', version: '0.1.0' },
+          fields: { queue_batches: 0, queue_points: 0, queue_bytes: 0, dropped_points: 0, rss_bytes: 80e6 },
+          time: time + 1000,
+        },
+      ],
+    ),
+  });
+  // A commune's site whose two PCs last reported four days ago (longer than a weekend): the site is silent.
+  for (const agentId of ['pc-xb-01', 'pc-xb-02']) {
+    batches.push({
+      agentId,
+      siteId: 'xa-b',
+      points: Array.from({ length: 6 }, (_, k) => ({
+        measurement: 'agent_health',
+        tags: { hostname: agentId.toUpperCase(), version: '0.1.0' },
+        fields: { queue_batches: 0, queue_points: 0, queue_bytes: 0, dropped_points: 0, rss_bytes: 50e6 },
+        time: now - 4 * 24 * 60 * minute - (5 - k) * hostCycleMs,
+      })),
+    });
+  }
+
   // A second collector server whose InfluxDB writes fail: its spool grows. Sent through ingest as a
   // stand-in for that server's own health writer.
   const spoolPoints: SeedPoint[] = Array.from({ length: 30 }, (_, k) => ({
@@ -698,6 +754,8 @@ export function makeDataset(endpoints: readonly Endpoint[], now: number): Datase
         .filter((m) => m.silent)
         .map((m) => m.agentId)
         .sort(),
+      silentPollers: ['poller-b'],
+      silentSites: ['xa-b'],
       growingSpools: ['collector-b'],
       readiness: {
         ratings: { telecommunications: 2, architectural: 3, electrical: 0, mechanical: 3, overall: 0 },

@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../config.js';
 import {
   addressProblem,
+  defaultSlaTargets,
   type Endpoint,
   groupingTagsOf,
   loadEndpoints,
   loadRegistry,
+  slaTargetOf,
   threeTierLevels,
   twoTierLevels,
   validateEndpoints,
@@ -95,6 +97,10 @@ const cases: Record<string, string[]> = {
   ],
   'three-tier-missing-district': [
     'lib/endpoints/testdata/three-tier-missing-district.yaml:8:5 endpoints[1].district: required',
+  ],
+  'bad-sla-targets': [
+    'lib/endpoints/testdata/bad-sla-targets.yaml:2:41 sla_targets.commune: must be 0–100 (%)',
+    'lib/endpoints/testdata/bad-sla-targets.yaml:2:56 sla_targets.district: "district" is not one of the registry\'s levels (province, commune)',
   ],
   'bad-levels': [
     'lib/endpoints/testdata/bad-levels.yaml:1:20 levels[1]: must be a slug (lowercase letters, digits and single - between them)',
@@ -195,6 +201,23 @@ describe('a three-tier registry written before July 2025', () => {
       level: 'district',
       district: 'Ân Thi',
     });
+  });
+
+  it('reads per-level availability targets, defaults for the levels left out', () => {
+    const text = `levels: [province, commune]
+sla_targets: { province: 99.9 }
+endpoints:
+  - { id: core, name: Core, level: province, address: 127.1.0.1 }
+`;
+    const registry = loadRegistry('sla.yaml', { text });
+    expect(registry.slaTargets).toEqual({ province: 99.9 });
+    expect(slaTargetOf(registry, 'province')).toBe(99.9);
+    expect(slaTargetOf(registry, 'commune')).toBe(defaultSlaTargets.commune);
+    // A registry without sla_targets (every registry written before) keeps working with the defaults.
+    const plain = loadRegistry('plain.yaml', { text: text.replace(/^sla_targets.*\n/m, '') });
+    expect(plain.slaTargets).toBeUndefined();
+    expect(slaTargetOf(plain, 'province')).toBe(99.5);
+    expect(slaTargetOf(plain, 'node')).toBe(99);
   });
 
   it('still holds communes to their own district office', () => {

@@ -459,12 +459,39 @@ const levelsSchema = z
   );
 
 /**
- * config/endpoints.yaml: `levels?: [province, commune]` and
+ * Availability % a level is held to when the registry's `sla_targets:` does not say: the core and the
+ * departments 99.5 % (about 3.6 h down a month), communes and former districts 99 % (about 7.3 h).
+ */
+export const defaultSlaTargets: Readonly<Record<string, number>> = {
+  province: 99.5,
+  district: 99,
+  commune: 99,
+};
+const fallbackSlaTarget = 99;
+
+/** The availability target of a level: the registry's, else the default, else 99 %. */
+export function slaTargetOf(
+  registry: Pick<Registry, 'slaTargets'> | undefined,
+  level: EndpointLevel,
+): number {
+  return registry?.slaTargets?.[level] ?? defaultSlaTargets[level] ?? fallbackSlaTarget;
+}
+
+const slaTargetsSchema = z
+  .record(z.string(), z.number().min(0, 'must be 0–100 (%)').max(100, 'must be 0–100 (%)'))
+  .optional()
+  .describe(
+    'availability % each level is held to, e.g. { province: 99.5, commune: 99 }; a level left out takes its default (province 99.5, district and commune 99). The poller puts it on every ping point (sla_target_percent) for the monthly SLA dashboard.',
+  );
+
+/**
+ * config/endpoints.yaml: `levels?: [province, commune]`, `sla_targets?: {province: 99.5, commune: 99}` and
  * `endpoints: [{id, name, level, parent?, address, lat?, lon?, tags?}]` (`district` in three-tier ones).
  */
 export const endpointsFileSchema = z
   .strictObject({
     levels: levelsSchema,
+    sla_targets: slaTargetsSchema,
     endpoints: z
       .array(endpointSchema)
       .min(1, 'at least one endpoint is required')
@@ -474,6 +501,14 @@ export const endpointsFileSchema = z
     (file, ctx) => {
       if (!Array.isArray(file.endpoints)) return;
       const levels = levelsOf(file);
+      for (const level of Object.keys(file.sla_targets ?? {})) {
+        if (!levels.includes(level))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sla_targets', level],
+            message: `"${level}" is not one of the registry's levels (${levels.join(', ')})`,
+          });
+      }
       for (const p of crossEntryProblems(file.endpoints, { levels })) {
         ctx.addIssue({ code: 'custom', path: ['endpoints', p.index, ...p.path], message: p.message });
       }
@@ -481,7 +516,13 @@ export const endpointsFileSchema = z
     // Run even when some entry failed its own rules, so every problem is listed at once.
     { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
   )
-  .transform((file): Registry => ({ levels: levelsOf(file), endpoints: file.endpoints }));
+  .transform(
+    (file): Registry => ({
+      levels: levelsOf(file),
+      endpoints: file.endpoints,
+      ...(file.sla_targets ? { slaTargets: file.sla_targets } : {}),
+    }),
+  );
 
 export type EndpointsFile = z.output<typeof endpointsFileSchema>;
 

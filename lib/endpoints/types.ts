@@ -28,4 +28,6 @@ export interface Endpoint {
 export interface Registry {
   levels: readonly EndpointLevel[];
   endpoints: Endpoint[];
+  /** Availability % each level is held to (`sla_targets:`); levels left out take the defaults. */
+  slaTargets?: Readonly<Record<EndpointLevel, number>> | undefined;
 }

@@ -83,6 +83,7 @@ export const inventoryChange = defineMeasurement({
   description: 'A change of one inventory component (memory, disk, cpu, system, bios, board, nic, os).',
   writers: machineWriters,
   tags: ['hostname', 'component'],
+  tagValues: { component: ['memory', 'disk', 'cpu', 'system', 'bios', 'board', 'nic', 'os'] },
   fields: {
     before: { type: 'string', description: 'the component as it was' },
     after: { type: 'string', description: 'the component as it is now' },

@@ -18,6 +18,8 @@ export const ping = defineMeasurement({
   writers: ['poller'],
   // `district` only for registries of the old three-tier administration; `name` is the office's name.
   tags: ['source', 'target_id', 'name', 'level', 'district', ...pingGroupingTags],
+  // The registry's levels: province and commune since July 2025, district in a three-tier registry.
+  tagValues: { level: ['province', 'district', 'commune'] },
   fields: {
     sent: { type: 'integer', description: 'echo requests sent this cycle' },
     received: { type: 'integer', description: 'echo replies received (error replies do not count)' },
@@ -35,6 +37,7 @@ export const ping = defineMeasurement({
       type: 'string',
       description:
         '"" when up, "down" when the target itself is unreachable, "parent_down" when an upstream endpoint is down',
+      values: ['down', 'parent_down'],
     },
     parent_id: { type: 'string', description: 'with cause=parent_down: the down upstream endpoint, else ""' },
     address: { type: 'string', description: 'the address or name that was pinged' },
@@ -55,10 +58,22 @@ export const ping = defineMeasurement({
       type: 'float',
       description: "the endpoint's longitude from the registry (absent when it has none)",
     },
+    sla_target_percent: {
+      type: 'float',
+      description:
+        "the availability % the endpoint's level is held to, from the registry's sla_targets (or the default)",
+    },
   },
 });
 
-const { cause: _cause, parent_id: _parentId, lat: _lat, lon: _lon, ...echoFields } = ping.fields;
+const {
+  cause: _cause,
+  parent_id: _parentId,
+  lat: _lat,
+  lon: _lon,
+  sla_target_percent: _sla,
+  ...echoFields
+} = ping.fields;
 
 /**
  * What an agency PC can reach from where it sits (its gateway, the data center, configured

@@ -1,5 +1,15 @@
 import { defineMeasurement } from '../measurement.js';
 
+/** The four TIA-942 subsystems, and `overall` (the lowest of them) on dc_readiness. */
+export const readinessSubsystems = [
+  'telecommunications',
+  'architectural',
+  'electrical',
+  'mechanical',
+] as const;
+/** A criterion's status at one level: pass, fail, unknown (missing or stale evidence), na (not required). */
+export const criterionStatuses = ['pass', 'fail', 'unknown', 'na'] as const;
+
 /**
  * The TIA-942 readiness self-assessment (not a certification), written by the server's readiness
  * scheduler: one point per data-center site and subsystem (and `overall`) per evaluation.
@@ -10,6 +20,7 @@ export const dcReadiness = defineMeasurement({
     'TIA-942 readiness self-assessment (not a certification) of one data-center site: rating per subsystem and overall.',
   writers: ['server'],
   tags: ['dc_site', 'subsystem'],
+  tagValues: { subsystem: [...readinessSubsystems, 'overall'] },
   fields: {
     rating: {
       type: 'integer',
@@ -44,12 +55,21 @@ export const dcCriterion = defineMeasurement({
   description: 'One TIA-942 readiness criterion of one data-center site: status per level with its evidence.',
   writers: ['server'],
   tags: ['dc_site', 'subsystem', 'criterion'],
+  tagValues: { subsystem: readinessSubsystems },
   fields: {
-    status: { type: 'string', description: 'worst status over levels 1..target: pass, fail, unknown or na' },
-    status_r1: { type: 'string', description: 'pass, fail, unknown or na (not required) at Rated-1' },
-    status_r2: { type: 'string', description: 'status at Rated-2' },
-    status_r3: { type: 'string', description: 'status at Rated-3' },
-    status_r4: { type: 'string', description: 'status at Rated-4' },
+    status: {
+      type: 'string',
+      description: 'worst status over levels 1..target: pass, fail, unknown or na',
+      values: criterionStatuses,
+    },
+    status_r1: {
+      type: 'string',
+      description: 'pass, fail, unknown or na (not required) at Rated-1',
+      values: criterionStatuses,
+    },
+    status_r2: { type: 'string', description: 'status at Rated-2', values: criterionStatuses },
+    status_r3: { type: 'string', description: 'status at Rated-3', values: criterionStatuses },
+    status_r4: { type: 'string', description: 'status at Rated-4', values: criterionStatuses },
     level: { type: 'integer', description: 'highest level this criterion passes (0: not Rated-1)' },
     requirement: { type: 'string', description: 'requirement per level, "R1 … | R2 … | R3 … | R4 …"' },
     evidence: { type: 'string', description: 'the declared facts and live readings used, "; "-separated' },
@@ -64,6 +84,10 @@ export const dcCriterion = defineMeasurement({
     },
     source: { type: 'string', description: 'source tags of the threshold: TIA, SEC, UTI, UNV, DES' },
     unverified: { type: 'boolean', description: 'the threshold is not verified against the standard (UNV)' },
-    decided_by: { type: 'string', description: 'declared, live or both' },
+    decided_by: {
+      type: 'string',
+      description: 'declared, live or both',
+      values: ['declared', 'live', 'both'],
+    },
   },
 });

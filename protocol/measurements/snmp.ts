@@ -109,6 +109,7 @@ export const ups = defineMeasurement({
     battery_status_text: {
       type: 'string',
       description: 'battery_status as a word (unknown, normal, low, depleted)',
+      values: ['unknown', 'normal', 'low', 'depleted'],
     },
     on_battery: {
       type: 'boolean',
@@ -122,7 +123,11 @@ export const ups = defineMeasurement({
       type: 'integer',
       description: 'upsOutputSource: 1 other, 2 none, 3 normal, 4 bypass, 5 battery, 6 booster, 7 reducer',
     },
-    output_source_text: { type: 'string', description: 'output_source as a word' },
+    output_source_text: {
+      type: 'string',
+      description: 'output_source as a word',
+      values: ['other', 'none', 'normal', 'bypass', 'battery', 'booster', 'reducer'],
+    },
     output_power_w: { type: 'integer', description: 'sum of upsOutputPower over the output lines, W' },
     input_voltage: { type: 'integer', description: 'lowest upsInputVoltage over the input lines, V' },
     battery_temperature_c: { type: 'integer', description: 'upsBatteryTemperature, °C' },
@@ -159,6 +164,23 @@ export const snmpSensor = defineMeasurement({
     'One ENTITY-SENSOR-MIB (RFC 3433) sensor of any type (volts, amperes, watts, hertz, celsius, %RH, rpm, cmm, truth value, dBm), scale and precision applied.',
   writers: ['poller'],
   tags: ['device', 'ent_index', 'sensor', 'type'],
+  tagValues: {
+    type: [
+      'other',
+      'unknown',
+      'volts_ac',
+      'volts_dc',
+      'amperes',
+      'watts',
+      'hertz',
+      'celsius',
+      'percent_rh',
+      'rpm',
+      'cmm',
+      'truthvalue',
+      'dbm',
+    ],
+  },
   fields: {
     value: {
       type: 'float',

@@ -74,6 +74,7 @@ describe('ping collector on loopback', () => {
     writeFileSync(
       file,
       `levels: [province, commune]
+sla_targets: { province: 99.9 }
 endpoints:
   - id: core
     name: Trung tâm THDL
@@ -103,6 +104,9 @@ endpoints:
       carrier: 'vnpt',
     });
     expect(core?.fields).toMatchObject({ interval_s: 30, lat: 20.65, lon: 106.05, up: true });
+    // The level's availability target travels too: the registry's for province, the default for commune.
+    expect(core?.fields.sla_target_percent).toBe(99.9);
+    expect(points[1]?.fields.sla_target_percent).toBe(99);
     expect(commune?.tags).toEqual({
       source: 'poller-1',
       target_id: 'xa-xuan-quan',

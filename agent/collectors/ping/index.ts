@@ -3,8 +3,10 @@ import {
   type Endpoint,
   groupingTagsOf,
   loadRegistry,
+  slaTargetOf,
   twoTierLevels,
 } from '../../../lib/endpoints/index.js';
+import type { Registry } from '../../../lib/endpoints/types.js';
 import { sleep } from '../../../lib/sleep.js';
 import { parseDuration } from '../../../lib/units.js';
 import { ping } from '../../../protocol/index.js';
@@ -64,6 +66,8 @@ export interface PingPointExtras {
   interval_s?: number | undefined;
   lat?: number | undefined;
   lon?: number | undefined;
+  /** The availability % the endpoint's level is held to (registry `sla_targets`, or the default). */
+  sla_target_percent?: number | undefined;
 }
 
 /**
@@ -106,7 +110,7 @@ export function endpointTags(source: string, e: Endpoint) {
   };
 }
 
-function targetsOf(cfg: PingConfig): Endpoint[] {
+function targetsOf(cfg: PingConfig): { endpoints: Endpoint[]; registry: Registry | undefined } {
   const registry = cfg.endpoints_file ? loadRegistry(cfg.endpoints_file) : undefined;
   const fromFile = registry?.endpoints ?? [];
   const all = [...fromFile, ...(cfg.targets ?? [])];
@@ -120,7 +124,7 @@ function targetsOf(cfg: PingConfig): Endpoint[] {
       throw new Error(`ping: inline targets clash with ${cfg.endpoints_file}: ${at} ${first.message}`);
     }
   }
-  return all;
+  return { endpoints: all, registry };
 }
 
 /**
@@ -145,7 +149,7 @@ export const pingCollector = defineCollector({
   defaultTimeout: '50s',
   config: pingConfig,
   async collect(cfg, ctx) {
-    const endpoints = targetsOf(cfg);
+    const { endpoints, registry } = targetsOf(cfg);
     const mine = endpoints.filter((e) => inShard(e.id, cfg.shard));
     if (mine.length === 0) return [];
     const engine = chooseEngine(cfg);
@@ -202,7 +206,12 @@ export const pingCollector = defineCollector({
           error: 'no result from the engine',
         },
         attribution?.get(e.id),
-        { interval_s: intervalOf(cfg) / 1000, lat: e.lat, lon: e.lon },
+        {
+          interval_s: intervalOf(cfg) / 1000,
+          lat: e.lat,
+          lon: e.lon,
+          sla_target_percent: slaTargetOf(registry, e.level),
+        },
       ),
     );
     ctx.log.debug(
