@@ -41,6 +41,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     metrics,
     log,
     batchMaxPoints: config.write.batch_max_points,
+    maxBodyBytes: config.write.max_body_bytes,
     lingerMs: config.write.linger,
     concurrency: config.write.concurrency,
     replayConcurrency: config.write.replay_concurrency,
