@@ -86,6 +86,8 @@ export class WritePipeline {
   private readonly stalled: Condition;
   private readonly slow: Condition;
   private lastProgress: number | undefined;
+  /** Called when a write passes while one replayer probes (see probeThenWiden). */
+  private onStored: (() => void) | undefined;
   /** When a live write last passed ackTimeoutMs: replayers other than the first give way meanwhile. */
   private lastSlowAt = Number.NEGATIVE_INFINITY;
 
@@ -233,6 +235,7 @@ export class WritePipeline {
       this.o.metrics.pointsWritten.inc({}, points);
       this.o.metrics.influxUp.set({}, 1);
       this.influxDown.clear();
+      this.onStored?.();
     } catch (err) {
       this.o.metrics.writeErrors.inc();
       if (!(err instanceof StorageError && err.permanent)) {
@@ -280,9 +283,9 @@ export class WritePipeline {
           () => false,
         );
       }
-      const widen = !this.influxDown.active;
-      const n = widen ? this.o.replayConcurrency : 1;
-      const results = await Promise.all(Array.from({ length: n }, (_, i) => this.replayWorker(widen, i)));
+      const results = this.influxDown.active
+        ? await this.probeThenWiden()
+        : await Promise.all(Array.from({ length: this.o.replayConcurrency }, (_, i) => this.replayWorker(i)));
       const failure = results.find((r): r is { failed: Error } => typeof r === 'object');
       if (this.stopping) break;
       if (failure) {
@@ -294,7 +297,6 @@ export class WritePipeline {
         continue;
       }
       delay = 250;
-      if (results.includes('widen')) continue;
       if (this.o.spool.isEmpty) {
         this.stalled.clear();
         this.o.metrics.replayStalled.set({}, 0);
@@ -307,13 +309,23 @@ export class WritePipeline {
   }
 
   /**
-   * Replays segments oldest first until none is left to take. Returns 'widen' after a success when
-   * it started as the only (probing) replayer, so the loop starts the others.
+   * One replayer probes while InfluxDB was unreachable; the others start at the first write that
+   * passes (the probe's or a live one), not after the probe's whole segment.
    */
-  private async replayWorker(
-    widened: boolean,
-    index: number,
-  ): Promise<'drained' | 'widen' | { failed: Error }> {
+  private async probeThenWiden(): Promise<('drained' | { failed: Error })[]> {
+    const up = new Promise<'up'>((resolve) => {
+      this.onStored = () => resolve('up');
+    });
+    const probe = this.replayWorker(0);
+    const first = await Promise.race([probe, up]);
+    this.onStored = undefined;
+    if (first !== 'up' || this.stopping) return [await probe];
+    const others = Array.from({ length: this.o.replayConcurrency - 1 }, (_, i) => this.replayWorker(i + 1));
+    return Promise.all([probe, ...others]);
+  }
+
+  /** Replays segments oldest first until none is left to take. */
+  private async replayWorker(index: number): Promise<'drained' | { failed: Error }> {
     while (!this.stopping) {
       let segment: SpoolSegment | undefined;
       try {
@@ -335,7 +347,6 @@ export class WritePipeline {
         return { failed: new Error(`spool remove: ${(err as Error).message}`, { cause: err }) };
       }
       this.progress();
-      if (!widened && this.o.replayConcurrency > 1) return 'widen';
     }
     return 'drained';
   }
