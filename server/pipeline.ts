@@ -4,7 +4,7 @@ import { type Condition, condition } from './condition.js';
 import type { Metrics } from './metrics.js';
 import type { Spool, SpoolRecord, SpoolSegment } from './spool.js';
 import { type Storage, StorageError } from './storage/index.js';
-import { splitLines, toLineProtocol } from './storage/line-protocol.js';
+import { lineProtocolBody, splitLines } from './storage/line-protocol.js';
 
 export interface PipelineOptions {
   storage: Storage;
@@ -180,7 +180,7 @@ export class WritePipeline {
     const points = group.length === 1 ? (group[0] as Pending).points : group.flatMap((g) => g.points);
     try {
       // Serialised once: the same bytes go to InfluxDB or, failing that, to the spool.
-      const batch = { lines: Buffer.from(`${toLineProtocol(points)}\n`), points: points.length };
+      const batch = { lines: lineProtocolBody(points), points: points.length };
       if (!this.influxDown.active && this.lateWrites < this.o.concurrency) {
         const outcome = await this.writeWithin(batch);
         if (outcome === 'stored') {

@@ -15,7 +15,7 @@ import { crc32 } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { Point } from '../protocol/index.js';
 import { type Condition, condition } from './condition.js';
-import { toLineProtocol } from './storage/line-protocol.js';
+import { lineProtocolBody } from './storage/line-protocol.js';
 
 /** The spool cannot take the batch (size limit reached, or its disk is full); refuse the request. */
 export class SpoolFullError extends Error {
@@ -265,7 +265,7 @@ export class Spool {
 
   /** Appends points durably: `appendLines` of their line protocol. */
   append(points: readonly Point[]): Promise<void> {
-    return this.appendLines(Buffer.from(`${toLineProtocol(points)}\n`), points.length);
+    return this.appendLines(lineProtocolBody(points), points.length);
   }
 
   /**
@@ -695,8 +695,7 @@ function* readRecords(data: Buffer): Generator<SpoolRecord> {
       yield { kind: 'damaged', points: claimedPoints(rest), data: rest };
     } else {
       const points = jsonPoints(r.data);
-      if (points)
-        yield { kind: 'lines', points: points.length, lines: Buffer.from(`${toLineProtocol(points)}\n`) };
+      if (points) yield { kind: 'lines', points: points.length, lines: lineProtocolBody(points) };
       else yield { kind: 'damaged', points: claimedPoints(r.data), data: r.data };
     }
   }

@@ -27,6 +27,17 @@ export function toLineProtocol(points: readonly Point[]): string {
   return lines.join('\n');
 }
 
+/**
+ * The points as a write body, each line ending in a newline: what the spool stores and replay sends.
+ * Joined once (a trailing `+ '\n'` would copy the whole text again before encoding).
+ */
+export function lineProtocolBody(points: readonly Point[]): Buffer {
+  const lines: string[] = new Array(points.length + 1);
+  for (let i = 0; i < points.length; i++) lines[i] = pointLine(points[i] as Point);
+  lines[points.length] = '';
+  return Buffer.from(lines.join('\n'));
+}
+
 /** One point as one line of line protocol (no newline). */
 export function pointLine(p: Point): string {
   const spec = lookupMeasurement(p.measurement);
