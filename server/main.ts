@@ -82,6 +82,7 @@ async function startLocked(
     metrics,
     log,
     batchMaxPoints: config.write.batch_max_points,
+    maxBodyBytes: config.write.max_body_bytes,
     lingerMs: config.write.linger,
     concurrency: config.write.concurrency,
     replayConcurrency: config.write.replay_concurrency,

@@ -2,8 +2,9 @@ import type { Logger } from 'pino';
 import type { Point } from '../protocol/index.js';
 import { type Condition, condition } from './condition.js';
 import type { Metrics } from './metrics.js';
-import type { Spool, SpoolSegment } from './spool.js';
+import type { Spool, SpoolRecord, SpoolSegment } from './spool.js';
 import { type Storage, StorageError } from './storage/index.js';
+import { lineProtocolBody, splitLines } from './storage/line-protocol.js';
 
 export interface PipelineOptions {
   storage: Storage;
@@ -11,6 +12,8 @@ export interface PipelineOptions {
   metrics: Metrics;
   log: Logger;
   batchMaxPoints: number;
+  /** Largest write body (`write.max_body_bytes`): replay joins records into writes up to it. */
+  maxBodyBytes: number;
   lingerMs: number;
   concurrency: number;
   /** Spool segments replayed at once while InfluxDB answers (one at a time while it does not). */
@@ -25,11 +28,21 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/** Points as line protocol (each line ending in a newline), as the spool holds and InfluxDB takes them. */
+interface Lines {
+  lines: Buffer;
+  points: number;
+}
+
 /** Points InfluxDB refused as data, with its answer, waiting to be set aside in dead/. */
-interface Refused {
-  points: readonly Point[];
+interface Refused extends Lines {
   why: string;
 }
+
+const joinLines = (parts: readonly Lines[]): Lines =>
+  parts.length === 1
+    ? (parts[0] as Lines)
+    : { lines: Buffer.concat(parts.map((p) => p.lines)), points: parts.reduce((n, p) => n + p.points, 0) };
 
 /**
  * Turns accepted batches into durable data. Batches arriving together are grouped into one InfluxDB
@@ -73,6 +86,8 @@ export class WritePipeline {
   private readonly stalled: Condition;
   private readonly slow: Condition;
   private lastProgress: number | undefined;
+  /** Called when a write passes while one replayer probes (see probeThenWiden). */
+  private onStored: (() => void) | undefined;
   /** When a live write last passed ackTimeoutMs: replayers other than the first give way meanwhile. */
   private lastSlowAt = Number.NEGATIVE_INFINITY;
 
@@ -164,15 +179,17 @@ export class WritePipeline {
   private async commit(group: Pending[]): Promise<void> {
     const points = group.length === 1 ? (group[0] as Pending).points : group.flatMap((g) => g.points);
     try {
+      // Serialised once: the same bytes go to InfluxDB or, failing that, to the spool.
+      const batch = { lines: lineProtocolBody(points), points: points.length };
       if (!this.influxDown.active && this.lateWrites < this.o.concurrency) {
-        const outcome = await this.writeWithin(points);
+        const outcome = await this.writeWithin(batch);
         if (outcome === 'stored') {
           for (const g of group) g.resolve();
           return;
         }
       }
       // Refused data is spooled too: the replayer isolates the refused points from the rest.
-      await this.o.spool.append(points);
+      await this.o.spool.appendLines(batch.lines, batch.points);
       this.o.metrics.pointsSpooled.inc({}, points.length);
       this.updateSpoolGauges();
       this.startReplay();
@@ -187,13 +204,13 @@ export class WritePipeline {
    * requests. A write still running then may land too; the spooled copy replays onto the same series
    * and timestamps, which InfluxDB stores once.
    */
-  private async writeWithin(points: readonly Point[]): Promise<'stored' | 'failed' | 'slow'> {
+  private async writeWithin(batch: Lines): Promise<'stored' | 'failed' | 'slow'> {
     let timer: NodeJS.Timeout | undefined;
-    const write = this.writeToStorage(points).then(
+    const write = this.writeToStorage(batch).then(
       () => 'stored' as const,
       (err) => {
         if (err instanceof StorageError && err.permanent)
-          this.o.log.debug({ err, points: points.length }, 'influxdb refused (part of) a write; spooling it');
+          this.o.log.debug({ err, points: batch.points }, 'influxdb refused (part of) a write; spooling it');
         return 'failed' as const;
       },
     );
@@ -203,7 +220,7 @@ export class WritePipeline {
     const outcome = await Promise.race([write, slow]);
     clearTimeout(timer);
     if (outcome === 'slow') {
-      this.slow.set(`no answer within ${this.o.ackTimeoutMs} ms`, { points: points.length });
+      this.slow.set(`no answer within ${this.o.ackTimeoutMs} ms`, { points: batch.points });
       this.lastSlowAt = Date.now();
       this.lateWrites++;
       void write.finally(() => this.lateWrites--);
@@ -211,18 +228,19 @@ export class WritePipeline {
     return outcome;
   }
 
-  private async writeToStorage(points: readonly Point[]): Promise<void> {
+  private async writeToStorage({ lines, points }: Lines): Promise<void> {
     const started = performance.now();
     try {
-      await this.o.storage.write(points);
-      this.o.metrics.pointsWritten.inc({}, points.length);
+      await this.o.storage.writeLineProtocol(lines, points);
+      this.o.metrics.pointsWritten.inc({}, points);
       this.o.metrics.influxUp.set({}, 1);
       this.influxDown.clear();
+      this.onStored?.();
     } catch (err) {
       this.o.metrics.writeErrors.inc();
       if (!(err instanceof StorageError && err.permanent)) {
         this.o.metrics.influxUp.set({}, 0);
-        this.influxDown.set((err as Error).message, { points: points.length });
+        this.influxDown.set((err as Error).message, { points });
       }
       throw err;
     } finally {
@@ -265,9 +283,9 @@ export class WritePipeline {
           () => false,
         );
       }
-      const widen = !this.influxDown.active;
-      const n = widen ? this.o.replayConcurrency : 1;
-      const results = await Promise.all(Array.from({ length: n }, (_, i) => this.replayWorker(widen, i)));
+      const results = this.influxDown.active
+        ? await this.probeThenWiden()
+        : await Promise.all(Array.from({ length: this.o.replayConcurrency }, (_, i) => this.replayWorker(i)));
       const failure = results.find((r): r is { failed: Error } => typeof r === 'object');
       if (this.stopping) break;
       if (failure) {
@@ -279,7 +297,6 @@ export class WritePipeline {
         continue;
       }
       delay = 250;
-      if (results.includes('widen')) continue;
       if (this.o.spool.isEmpty) {
         this.stalled.clear();
         this.o.metrics.replayStalled.set({}, 0);
@@ -292,13 +309,23 @@ export class WritePipeline {
   }
 
   /**
-   * Replays segments oldest first until none is left to take. Returns 'widen' after a success when
-   * it started as the only (probing) replayer, so the loop starts the others.
+   * One replayer probes while InfluxDB was unreachable; the others start at the first write that
+   * passes (the probe's or a live one), not after the probe's whole segment.
    */
-  private async replayWorker(
-    widened: boolean,
-    index: number,
-  ): Promise<'drained' | 'widen' | { failed: Error }> {
+  private async probeThenWiden(): Promise<('drained' | { failed: Error })[]> {
+    const up = new Promise<'up'>((resolve) => {
+      this.onStored = () => resolve('up');
+    });
+    const probe = this.replayWorker(0);
+    const first = await Promise.race([probe, up]);
+    this.onStored = undefined;
+    if (first !== 'up' || this.stopping) return [await probe];
+    const others = Array.from({ length: this.o.replayConcurrency - 1 }, (_, i) => this.replayWorker(i + 1));
+    return Promise.all([probe, ...others]);
+  }
+
+  /** Replays segments oldest first until none is left to take. */
+  private async replayWorker(index: number): Promise<'drained' | { failed: Error }> {
     while (!this.stopping) {
       let segment: SpoolSegment | undefined;
       try {
@@ -320,7 +347,6 @@ export class WritePipeline {
         return { failed: new Error(`spool remove: ${(err as Error).message}`, { cause: err }) };
       }
       this.progress();
-      if (!widened && this.o.replayConcurrency > 1) return 'widen';
     }
     return 'drained';
   }
@@ -333,47 +359,62 @@ export class WritePipeline {
   }
 
   /**
-   * Writes a segment's records in order, in writes of up to batchMaxPoints (the storage splits them
-   * by bytes). Resolves undefined once every point is stored or set aside; an Error when InfluxDB
-   * could not be written and the segment must be retried.
+   * Writes a segment's records in order, joined as they are into writes of up to batchMaxPoints
+   * points and maxBodyBytes (a larger record is a write of its own; the storage splits it by bytes).
+   * Resolves undefined once every point is stored or set aside; an Error when InfluxDB could not be
+   * written and the segment must be retried.
    */
   private async replaySegment(segment: SpoolSegment, worker = 0): Promise<Error | undefined> {
     const refused: Refused[] = [];
-    const corrupt: string[] = [];
-    let group: Point[] = [];
-    let parsed = 0;
-    for (const record of segment.records()) {
-      if (this.stopping) return new Error('server is stopping');
-      // Parsing is synchronous: let waiting requests in every ~1,000 points, so live ingest keeps its latency.
-      parsed += record.length;
-      if (parsed >= 1_000) {
-        parsed = 0;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      if (typeof record === 'string') {
-        corrupt.push(record);
-        continue;
-      }
-      if (group.length > 0 && group.length + record.length > this.o.batchMaxPoints) {
-        await this.giveWayToLive(worker);
-        const failed = await this.writeIsolating(group, refused);
-        if (failed) return failed;
-        group = [];
-      }
-      for (const p of record) group.push(p);
-    }
-    if (group.length > 0) {
+    const damaged: Extract<SpoolRecord, { kind: 'damaged' }>[] = [];
+    let group: Lines[] = [];
+    let groupPoints = 0;
+    let groupBytes = 0;
+    let checked = 0;
+    const flush = async () => {
       await this.giveWayToLive(worker);
       const failed = await this.writeIsolating(group, refused);
+      group = [];
+      groupPoints = 0;
+      groupBytes = 0;
+      return failed;
+    };
+    for (const record of segment.records()) {
+      if (this.stopping) return new Error('server is stopping');
+      // Checking records is synchronous: let waiting requests in every ~4 MB, so live ingest keeps its latency.
+      checked += record.kind === 'lines' ? record.lines.length : record.data.length;
+      if (checked >= 4_000_000) {
+        checked = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      if (record.kind === 'damaged') {
+        damaged.push(record);
+        continue;
+      }
+      if (record.points === 0) continue;
+      if (
+        group.length > 0 &&
+        (groupPoints + record.points > this.o.batchMaxPoints ||
+          groupBytes + record.lines.length > this.o.maxBodyBytes)
+      ) {
+        const failed = await flush();
+        if (failed) return failed;
+      }
+      group.push(record);
+      groupPoints += record.points;
+      groupBytes += record.lines.length;
+    }
+    if (group.length > 0) {
+      const failed = await flush();
       if (failed) return failed;
     }
     // Set aside only once the whole segment is through, so a retried segment is not set aside twice.
-    if (corrupt.length > 0) await this.o.spool.quarantineLines(corrupt);
+    if (damaged.length > 0) await this.o.spool.quarantineDamaged(damaged);
     if (refused.length > 0) {
       await this.o.spool.quarantine(refused);
       this.o.metrics.pointsRefused.inc(
         {},
-        refused.reduce((n, r) => n + r.points.length, 0),
+        refused.reduce((n, r) => n + r.points, 0),
       );
     }
     return undefined;
@@ -392,28 +433,52 @@ export class WritePipeline {
   }
 
   /**
-   * Writes points, isolating what InfluxDB refuses: a refused or too-large write is split in halves
-   * and each half written again, down to single points, which go to `refused`. A half InfluxDB says
-   * it dropped entirely (`dropped=N` for all N points) is refused whole without more splitting.
-   * Returns an Error when InfluxDB was unreachable.
+   * Writes records, isolating what InfluxDB refuses: a refused or too-large write is split in halves
+   * (by records, then a record by its lines) and each half written again, down to single points,
+   * which go to `refused`. A half InfluxDB says it dropped entirely (`dropped=N` for all N points)
+   * is refused whole without more splitting. Returns an Error when InfluxDB was unreachable.
    */
-  private async writeIsolating(points: readonly Point[], refused: Refused[]): Promise<Error | undefined> {
+  private async writeIsolating(parts: readonly Lines[], refused: Refused[]): Promise<Error | undefined> {
+    const batch = joinLines(parts);
     try {
-      await this.writeToStorage(points);
+      await this.writeToStorage(batch);
       return undefined;
     } catch (err) {
       if (!(err instanceof StorageError) || err.kind === 'unavailable') return err as Error;
-      const allDropped = err.kind === 'refused' && (err.dropped ?? 0) >= points.length;
-      if (points.length === 1 || allDropped) {
-        refused.push({ points, why: err.message });
+      const allDropped = err.kind === 'refused' && (err.dropped ?? 0) >= batch.points;
+      if (batch.points === 1 || allDropped) {
+        refused.push({ ...batch, why: err.message });
         return undefined;
       }
-      const mid = points.length >>> 1;
+      const halves = parts.length > 1 ? parts : this.pointsOf(batch);
+      if (!halves) {
+        refused.push({
+          ...batch,
+          why: `${err.message} (and its lines cannot be told apart to isolate the refused ones)`,
+        });
+        return undefined;
+      }
+      const mid = halves.length >>> 1;
       return (
-        (await this.writeIsolating(points.slice(0, mid), refused)) ??
-        (await this.writeIsolating(points.slice(mid), refused))
+        (await this.writeIsolating(halves.slice(0, mid), refused)) ??
+        (await this.writeIsolating(halves.slice(mid), refused))
       );
     }
+  }
+
+  /** A record's points, one line each; undefined when its lines do not match its count (never expected). */
+  private pointsOf(batch: Lines): Lines[] | undefined {
+    try {
+      const lines = splitLines(batch.lines);
+      if (lines.length === batch.points) return lines.map((lines) => ({ lines, points: 1 }));
+      this.o.log.error(
+        { points: batch.points, lines: lines.length },
+        'spool: a record splits into a different number of lines than it holds',
+      );
+    } catch (err) {
+      this.o.log.error({ err, points: batch.points }, 'spool: a record cannot be split into its lines');
+    }
+    return undefined;
   }
 
   /**

@@ -11,9 +11,11 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { Point } from '../protocol/index.js';
 import { type Condition, condition } from './condition.js';
+import { lineProtocolBody } from './storage/line-protocol.js';
 
 /** The spool cannot take the batch (size limit reached, or its disk is full); refuse the request. */
 export class SpoolFullError extends Error {
@@ -35,20 +37,27 @@ export interface SpoolOptions {
 }
 
 /**
+ * One record of a segment as a replayer gets it: its points as line protocol, ready to send as it
+ * is (each line ends in a newline), or the bytes of a record that does not check out (a damaged
+ * disk) with the point count it claimed.
+ */
+export type SpoolRecord =
+  | { kind: 'lines'; points: number; lines: Buffer }
+  | { kind: 'damaged'; points: number; data: Buffer };
+
+/**
  * A closed segment handed to one replayer, which either removes it (all written) or gives it back.
- * Its records are parsed one at a time as the replayer walks them, so a 16 MiB segment is never
- * held as objects all at once.
+ * Its records are checked one at a time as the replayer walks them.
  */
 export interface SpoolSegment {
   file: string;
   bytes: number;
   points: number;
-  /** Each record's points, or the text of a line that does not parse (a damaged disk). */
-  records(): Generator<Point[] | string>;
+  records(): Generator<SpoolRecord>;
 }
 
 interface WaitingAppend {
-  line: string;
+  record: Buffer;
   bytes: number;
   points: number;
   resolve: () => void;
@@ -76,13 +85,17 @@ interface DeadFile {
 }
 
 const SEGMENT = /^(\d{12})\.seg$/;
-const DEAD = /^\d+-\d+-\d+-(\d+)p\.jsonl$/;
+/** Dead letters: `.lp` refused points (line protocol), `.damaged` spool records, `.jsonl` older files. */
+const DEAD = /^\d+-\d+-\d+-(\d+)p\.[a-z]+$/;
 const indexFile = (segment: string) => segment.replace(/\.seg$/, '.idx');
 const isDiskFull = (err: unknown) =>
   ['ENOSPC', 'EDQUOT'].includes((err as NodeJS.ErrnoException)?.code ?? '');
 
 /**
- * Append-only on-disk queue of accepted points, in segment files of JSON lines (`<count> <json>\n`).
+ * Append-only on-disk queue of accepted points, in segment files of records. A record is a header
+ * line `L<points> <bytes> <crc32 hex>` and then `<bytes>` of line protocol, exactly what is sent to
+ * InfluxDB, so replaying it is a read and a POST (see `encodeRecord`). Segments written before
+ * (`<count> <json>\n` lines) are still read, and replayed as line protocol.
  *
  * `append` resolves only after the whole record is written (every byte, looping on short writes) and
  * fsynced at the segment's acknowledged length, so a point acknowledged to an agent survives a crash.
@@ -180,22 +193,23 @@ export class Spool {
         // A damaged index: read the segment instead.
       }
     }
-    const text = await readFile(file, 'utf8');
-    const end = text.lastIndexOf('\n') + 1;
+    const data = await readFile(file);
+    let end = 0;
+    let points = 0;
+    for (const r of scanRecords(data)) {
+      if (r.kind === 'torn') break;
+      end = r.end;
+      if (r.kind === 'lines') points += r.points;
+      else if (r.kind === 'json') points += jsonPoints(r.data)?.length ?? 0;
+    }
     if (end === 0) {
       await unlink(file);
       return undefined;
     }
-    if (end < text.length) {
-      this.opts.log.warn(
-        { file, bytes: Buffer.byteLength(text.slice(end)) },
-        'spool: left out a torn, unacknowledged tail',
-      );
+    if (end < data.length) {
+      this.opts.log.warn({ file, bytes: data.length - end }, 'spool: left out a torn, unacknowledged tail');
     }
-    let points = 0;
-    for (const record of parseLines(text.slice(0, end)))
-      if (typeof record !== 'string') points += record.length;
-    return { file, bytes: Buffer.byteLength(text.slice(0, end)), points, taken: false };
+    return { file, bytes: end, points, taken: false };
   }
 
   get bytes(): number {
@@ -249,16 +263,22 @@ export class Spool {
     return this.noDisk.active;
   }
 
-  /**
-   * Appends points durably. Appends that arrive while a write is under way are written together
-   * with one fsync (group commit). Rejects with SpoolFullError when the size limit would be passed
-   * or the disk is full; then nothing of the batch stays in the spool.
-   */
+  /** Appends points durably: `appendLines` of their line protocol. */
   append(points: readonly Point[]): Promise<void> {
+    return this.appendLines(lineProtocolBody(points), points.length);
+  }
+
+  /**
+   * Appends `points` points given as line protocol (`toLineProtocol`'s, one line per point) durably.
+   * Appends that arrive while a write is under way are written together with one fsync (group
+   * commit). Rejects with SpoolFullError when the size limit would be passed or the disk is full;
+   * then nothing of the batch stays in the spool.
+   */
+  appendLines(lines: Buffer, points: number): Promise<void> {
     this.queuedAppends++;
     return new Promise<void>((resolve, reject) => {
-      const line = `${points.length} ${JSON.stringify(points)}\n`;
-      this.waiting.push({ line, bytes: Buffer.byteLength(line), points: points.length, resolve, reject });
+      const record = encodeRecord(lines, points);
+      this.waiting.push({ record, bytes: record.length, points, resolve, reject });
       if (this.waiting.length === 1) void this.serial(() => this.writeWaiting());
     });
   }
@@ -301,7 +321,11 @@ export class Spool {
       active = await this.activeFor(bytes);
       const at = active.info.bytes;
       try {
-        await writeFully(active.handle, Buffer.from(accepted.map((w) => w.line).join('')), at);
+        const data =
+          accepted.length === 1
+            ? (accepted[0] as WaitingAppend).record
+            : Buffer.concat(accepted.map((w) => w.record));
+        await writeFully(active.handle, data, at);
         await active.handle.datasync();
       } catch (err) {
         await this.cutBack(active, at);
@@ -370,8 +394,13 @@ export class Spool {
           continue;
         }
         info.taken = true;
-        const text = data.subarray(0, info.bytes).toString('utf8');
-        return { file: info.file, bytes: info.bytes, points: info.points, records: () => parseLines(text) };
+        const acknowledged = data.subarray(0, info.bytes);
+        return {
+          file: info.file,
+          bytes: info.bytes,
+          points: info.points,
+          records: () => readRecords(acknowledged),
+        };
       }
     });
   }
@@ -396,29 +425,29 @@ export class Spool {
 
   /**
    * Sets points InfluxDB refused as data (not as an outage) aside in dead/, so they neither block
-   * the replay nor vanish unseen; an operator can inspect and re-post them. Best effort: dead/ is
-   * bounded, and when it cannot be written the points are counted as dropped dead letters.
+   * the replay nor vanish unseen. The file (`…-<points>p.lp`) is line protocol, each entry after a
+   * `# <InfluxDB's answer>` comment line: an operator can inspect it and, once fixed, post it to
+   * InfluxDB's /write (`precision=ms`) as it is. Best effort: dead/ is bounded, and when it cannot
+   * be written the points are counted as dropped dead letters.
    */
-  quarantine(entries: readonly { points: readonly Point[]; why: string }[]): Promise<void> {
-    const points = entries.reduce((n, e) => n + e.points.length, 0);
-    return this.writeDead(
-      entries.map((e) => JSON.stringify({ why: e.why, points: e.points })),
-      points,
-      entries[0]?.why ?? 'refused',
-    );
+  quarantine(entries: readonly { lines: Buffer; points: number; why: string }[]): Promise<void> {
+    const points = entries.reduce((n, e) => n + e.points, 0);
+    const parts = entries.flatMap((e) => [Buffer.from(`# ${commentText(e.why)}\n`), e.lines]);
+    return this.writeDead(parts, points, entries[0]?.why ?? 'refused', 'lp');
   }
 
-  /** Sets damaged spool lines aside in dead/ (their point count read from the line's prefix). */
-  quarantineLines(lines: readonly string[]): Promise<void> {
-    const points = lines.reduce((n, l) => n + (Number.parseInt(l, 10) || 0), 0);
-    return this.writeDead(lines, points, 'corrupt spool line');
+  /** Sets damaged spool records aside in dead/ (`…-<points>p.damaged`: their bytes as they are). */
+  quarantineDamaged(records: readonly { data: Buffer; points: number }[]): Promise<void> {
+    const points = records.reduce((n, r) => n + r.points, 0);
+    const parts = records.flatMap((r) => [r.data, Buffer.from('\n')]);
+    return this.writeDead(parts, points, 'damaged spool record', 'damaged');
   }
 
-  private async writeDead(lines: readonly string[], points: number, why: string): Promise<void> {
-    if (lines.length === 0) return;
-    const name = `${Date.now()}-${process.pid}-${this.deadSeq++}-${points}p.jsonl`;
+  private async writeDead(parts: readonly Buffer[], points: number, why: string, ext: string): Promise<void> {
+    if (parts.length === 0) return;
+    const name = `${Date.now()}-${process.pid}-${this.deadSeq++}-${points}p.${ext}`;
     const file = join(this.dir, 'dead', name);
-    const text = `${lines.join('\n')}\n`;
+    const text = Buffer.concat(parts);
     try {
       await writeFile(file, text, { mode: 0o600, flush: true });
     } catch (err) {
@@ -431,7 +460,7 @@ export class Spool {
       );
       return;
     }
-    this.dead.push({ file, bytes: Buffer.byteLength(text), points });
+    this.dead.push({ file, bytes: text.length, points });
     this.deadCounts.points += points;
     this.opts.log.error({ file, points, why }, 'spool: points InfluxDB refused set aside in dead/');
     await this.boundDead();
@@ -533,20 +562,141 @@ async function freeBytes(dir: string): Promise<number> {
   return s.bavail * s.bsize;
 }
 
-/** Reads `<count> <json>\n` records in order; a line that does not parse is yielded as its text. */
-function* parseLines(text: string): Generator<Point[] | string> {
-  let start = 0;
-  for (;;) {
-    const end = text.indexOf('\n', start);
-    if (end === -1) return;
-    const line = text.slice(start, end);
-    start = end + 1;
-    let record: Point[] | undefined;
-    try {
-      record = JSON.parse(line.slice(line.indexOf(' ') + 1)) as Point[];
-    } catch {
-      // Only a damaged disk produces this: every line is written whole and fsynced before it is acked.
+/**
+ * Text safe in a line protocol comment. InfluxDB finds line ends before it skips comments, and its
+ * scanner counts quotes and backslashes there too: a `"` after an `=` (as in InfluxDB's own
+ * `{"error":"… dropped=1"}`) would carry the comment over the next lines.
+ */
+const commentText = (why: string) =>
+  why
+    .replace(/[\r\n]+/g, ' ')
+    .replaceAll('"', "'")
+    .replaceAll('\\', '/');
+
+/** Bytes of a record's header line at most (`L`, two numbers, a crc, a newline). */
+const HEADER_MAX = 48;
+const HEADER = /^L(\d+) (\d+) ([0-9a-f]{8})$/;
+const NEWLINE = 0x0a;
+const LETTER_L = 0x4c;
+const OLD_RECORD = /^\d+ \[/;
+
+/**
+ * A record: `L<points> <bytes> <crc32 of the bytes, 8 hex digits>\n` then `<bytes>` of line protocol
+ * ending in a newline. The length lets a reader step over the newlines string fields may hold
+ * without parsing; the checksum tells a whole record from a torn or damaged one.
+ */
+export function encodeRecord(lines: Buffer, points: number): Buffer {
+  const body = lines.at(-1) === NEWLINE ? lines : Buffer.concat([lines, Buffer.from('\n')]);
+  const crc = crc32(body).toString(16).padStart(8, '0');
+  return Buffer.concat([Buffer.from(`L${points} ${body.length} ${crc}\n`), body]);
+}
+
+type Scanned =
+  | { kind: 'lines'; points: number; lines: Buffer; end: number }
+  /** A line of the format before line protocol records, `<count> <json>`, parsed by the caller. */
+  | { kind: 'json'; data: Buffer; end: number }
+  | { kind: 'damaged'; points: number; data: Buffer; end: number }
+  /** From here on nothing checks out: a write cut short by a crash (never acknowledged). */
+  | { kind: 'torn'; at: number };
+
+/** The record at `at` when it is a whole line protocol record whose checksum matches. */
+function wholeRecord(data: Buffer, at: number): { points: number; lines: Buffer; end: number } | undefined {
+  if (data[at] !== LETTER_L) return undefined;
+  const nl = data.indexOf(NEWLINE, at);
+  if (nl === -1 || nl - at > HEADER_MAX) return undefined;
+  const m = HEADER.exec(data.toString('latin1', at, nl));
+  if (!m) return undefined;
+  const start = nl + 1;
+  const end = start + Number(m[2]);
+  if (end > data.length || data[end - 1] !== NEWLINE) return undefined;
+  const lines = data.subarray(start, end);
+  if (crc32(lines) !== Number.parseInt(m[3] as string, 16)) return undefined;
+  return { points: Number(m[1]), lines, end };
+}
+
+/** A line of the old format starting at `at` (its newline found), or undefined. */
+function oldLine(data: Buffer, at: number): { data: Buffer; end: number } | undefined {
+  const c = data[at] ?? 0;
+  if (c < 0x30 || c > 0x39) return undefined;
+  const nl = data.indexOf(NEWLINE, at);
+  return nl === -1 ? undefined : { data: data.subarray(at, nl), end: nl + 1 };
+}
+
+/** The point count a damaged record claims in its header, when that much can be read. */
+function claimedPoints(data: Buffer): number {
+  const m = /^L?(\d+) /.exec(data.toString('latin1', 0, HEADER_MAX));
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * Walks a segment's records. Something that is neither a whole record nor an old-format line is
+ * damaged up to the next place a record starts again (just after a newline: an old-format line,
+ * or a record whose checksum matches); when none follows, it is a torn tail.
+ */
+function* scanRecords(data: Buffer): Generator<Scanned> {
+  let at = 0;
+  while (at < data.length) {
+    const whole = wholeRecord(data, at);
+    if (whole) {
+      yield { kind: 'lines', ...whole };
+      at = whole.end;
+      continue;
     }
-    yield Array.isArray(record) ? record : line;
+    const old = oldLine(data, at);
+    if (old) {
+      yield { kind: 'json', ...old };
+      at = old.end;
+      continue;
+    }
+    let next = data.indexOf(NEWLINE, at);
+    while (next !== -1) {
+      const from = next + 1;
+      if (from < data.length && (wholeRecord(data, from) || isOldRecordStart(data, from))) break;
+      next = data.indexOf(NEWLINE, from);
+    }
+    if (next === -1) {
+      yield { kind: 'torn', at };
+      return;
+    }
+    const damaged = data.subarray(at, next);
+    yield { kind: 'damaged', points: claimedPoints(damaged), data: damaged, end: next + 1 };
+    at = next + 1;
+  }
+}
+
+function isOldRecordStart(data: Buffer, at: number): boolean {
+  return OLD_RECORD.test(data.toString('latin1', at, Math.min(at + 24, data.length))) && !!oldLine(data, at);
+}
+
+/** An old-format line's points, or undefined when it does not parse. */
+function jsonPoints(line: Buffer): Point[] | undefined {
+  const text = line.toString('utf8');
+  try {
+    const points = JSON.parse(text.slice(text.indexOf(' ') + 1)) as unknown;
+    return Array.isArray(points) ? (points as Point[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The records of a segment's acknowledged bytes, in order. Within them nothing is torn (every
+ * record was written whole and fsynced before it was acknowledged), so whatever does not check out
+ * is damage: yielded as such, with the point count it claims. Old-format lines are turned into
+ * line protocol here.
+ */
+function* readRecords(data: Buffer): Generator<SpoolRecord> {
+  for (const r of scanRecords(data)) {
+    if (r.kind === 'lines') yield { kind: 'lines', points: r.points, lines: r.lines };
+    else if (r.kind === 'damaged') yield { kind: 'damaged', points: r.points, data: r.data };
+    else if (r.kind === 'torn') {
+      // Not expected within acknowledged bytes; set aside, not dropped.
+      const rest = data.subarray(r.at);
+      yield { kind: 'damaged', points: claimedPoints(rest), data: rest };
+    } else {
+      const points = jsonPoints(r.data);
+      if (points) yield { kind: 'lines', points: points.length, lines: lineProtocolBody(points) };
+      else yield { kind: 'damaged', points: claimedPoints(r.data), data: r.data };
+    }
   }
 }

@@ -11,7 +11,9 @@
  *                with request latency percentiles.
  * 4. recovery:   the same agent load while InfluxDB is stopped for OUTAGE_S (default 60; `--outage 10`
  *                for a quick run) and started again: how long the spool takes to empty once InfluxDB
- *                is back, and the drain's points/s next to direct /write, while the load goes on.
+ *                is back, and the drain's points/s next to direct /write, while the load goes on;
+ *                then direct /write once more, for a machine whose load moves. `--recovery-only`
+ *                runs phases 1 and 4 alone.
  * Prints points/s for each, the ratio, and the server's RSS and CPU.
  */
 import { spawn } from 'node:child_process';
@@ -35,6 +37,8 @@ const DURATION_S = Number(process.env.DURATION_S ?? 20);
 const RATE = Number(process.env.RATE ?? 20_000 / 60);
 /** Seconds InfluxDB is down in the recovery phase: OUTAGE_S=… or `--outage …`; 0 skips the phase. */
 const OUTAGE_S = Number(argValue('--outage') ?? process.env.OUTAGE_S ?? 60);
+/** `--recovery-only`: direct /write and the recovery phase only (shorter runs to repeat on a busy machine). */
+const RECOVERY_ONLY = process.argv.includes('--recovery-only');
 const SIGNING_KEY = 'bench-signing-key-0123456789abcdef0123456789';
 /** Distinct agents (hence series): the load scenario is a fleet of 20,000. */
 const AGENTS = Number(process.env.AGENTS ?? 20_000);
@@ -153,20 +157,30 @@ async function main() {
             .join('\n'),
         ),
       );
-    const influxPid = influxd.pid as number;
-    const cpu0 = cpuSeconds(influxPid);
-    const t0 = performance.now();
-    await runPool(bodies, 4, async (b) => {
-      const s = await post(`${influxd.url}/write?db=direct&precision=ms`, b, {
-        'content-type': 'text/plain',
+    /** Posts the direct bodies into a fresh database `db`: points/s and influxd's CPU-s. */
+    const directWrite = async (db: string) => {
+      await fetch(`${influxd.url}/query?q=${encodeURIComponent(`CREATE DATABASE ${db}`)}`, {
+        method: 'POST',
       });
-      if (s !== 204) throw new Error(`direct write answered ${s}`);
-    });
-    const directS = (performance.now() - t0) / 1000;
-    const directInfluxCpu = cpuSeconds(influxPid) - cpu0;
-    const directRate = POINTS / directS;
-    if ((await count(influxd, 'direct', 'direct')) !== POINTS)
-      throw new Error('direct: not every point stored');
+      const pid = influxd.pid as number;
+      const cpu0 = cpuSeconds(pid);
+      const t0 = performance.now();
+      await runPool(bodies, 4, async (b) => {
+        const s = await post(`${influxd.url}/write?db=${db}&precision=ms`, b, {
+          'content-type': 'text/plain',
+        });
+        if (s !== 204) throw new Error(`direct write answered ${s}`);
+      });
+      const secs = (performance.now() - t0) / 1000;
+      if ((await count(influxd, db, 'direct')) !== POINTS)
+        throw new Error(`direct (${db}): not every point stored`);
+      return { secs, rate: POINTS / secs, influxCpu: cpuSeconds(pid) - cpu0 };
+    };
+    const first = await directWrite('direct');
+    const directS = first.secs;
+    const directInfluxCpu = first.influxCpu;
+    const directRate = first.rate;
+    const influxPid = influxd.pid as number;
 
     // 2. the collector server as a real process
     const port = await freeTcpPort();
@@ -254,8 +268,6 @@ ${process.env.BENCH_WRITE ? `write: ${process.env.BENCH_WRITE}` : ''}`,
         requests: reqs.length,
       };
     };
-    const big = await saturate(AGENT_BATCH, 10_000_000);
-    const small = await saturate(SMALL_BATCH, 20_000_000);
 
     /**
      * Agents posting SMALL_BATCH-point batches at RATE batches/s, open loop (a slow answer does not
@@ -301,41 +313,50 @@ ${process.env.BENCH_WRITE ? `write: ${process.env.BENCH_WRITE}` : ''}`,
       return { latencies, failures, why, accepted, secs: (performance.now() - start) / 1000 };
     };
 
-    // 3. open-loop agent load
-    const c0 = cpuSeconds(serverPid);
-    const load = await openLoop(30_000_000, (s) => s >= DURATION_S);
-    const { latencies, failures } = load;
-    const loadS = load.secs;
-    const loadCpu = cpuSeconds(serverPid) - c0;
-    const rssEnd = rssBytes(serverPid);
+    if (!RECOVERY_ONLY) {
+      const big = await saturate(AGENT_BATCH, 10_000_000);
+      const small = await saturate(SMALL_BATCH, 20_000_000);
 
-    console.log('phase                                   points/s   wall s   server CPU-s   influxd CPU-s');
-    console.log(
-      `direct /write (5,000/POST, 4 writers)  ${fmt(directRate).padStart(9)}  ${fmt(directS, 2).padStart(7)}              -   ${fmt(directInfluxCpu, 1).padStart(13)}`,
-    );
-    console.log(
-      `hatang, ${AGENT_BATCH}-point batches, ${CONCURRENCY} agents ${fmt(big.rate).padStart(9)}  ${fmt(big.secs, 2).padStart(7)}   ${fmt(big.serverCpu, 1).padStart(12)}   ${fmt(big.influxCpu, 1).padStart(13)}`,
-    );
-    console.log(
-      `hatang, ${SMALL_BATCH}-point batches, ${CONCURRENCY} agents  ${fmt(small.rate).padStart(9)}  ${fmt(small.secs, 2).padStart(7)}   ${fmt(small.serverCpu, 1).padStart(12)}   ${fmt(small.influxCpu, 1).padStart(13)}`,
-    );
-    console.log(
-      `(accepted, i.e. answered 202: ${fmt(big.acceptedRate)} and ${fmt(small.acceptedRate)} points/s; the table counts until stored)`,
-    );
-    console.log(
-      `\nratio hatang/direct: ${fmt((big.rate / directRate) * 100, 1)} % with ${AGENT_BATCH}-point batches, ${fmt((small.rate / directRate) * 100, 1)} % with ${SMALL_BATCH}-point batches`,
-    );
-    console.log(
-      `\nagent load: ${fmt(RATE, 1)} batches/s × ${SMALL_BATCH} points (20,000 agents every 60 s) for ${fmt(loadS, 1)} s: ` +
-        `${latencies.length} answered, ${failures} failed`,
-    );
-    console.log(
-      `latency ms: p50 ${fmt(percentile(latencies, 50), 1)}  p90 ${fmt(percentile(latencies, 90), 1)}  p99 ${fmt(percentile(latencies, 99), 1)}  max ${fmt(latencies.at(-1) ?? 0, 1)}`,
-    );
-    console.log(`server CPU under agent load: ${fmt((loadCpu / loadS) * 100, 1)} % of one core`);
-    console.log(
-      `server RSS: ${fmt(rssStart / 2 ** 20, 1)} MiB at start, ${fmt(rssEnd / 2 ** 20, 1)} MiB at end`,
-    );
+      // 3. open-loop agent load
+      const c0 = cpuSeconds(serverPid);
+      const load = await openLoop(30_000_000, (s) => s >= DURATION_S);
+      const { latencies, failures } = load;
+      const loadS = load.secs;
+      const loadCpu = cpuSeconds(serverPid) - c0;
+      const rssEnd = rssBytes(serverPid);
+
+      console.log('phase                                   points/s   wall s   server CPU-s   influxd CPU-s');
+      console.log(
+        `direct /write (5,000/POST, 4 writers)  ${fmt(directRate).padStart(9)}  ${fmt(directS, 2).padStart(7)}              -   ${fmt(directInfluxCpu, 1).padStart(13)}`,
+      );
+      console.log(
+        `hatang, ${AGENT_BATCH}-point batches, ${CONCURRENCY} agents ${fmt(big.rate).padStart(9)}  ${fmt(big.secs, 2).padStart(7)}   ${fmt(big.serverCpu, 1).padStart(12)}   ${fmt(big.influxCpu, 1).padStart(13)}`,
+      );
+      console.log(
+        `hatang, ${SMALL_BATCH}-point batches, ${CONCURRENCY} agents  ${fmt(small.rate).padStart(9)}  ${fmt(small.secs, 2).padStart(7)}   ${fmt(small.serverCpu, 1).padStart(12)}   ${fmt(small.influxCpu, 1).padStart(13)}`,
+      );
+      console.log(
+        `(accepted, i.e. answered 202: ${fmt(big.acceptedRate)} and ${fmt(small.acceptedRate)} points/s; the table counts until stored)`,
+      );
+      console.log(
+        `\nratio hatang/direct: ${fmt((big.rate / directRate) * 100, 1)} % with ${AGENT_BATCH}-point batches, ${fmt((small.rate / directRate) * 100, 1)} % with ${SMALL_BATCH}-point batches`,
+      );
+      console.log(
+        `\nagent load: ${fmt(RATE, 1)} batches/s × ${SMALL_BATCH} points (20,000 agents every 60 s) for ${fmt(loadS, 1)} s: ` +
+          `${latencies.length} answered, ${failures} failed`,
+      );
+      console.log(
+        `latency ms: p50 ${fmt(percentile(latencies, 50), 1)}  p90 ${fmt(percentile(latencies, 90), 1)}  p99 ${fmt(percentile(latencies, 99), 1)}  max ${fmt(latencies.at(-1) ?? 0, 1)}`,
+      );
+      console.log(`server CPU under agent load: ${fmt((loadCpu / loadS) * 100, 1)} % of one core`);
+      console.log(
+        `server RSS: ${fmt(rssStart / 2 ** 20, 1)} MiB at start, ${fmt(rssEnd / 2 ** 20, 1)} MiB at end`,
+      );
+    } else {
+      console.log(
+        `direct /write (5,000/POST, 4 writers): ${fmt(directRate)} points/s (--recovery-only: phases 2 and 3 skipped)`,
+      );
+    }
 
     // 4. recovery: an InfluxDB outage under the agent load, then the drain
     if (OUTAGE_S > 0) {
@@ -410,6 +431,9 @@ ${process.env.BENCH_WRITE ? `write: ${process.env.BENCH_WRITE}` : ''}`,
       // Batches answered just before the load stopped may sit in the spool a moment longer.
       await waitFor('the spool to empty', spoolEmpty, { timeoutMs: 600_000, everyMs: 50 });
       const stored = (await count(influxd, 'hatang', SITE)) - before;
+      // The machine's load moves: direct /write again, right after the drain, into a fresh database
+      // as the first time, and the drain set against both.
+      const again = await directWrite('direct_after');
       const drained = outage.spooledAtReturn + outage.spooledDuringDrain;
       const drainRate = drained / outage.drainS;
       console.log(
@@ -424,6 +448,10 @@ ${process.env.BENCH_WRITE ? `write: ${process.env.BENCH_WRITE}` : ''}`,
       const written = outage.writtenDuringDrain / outage.drainS;
       console.log(
         `InfluxDB took ${fmt(written)} points/s in all while the spool drained (spool and live) = ${fmt((written / directRate) * 100, 1)} % of direct /write`,
+      );
+      const both = (directRate + again.rate) / 2;
+      console.log(
+        `direct /write again after the drain: ${fmt(again.rate)} points/s; drain = ${fmt((drainRate / again.rate) * 100, 1)} % of it, ${fmt((drainRate / both) * 100, 1)} % of the two runs' mean (${fmt(both)})`,
       );
       console.log(
         `live load meanwhile: ${live.latencies.length} answered, ${live.failures} not 202${live.why ? ` (${live.why})` : ''}; latency p50 ${fmt(percentile(live.latencies, 50), 1)} ms, p99 ${fmt(percentile(live.latencies, 99), 1)} ms as the bench's client saw it; the server's own, while draining: ${outage.serverLatency}`,

@@ -5,7 +5,7 @@ import type { IBackoffStrategy } from 'influx/lib/src/backoff/backoff.js';
 import type { Logger } from 'pino';
 import type { Point } from '../../protocol/index.js';
 import type { StorageConfig } from '../config.js';
-import { pointLine } from './line-protocol.js';
+import { splitLines, toLineProtocol } from './line-protocol.js';
 import { droppedCount, influxQuery, type QuerySeries, type Storage, StorageError } from './storage.js';
 
 /**
@@ -64,18 +64,15 @@ export class InfluxV1Storage implements Storage {
    * InfluxDB finds too large is the caller's to set aside (StorageError `too_large`).
    */
   write(points: readonly Point[]): Promise<void> {
-    const lines: string[] = new Array(points.length);
-    for (let i = 0; i < points.length; i++) lines[i] = pointLine(points[i] as Point);
-    return this.writeLines(lines);
+    return this.writeLineProtocol(Buffer.from(toLineProtocol(points)), points.length);
   }
 
-  private async writeLines(lines: readonly string[]): Promise<void> {
-    for (const chunk of chunkLines(lines, this.maxBodyBytes)) {
-      const body = Buffer.from(chunk.join('\n'));
+  async writeLineProtocol(body: Buffer, points: number): Promise<void> {
+    if (body.length <= this.maxBodyBytes || points <= 1) {
       try {
-        await this.post(body);
+        return await this.post(body);
       } catch (err) {
-        if (!(err instanceof StorageError && err.kind === 'too_large' && chunk.length > 1)) throw err;
+        if (!(err instanceof StorageError && err.kind === 'too_large' && points > 1)) throw err;
         const limit = Math.max(1, Math.floor(body.length / 2));
         if (limit < this.maxBodyBytes) {
           this.log?.warn(
@@ -84,8 +81,20 @@ export class InfluxV1Storage implements Storage {
           );
           this.maxBodyBytes = limit;
         }
-        await this.writeLines(chunk);
       }
+    }
+    let lines: Buffer[];
+    try {
+      lines = splitLines(body);
+    } catch (err) {
+      throw new StorageError(`influxdb write: ${(err as Error).message}`, 'refused', { cause: err });
+    }
+    if (lines.length <= 1) return this.post(body);
+    for (const chunk of chunkLines(lines, this.maxBodyBytes)) {
+      await this.writeLineProtocol(
+        chunk.length === 1 ? (chunk[0] as Buffer) : Buffer.concat(chunk),
+        chunk.length,
+      );
     }
   }
 
@@ -152,13 +161,13 @@ export class InfluxV1Storage implements Storage {
   }
 }
 
-/** Lines in runs of at most maxBytes (joined by newlines); a longer single line is a run of its own. */
-export function chunkLines(lines: readonly string[], maxBytes: number): string[][] {
-  const chunks: string[][] = [];
-  let chunk: string[] = [];
+/** Lines (each with its newline) in runs of at most maxBytes; a longer single line is a run of its own. */
+export function chunkLines(lines: readonly Buffer[], maxBytes: number): Buffer[][] {
+  const chunks: Buffer[][] = [];
+  let chunk: Buffer[] = [];
   let bytes = 0;
   for (const line of lines) {
-    const size = Buffer.byteLength(line) + 1;
+    const size = line.length;
     if (chunk.length > 0 && bytes + size > maxBytes) {
       chunks.push(chunk);
       chunk = [];

@@ -18,15 +18,25 @@ export class InfluxV2Storage implements Storage {
     this.client = new InfluxDB({ url: cfg.url, token: cfg.token, timeout: cfg.timeout });
   }
 
-  async write(points: readonly Point[]): Promise<void> {
-    const api = this.client.getWriteApi(this.cfg.org, this.cfg.bucket, 'ms', {
-      maxRetries: 0,
-      batchSize: points.length + 1,
-      flushInterval: 0,
-    });
+  write(points: readonly Point[]): Promise<void> {
     // The same serialiser as v1 (one record per point: a string field may hold a newline), so a big
     // integer sent as digits is written exactly; the client's intField would parse it into a double.
-    api.writeRecords(points.map((p) => toLineProtocol([p])));
+    return this.writeRecords(points.map((p) => toLineProtocol([p])));
+  }
+
+  /** The body as one record: the client only joins records with newlines, it does not parse them. */
+  writeLineProtocol(lines: Buffer): Promise<void> {
+    const text = lines.toString('utf8');
+    return this.writeRecords([text.endsWith('\n') ? text.slice(0, -1) : text]);
+  }
+
+  private async writeRecords(records: string[]): Promise<void> {
+    const api = this.client.getWriteApi(this.cfg.org, this.cfg.bucket, 'ms', {
+      maxRetries: 0,
+      batchSize: records.length + 1,
+      flushInterval: 0,
+    });
+    api.writeRecords(records);
     try {
       await api.close();
     } catch (err) {

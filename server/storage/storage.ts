@@ -9,6 +9,12 @@ export interface Storage {
    * the points into bodies of at most their configured body size.
    */
   write(points: readonly Point[], signal?: AbortSignal): Promise<void>;
+  /**
+   * Writes `points` points already serialised by `toLineProtocol` (one line each, a trailing newline
+   * allowed) as they are, split like `write` when the body is too large. The spool's replay path:
+   * no parsing, no serialising.
+   */
+  writeLineProtocol(lines: Buffer, points: number): Promise<void>;
   /** Resolves true when the database answers within the timeout. */
   ping(timeoutMs: number): Promise<boolean>;
   /** Makes sure the target database exists (no-op when not applicable). */

@@ -315,18 +315,93 @@ describe('InfluxDB’s partial write (points beyond the retention policy)', () =
     expect(h.spool.dead_letters.set_aside_points).toBe(refused.length);
     expect(kept.length + h.spool.dead_letters.set_aside_points).toBe(agent.acked.length);
     expect(await metric(url, 'hatang_points_refused_total')).toBe(refused.length);
-    // The dead letters hold exactly the refused points, with InfluxDB's answer.
+    // The dead letters hold exactly the refused points as line protocol, each entry after a
+    // `# <InfluxDB's answer>` comment line.
     const deadDir = join(config.spool.dir, 'dead');
-    const dead = readdirSync(deadDir).flatMap((f) =>
-      readFileSync(join(deadDir, f), 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as { why: string; points: { fields: { uptime_s: number } }[] }),
+    const files = readdirSync(deadDir);
+    for (const f of files) expect(f).toMatch(/^\d+-\d+-\d+-\d+p\.lp$/);
+    const text = files.map((f) => readFileSync(join(deadDir, f), 'utf8')).join('');
+    const whys = text.split('\n').filter((l) => l.startsWith('# '));
+    const values = [...text.matchAll(/^host,.* uptime_s=(\d+)i /gm)].map((m) => Number(m[1]));
+    expect(values.sort((a, b) => a - b)).toEqual(refused);
+    expect(whys.length).toBeGreaterThan(0);
+    for (const why of whys) expect(why).toContain('beyond retention policy');
+  });
+});
+
+describe('refused points among hostile strings (newlines, quotes, backslashes in tags and fields)', () => {
+  it('isolates exactly the refused points by splitting line protocol records; the rest is stored byte for byte, and the dead letters post back as they are', async () => {
+    await influxd.query('CREATE DATABASE rp_hostile WITH DURATION 1h NAME short', 'rp_hostile');
+    const config = testServerConfig(influxd.url, {
+      storage: { kind: 'influxdb-v1', url: influxd.url, database: 'rp_hostile', timeout: '3s' },
+    });
+    // InfluxDB down first, so every batch goes through the spool and its replay.
+    await influxd.stop();
+    const { url } = await server(config);
+    const now = Date.now();
+    const old = (seq: number) => seq % 7 === 2;
+    const collectors = ['say "hi"', 'a\\,b c', 'Hà Nội 🖥️', '\\n', "x\\'y", '"'];
+    const errors = [
+      'line one\nline two "quoted" \\',
+      '" 1\nhost,hostname=x uptime_s=1i 2',
+      '\r\n\t',
+      'ends with \\',
+      'Lỗi: "máy chủ"\n',
+      '',
+    ];
+    const sent = new Map<number, { collector: string; error: string }>();
+    const agent = await simulatedAgent(url, 'hostile-a', (seq) => {
+      const collector = collectors[seq % collectors.length] as string;
+      const error = errors[(seq * 5) % errors.length] as string;
+      sent.set(seq, { collector, error });
+      return {
+        measurement: 'collector_run',
+        tags: { hostname: 'hostile-a', collector },
+        fields: { points: seq, duration_ms: 1, success: false, error },
+        time: old(seq) ? now - 2 * 3_600_000 + seq : now - 60_000 + seq,
+      };
+    });
+    for (let i = 0; i < 6; i++) expect(await agent.post(40)).toBe(202);
+    await influxd.start();
+    await drained(url);
+
+    const series = await influxd.query(
+      "SELECT points, error, collector FROM collector_run WHERE hostname = 'hostile-a' ORDER BY time ASC",
+      'rp_hostile',
     );
-    expect(dead.flatMap((d) => d.points.map((p) => p.fields.uptime_s)).sort((a, b) => a - b)).toEqual(
-      refused,
+    const kept = rows(series[0]).map((r) => ({
+      seq: Number(r.points),
+      error: r.error,
+      collector: r.collector,
+    }));
+    const refused = agent.acked.filter(old);
+    expect(refused.length).toBeGreaterThan(20);
+    expect(kept.map((k) => k.seq).sort((a, b) => a - b)).toEqual(agent.acked.filter((s) => !old(s)));
+    for (const k of kept) expect({ error: k.error, collector: k.collector }).toEqual(sent.get(k.seq));
+    const h = (await health(url)).body;
+    expect(h.spool.dead_letters.set_aside_points).toBe(refused.length);
+
+    // The dead letters are line protocol with `#` comment lines: InfluxDB takes them as they are.
+    await influxd.query('CREATE DATABASE hostile_dead', 'hostile_dead');
+    const deadDir = join(config.spool.dir, 'dead');
+    for (const f of readdirSync(deadDir)) {
+      const res = await fetch(`${influxd.url}/write?db=hostile_dead&precision=ms`, {
+        method: 'POST',
+        body: readFileSync(join(deadDir, f)),
+      });
+      expect(`${res.status} ${await res.text()}`).toBe('204 ');
+    }
+    const back = await influxd.query(
+      'SELECT points, error, collector FROM collector_run ORDER BY time ASC',
+      'hostile_dead',
     );
-    expect(dead[0]?.why).toContain('beyond retention policy');
+    const reposted = rows(back[0]).map((r) => ({
+      seq: Number(r.points),
+      error: r.error,
+      collector: r.collector,
+    }));
+    expect(reposted.map((r) => r.seq).sort((a, b) => a - b)).toEqual(refused);
+    for (const r of reposted) expect({ error: r.error, collector: r.collector }).toEqual(sent.get(r.seq));
   });
 });
 
