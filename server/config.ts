@@ -127,7 +127,7 @@ export const serverConfigSchema = z.strictObject({
     dead_max_bytes: byteSize()
       .default(256 * 1024 ** 2)
       .describe(
-        'bound of spool/dead/ (points InfluxDB refused, damaged lines); the oldest files go first, counted',
+        'bound of spool/dead/ (points InfluxDB refused, damaged records); the oldest files go first, counted',
       ),
   }),
   write: z
