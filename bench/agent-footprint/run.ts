@@ -173,15 +173,22 @@ async function main(): Promise<void> {
       );
     }
     const agentStarted = performance.now();
-    agent = pkgs
-      ? spawn(pkgs.linuxBinary, ['--config', agentConfig], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-          env: { ...process.env, NODE_OPTIONS: AGENT_NODE_ARGS.join(' ') },
-        })
+    // With AGENT_NODE_ARGS the packaged runtime and bundle run with those flags instead of the
+    // launcher's own (V8 flags such as --lite-mode are refused in NODE_OPTIONS).
+    const packagedCommand: [string, string[]] | undefined = pkgs && [
+      AGENT_NODE_ARGS.length > 0 ? join(dirname(pkgs.linuxBinary), 'node') : pkgs.linuxBinary,
+      AGENT_NODE_ARGS.length > 0
+        ? [...AGENT_NODE_ARGS, join(dirname(pkgs.linuxBinary), 'hatang-agent.cjs'), '--config', agentConfig]
+        : ['--config', agentConfig],
+    ];
+    agent = packagedCommand
+      ? spawn(packagedCommand[0], packagedCommand[1], { stdio: ['ignore', 'pipe', 'pipe'] })
       : spawn(process.execPath, [...AGENT_NODE_ARGS, cli, 'agent', '--config', agentConfig], {
           stdio: ['ignore', 'pipe', 'pipe'],
         });
-    console.log(`agent: ${pkgs ? pkgs.linuxBinary : `node ${cli} agent`}`);
+    console.log(
+      `agent: ${packagedCommand ? [packagedCommand[0], ...packagedCommand[1]].join(' ') : `node ${cli} agent`}`,
+    );
     for (const s of [agent.stdout, agent.stderr]) {
       s?.on('data', (d: Buffer) => {
         agentLog = (agentLog + d.toString()).slice(-4_000);
