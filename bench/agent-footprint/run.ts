@@ -2,7 +2,8 @@
  * bench/agent-footprint — what the hatang agent costs an agency PC, beside node_exporter.
  *
  *   node dist/bench/agent-footprint/run.js          (after `npm run build`; DURATION_S=120 by default)
- *   AGENT_NODE_ARGS="--max-semi-space-size=1" node dist/bench/agent-footprint/run.js   (node flags for the agent)
+ *   AGENT_NODE_ARGS="--max-semi-space-size=1" node dist/bench/agent-footprint/run.js   (node flags for the
+ *     agent: the packaged runtime and bundle run with these instead of the launcher's own flags)
  *   AGENT=checkout node dist/bench/agent-footprint/run.js   (node dist/cli/hatang.js instead of the package)
  *
  * By default the agent measured is the packaged one (agent/package/: the Linux single executable
