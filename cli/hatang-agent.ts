@@ -14,6 +14,8 @@ const usage = `hatang-agent ${hatangVersion()} — the hatang agent
 usage:
   hatang-agent [--config <agent.yaml>] [--once] [--check]
                          (default config: /etc/hatang/agent.yaml; Windows: %ProgramData%\\hatang\\agent.yaml)
+                         Windows service: [--server <url> --token-file <file>] write a missing agent.yaml
+                         and the token first (the MSI passes SERVER and TOKENFILE so)
   hatang-agent status [--config <agent.yaml>]
   hatang-agent install --server <url> --token-file <file> [--config <agent.yaml>]
   hatang-agent --version`;
