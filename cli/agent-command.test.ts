@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentStatus, Enrollment } from '../agent/runtime/state.js';
-import { statusLines } from './agent-command.js';
+import { UsageError } from '../lib/config.js';
+import { agentCommand, statusLines } from './agent-command.js';
 
 const enrollment: Enrollment = {
   agent_id: 'pc-1-abc123',
@@ -72,4 +73,15 @@ describe('hatang agent status', () => {
     );
     expect(lines.some((l) => l.startsWith('last error:'))).toBe(false);
   });
+});
+
+describe('agentCommand --server / --token-file', () => {
+  it.skipIf(process.platform === 'win32')(
+    'refuses them when running on Linux, pointing to `install` (they seed a missing config only for the Windows service)',
+    async () => {
+      const run = agentCommand(['--config', '/nonexistent/agent.yaml', '--server', 'https://x:8443']);
+      await expect(run).rejects.toThrow(UsageError);
+      await expect(run).rejects.toThrow(/--server and --token-file go to `hatang agent install`/);
+    },
+  );
 });

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadAgentConfig } from '../agent/config.js';
 import { createAgentLogger } from '../agent/log.js';
@@ -12,12 +14,15 @@ import {
   zeroCounters,
 } from '../agent/runtime/state.js';
 import { UsageError } from '../lib/config.js';
-import { configEnv, findConfig, sayWhichConfig } from './config-path.js';
+import { configEnv, findConfig, sayWhichConfig, systemConfigDir } from './config-path.js';
 
 const options = {
   config: { type: 'string', short: 'c' },
   once: { type: 'boolean' },
   check: { type: 'boolean' },
+  // Windows service only: the MSI puts SERVER and TOKENFILE here (the service's NSSM parameters).
+  server: { type: 'string' },
+  'token-file': { type: 'string' },
 } as const;
 
 export async function agentCommand(argv: string[]): Promise<number> {
@@ -26,6 +31,12 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const [sub] = positionals;
   if (sub !== undefined && sub !== 'status')
     throw new UsageError(`hatang agent: unknown subcommand "${sub}"`);
+  const seeded = await seedConfig(
+    values.config ?? join(systemConfigDir(), 'agent.yaml'),
+    values.server,
+    values['token-file'],
+  );
+  if (seeded !== 0) return seeded;
   const found = findConfig('agent', values.config);
   const env = configEnv(found.file);
   const config = loadAgentConfig(found.file, { env: env.env });
@@ -44,6 +55,29 @@ export async function agentCommand(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   return runAgent(config, log, { once: values.once === true, signal: stop.signal });
+}
+
+/**
+ * The Windows service's first start after `msiexec /i … SERVER=… TOKENFILE=…`: the MSI writes those
+ * into the service's parameters (a registry value, which Windows Installer writes reliably, where a
+ * custom action running the exe did not under Wine), and the agent, as LocalSystem, does the
+ * install step itself (agent.yaml and the token file) when agent.yaml does not exist yet. Empty
+ * values (an upgrade without SERVER) and an existing agent.yaml leave everything as it is.
+ */
+async function seedConfig(configPath: string, server?: string, tokenFile?: string): Promise<number> {
+  if (!server && !tokenFile) return 0;
+  if (process.platform !== 'win32')
+    throw new UsageError(
+      'hatang agent: --server and --token-file go to `hatang agent install` (on Windows they also seed a missing agent.yaml at start)',
+    );
+  if (existsSync(configPath)) return 0;
+  const { installCommand } = await import('../agent/install/index.js');
+  return installCommand([
+    '--config',
+    configPath,
+    ...(server ? ['--server', server] : []),
+    ...(tokenFile ? ['--token-file', tokenFile] : []),
+  ]);
 }
 
 async function printStatus(stateDir: string, configFile: string): Promise<number> {

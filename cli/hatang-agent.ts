@@ -15,6 +15,8 @@ usage:
   hatang-agent [--config <agent.yaml>] [--once] [--check]
                          (default config: /etc/hatang/agent.yaml; Windows: %ProgramData%\\hatang\\agent.yaml;
                           $HATANG_CONFIG_DIR/agent.yaml when that is set)
+                         Windows service: [--server <url> --token-file <file>] write a missing agent.yaml
+                         and the token first (the MSI passes SERVER and TOKENFILE so)
   hatang-agent status [--config <agent.yaml>]
   hatang-agent install --server <url> --token-file <file> [--config <agent.yaml>]
   hatang-agent --version`;

@@ -145,6 +145,9 @@ async function plan(v: Values): Promise<Step[]> {
       : resolve(v['unit-dir']);
   const unitPath = join(unitDir, unitName);
   const cliPath = packaged ? bundle : join(projectRoot(), 'dist', 'cli', 'hatang.js');
+  // The .deb's launcher beside the bundle runs it with the runtime's memory flags: the unit runs it.
+  const launcher = bundle === undefined ? undefined : join(dirname(bundle), 'hatang-agent');
+  const viaLauncher = launcher !== undefined && existsSync(launcher);
   if (!packaged && cliPath && !existsSync(cliPath))
     fail(`${cliPath} missing: run \`npm run build\` in ${projectRoot()} first`);
 
@@ -200,8 +203,8 @@ async function plan(v: Values): Promise<Step[]> {
 
   const unitText = attempt(() =>
     renderUnit({
-      nodePath: process.execPath,
-      cliPath,
+      nodePath: viaLauncher ? launcher : process.execPath,
+      cliPath: viaLauncher ? undefined : cliPath,
       configPath,
       envFile,
       stateDir: stateDir as string,

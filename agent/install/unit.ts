@@ -6,7 +6,8 @@ export interface UnitOptions {
   nodePath: string;
   /**
    * The built CLI, <project>/dist/cli/hatang.js; absent when `nodePath` is the packaged agent
-   * (a single executable, agent/package/), which runs the agent given only `--config`.
+   * (a single executable or the .deb's launcher script, agent/package/), which runs the agent given
+   * only `--config`.
    */
   cliPath?: string | undefined;
   configPath: string;

