@@ -91,6 +91,13 @@ const serverCases: Record<string, string[]> = {
   ],
   'v2-missing-token': ['config/testdata/server/v2-missing-token.yaml:5:3 storage.token: required'],
   'missing-spool': ['config/testdata/server/missing-spool.yaml:1:1 spool: required'],
+  'bad-snapshots': [
+    'config/testdata/server/bad-snapshots.yaml:6:15 snapshots.max_window: "a year" is not a duration (examples: 500ms, 30s, 5m, 1h, 7d)',
+    'config/testdata/server/bad-snapshots.yaml:9:31 snapshots.schedule[1].every: invalid input: expected "month"',
+  ],
+  'duplicate-schedule': [
+    'config/testdata/server/duplicate-schedule.yaml:8:15 snapshots.schedule[1].name: "monthly" is used twice',
+  ],
   'bad-limits': [
     'config/testdata/server/bad-limits.yaml:6:19 limits.json_max_depth: too small: expected number to be >=4',
     'config/testdata/server/bad-limits.yaml:7:31 limits.enroll_per_source.burst: too small: expected number to be >=1',
