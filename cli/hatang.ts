@@ -17,6 +17,9 @@ usage:
   hatang endpoints import <file.csv> [--out config/endpoints.yaml]
                                    turn an operator's spreadsheet into the endpoint registry
   hatang endpoints check [config/endpoints.yaml]
+  hatang assets import <file.csv> [--out config/assets.yaml] [--site id] [--config config/server.yaml]
+                                   turn an agency's machine list into the asset register (snapshot denominators)
+  hatang assets check <config/assets.yaml|file.csv> [--config config/server.yaml]
   hatang readiness [--config config/server.yaml] [--datacenter file] [--site id] [--json] [--lang vi|en]
                                    TIA-942 readiness self-assessment (not a certification), evaluated now
   hatang config schema agent|server|datacenter [--out file]
@@ -36,6 +39,7 @@ const commands: Record<string, Command> = {
   demo: async (argv) => (await import('./demo-command.js')).demoCommand(argv),
   dashboards: async (argv) => (await import('../dashboards/cli.js')).dashboardsCommand(argv),
   endpoints: async (argv) => (await import('../lib/endpoints/cli.js')).endpointsCommand(argv),
+  assets: async (argv) => (await import('../lib/assets/cli.js')).assetsCommand(argv),
   config: async (argv) => (await import('./config-command.js')).configCommand(argv),
   readiness: async (argv) => (await import('./readiness-command.js')).readinessCommand(argv),
 };
