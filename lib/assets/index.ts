@@ -7,8 +7,8 @@ import { type LoadOptions, loadConfig } from '../config.js';
  * the register that never reports is counted (as "not reporting"), not silently left out.
  */
 
-/** A host name as agents report it (os.hostname()): letters, digits, `.`, `_`, `-`. */
-const hostnamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,252})$/;
+/** A host name as agents report it (os.hostname()): letters, digits, `.`, `_`, `-` (empty is `min`'s to say). */
+const hostnamePattern = /^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,252})?$/;
 /** An enrollment site id, as in server config `auth.sites[].id`. */
 const sitePattern = /^[a-z0-9](?:[a-z0-9-]{0,62})$/;
 
@@ -21,7 +21,7 @@ export const assetSchema = z.strictObject({
   hostname: z
     .string()
     .trim()
-    .min(1, { message: 'is empty', abort: true })
+    .min(1, 'is empty')
     .regex(hostnamePattern, 'must be a host name (letters, digits, ".", "_", "-")')
     .describe('host name as the machine reports it; matched without case'),
   asset_tag: z.string().trim().min(1, 'is empty').optional().describe('asset tag (Mã tài sản)'),
