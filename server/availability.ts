@@ -235,19 +235,33 @@ interface Run {
   parent: string;
 }
 
-/** The first point of a target after `afterMs` and no later than `untilMs`, if any. */
-async function nextPoint(
+/** The statement reading the first point of a target after `afterMs` and no later than `untilMs`. */
+function nextPointQuery(targetId: string, afterMs: number, untilMs: number): string {
+  return `SELECT ${pingColumns} FROM ${M} WHERE "target_id" = ${literal(targetId)} AND time > ${Math.trunc(afterMs)}ms AND time <= ${Math.trunc(untilMs)}ms ORDER BY time ASC LIMIT 1`;
+}
+
+/** Statements per request when many small look-ups are batched. */
+const statementsPerRequest = 200;
+
+/**
+ * Each statement's series, in order: batched into few requests when the storage can (`queryMany`),
+ * one by one otherwise.
+ */
+async function queryAll(
   storage: Storage,
-  targetId: string,
-  afterMs: number,
-  untilMs: number,
+  statements: readonly string[],
   signal?: AbortSignal,
-): Promise<PingRow | undefined> {
-  const series = await storage.query(
-    `SELECT ${pingColumns} FROM ${M} WHERE "target_id" = ${literal(targetId)} AND time > ${Math.trunc(afterMs)}ms AND time <= ${Math.trunc(untilMs)}ms ORDER BY time ASC LIMIT 1`,
-    signal,
-  );
-  return pingRows(series[0])[0];
+): Promise<QuerySeries[][]> {
+  if (!storage.queryMany) {
+    const out: QuerySeries[][] = [];
+    for (const q of statements) out.push(await storage.query(q, signal));
+    return out;
+  }
+  const out: QuerySeries[][] = [];
+  for (let i = 0; i < statements.length; i += statementsPerRequest) {
+    out.push(...(await storage.queryMany(statements.slice(i, i + statementsPerRequest), signal)));
+  }
+  return out;
 }
 
 /**
@@ -268,7 +282,6 @@ async function outagesOf(
 ): Promise<void> {
   const { fromMs, toMs, nowMs, marginMs } = window;
   const readTo = Math.min(toMs + marginMs, nowMs + 1);
-  let run: Run | undefined;
   const close = (r: Run, end: number, endedBy: Outage['ended_by']) => {
     const start = Math.max(r.start, fromMs);
     const clippedEnd = Math.min(end, toMs);
@@ -292,10 +305,7 @@ async function outagesOf(
     });
   };
   /** Ends a run at the first point after it: up (recovered), down beyond what was read, or none. */
-  const finish = async (r: Run) => {
-    const gap = r.intervalMs * 1.5;
-    // Never past `nowMs`: a snapshot "as of" a past time must not see what came after it.
-    const next = await nextPoint(storage, targetId, r.lastDown, Math.min(r.lastDown + gap, nowMs), signal);
+  const finish = (r: Run, next: PingRow | undefined) => {
     if (next?.up) return close(r, next.t, 'up');
     if (next) return close(r, next.t, 'after_window');
     // Points of a cycle are stamped at its start and land after the sweep and the agent's send: the
@@ -304,6 +314,8 @@ async function outagesOf(
     if (current && toMs >= nowMs - 1) return close(r, nowMs, 'ongoing');
     return close(r, r.lastDown + r.intervalMs, 'no_data');
   };
+  const runs: Run[] = [];
+  let run: Run | undefined;
   for await (const p of downPointsOf(storage, targetId, fromMs - marginMs, readTo, signal)) {
     if (run && p.t - run.lastDown <= run.intervalMs * 1.5) {
       run.lastDown = p.t;
@@ -312,7 +324,7 @@ async function outagesOf(
       if (p.parent) run.parent = p.parent;
       continue;
     }
-    if (run) await finish(run);
+    if (run) runs.push(run);
     run = {
       start: p.t,
       lastDown: p.t,
@@ -321,7 +333,17 @@ async function outagesOf(
       parent: p.parent,
     };
   }
-  if (run) await finish(run);
+  if (run) runs.push(run);
+  // The point after each run, looked up in batches: a month of short outages is a few requests.
+  // Never past `nowMs`: a snapshot "as of" a past time must not see what came after it.
+  const nexts = await queryAll(
+    storage,
+    runs.map((r) => nextPointQuery(targetId, r.lastDown, Math.min(r.lastDown + r.intervalMs * 1.5, nowMs))),
+    signal,
+  );
+  runs.forEach((r, i) => {
+    finish(r, pingRows(nexts[i]?.[0])[0]);
+  });
 }
 
 const HOURLY = `"${pingHourly.name}"`;
@@ -416,11 +438,16 @@ export async function countCyclesWithRollups(
   const rolled = hourRuns(hours);
   if (rolled.length === 0 || rolled.length > maxRolledRuns) return countCycles(storage, fromMs, toMs, signal);
   const counts = new Map<string, Counts>();
-  const ranges = rolled.map(([a, b]) => `(time >= ${a}ms AND time < ${b}ms)`).join(' OR ');
-  const sums = await storage.query(
-    `SELECT sum("cycles") AS cycles, sum("up_cycles") AS up, sum("parent_down_cycles") AS parent_down, sum("interval_sum_s") AS interval_sum, sum("interval_cycles") AS with_interval, max("interval_max_s") AS interval_max FROM ${HOURLY} WHERE "target_id" != '' AND (${ranges}) GROUP BY "target_id"`,
+  // One statement per run of hours: InfluxDB 1.x answers nothing to time ranges joined by OR.
+  const answers = await queryAll(
+    storage,
+    rolled.map(
+      ([a, b]) =>
+        `SELECT sum("cycles") AS cycles, sum("up_cycles") AS up, sum("parent_down_cycles") AS parent_down, sum("interval_sum_s") AS interval_sum, sum("interval_cycles") AS with_interval, max("interval_max_s") AS interval_max FROM ${HOURLY} WHERE "target_id" != '' AND time >= ${a}ms AND time < ${b}ms GROUP BY "target_id"`,
+    ),
     signal,
   );
+  const sums = answers.flat();
   foldCounts(counts, sums, (c, r) => {
     c.cycles += Number(r.cycles ?? 0);
     c.up += Number(r.up ?? 0);

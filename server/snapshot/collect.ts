@@ -68,6 +68,14 @@ function recording(storage: Storage, queries: string[]): Storage {
       queries.push(influxql);
       return storage.query(influxql, signal);
     },
+    ...(storage.queryMany
+      ? {
+          queryMany: (statements: readonly string[], signal?: AbortSignal) => {
+            queries.push(...statements);
+            return storage.queryMany?.(statements, signal) ?? Promise.resolve([]);
+          },
+        }
+      : {}),
   };
 }
 
