@@ -109,8 +109,10 @@ export function endpointRoutes(deps: AppDeps) {
       }
       const { from, to, group } = parsed.data;
       const registry = deps.registry.current();
+      // Whole hours the server has rolled up are read from ping_hourly (same figures, a point per hour).
       const result = await computeAvailability(deps.storage, registry.endpoints, from, to, {
         signal: c.req.raw.signal,
+        rollups: true,
       });
       const rows = group === 'endpoint' ? result.endpoints : rollUp(result.endpoints, group);
       return c.json({
