@@ -412,6 +412,9 @@ function gaps(fromMs: number, toMs: number, covered: readonly [number, number][]
   return out;
 }
 
+/** How long after an hour closes its points may still arrive from a running poller (two cycles and the send). */
+export const settleMs = 5 * 60_000;
+
 /** More separate runs of rolled-up hours than this: the roll-ups are patchy, count from raw points. */
 const maxRolledRuns = 48;
 
@@ -431,10 +434,15 @@ export async function countCyclesWithRollups(
   const lastHour = Math.floor(toMs / HOUR_MS) * HOUR_MS;
   if (lastHour - firstHour < HOUR_MS) return countCycles(storage, fromMs, toMs, signal);
   const marks = await storage.query(
-    `SELECT "cycles" FROM ${HOURLY} WHERE "target_id" = '' AND time >= ${firstHour}ms AND time < ${lastHour}ms`,
+    `SELECT "rolled_at_ms" FROM ${HOURLY} WHERE "target_id" = '' AND time >= ${firstHour}ms AND time < ${lastHour}ms`,
     signal,
   );
-  const hours = (marks[0]?.values ?? []).map((v) => Number(v[0])).sort((a, b) => a - b);
+  // An hour rolled up right after it closed may miss its last cycles, still on their way: such a
+  // roll-up is not trusted (raw points are read) until a later pass has rolled the hour again.
+  const hours = (marks[0]?.values ?? [])
+    .filter((v) => Number(v[1]) >= Number(v[0]) + HOUR_MS + settleMs)
+    .map((v) => Number(v[0]))
+    .sort((a, b) => a - b);
   const rolled = hourRuns(hours);
   if (rolled.length === 0 || rolled.length > maxRolledRuns) return countCycles(storage, fromMs, toMs, signal);
   const counts = new Map<string, Counts>();
