@@ -36,8 +36,8 @@ const DAYS = Number(process.env.DAYS ?? 90);
 const CYCLE_S = 60;
 const MACHINES = Number(process.env.MACHINES ?? 2_000);
 const RUNS = Number(process.env.RUNS ?? 3);
-/** Lines per /write: ~8 MB bodies, under influxd's 25 MB limit. */
-const BATCH = Number(process.env.BATCH ?? 60_000);
+/** Lines per /write: ~4 MB bodies, under influxd's 25 MB limit. */
+const BATCH = Number(process.env.BATCH ?? 30_000);
 const WRITERS = Number(process.env.WRITERS ?? 2);
 const SITE = 'so-tttt';
 const MIN = 60_000;
@@ -112,9 +112,16 @@ async function seed(url: string, lines: Iterable<string>): Promise<number> {
   let total = 0;
   const inFlight = new Set<Promise<void>>();
   const send = async (body: string, n: number) => {
-    const res = await fetch(`${url}/write?db=hatang&precision=ms`, { method: 'POST', body });
-    if (res.status !== 204)
-      throw new Error(`seed: influxd /write answered ${res.status}: ${await res.text()}`);
+    // A busy influxd answers 500 "timeout" when a write outlasts its coordinator timeout; writing the
+    // same points again is harmless (same series and times overwrite), so retry a few times.
+    for (let attempt = 1; ; attempt++) {
+      const res = await fetch(`${url}/write?db=hatang&precision=ms`, { method: 'POST', body });
+      if (res.status === 204) break;
+      const text = await res.text();
+      if (res.status < 500 || attempt >= 5)
+        throw new Error(`seed: influxd /write answered ${res.status}: ${text}`);
+      await new Promise((resolve) => setTimeout(resolve, 2_000 * attempt));
+    }
     total += n;
   };
   let batch: string[] = [];
