@@ -412,8 +412,13 @@ function gaps(fromMs: number, toMs: number, covered: readonly [number, number][]
   return out;
 }
 
-/** How long after an hour closes its points may still arrive from a running poller (two cycles and the send). */
-export const settleMs = 5 * 60_000;
+/**
+ * How long after an hour closes points may still arrive for it, by default: an agent's backlog up to
+ * `ingest.max_point_age` (7 days by default). A roll-up made before then may be missing some, so it
+ * is not used: the hour is counted from raw points until the roll-up made after that (the server's
+ * hourly recheck) is there. The price is a week of raw points per long window; the figures are exact.
+ */
+export const defaultRollupFinalAfterMs = 7 * 86_400_000;
 
 /** More separate runs of rolled-up hours than this: the roll-ups are patchy, count from raw points. */
 const maxRolledRuns = 48;
@@ -429,6 +434,7 @@ export async function countCyclesWithRollups(
   fromMs: number,
   toMs: number,
   signal?: AbortSignal,
+  finalAfterMs: number = defaultRollupFinalAfterMs,
 ): Promise<Map<string, Counts>> {
   const firstHour = Math.ceil(fromMs / HOUR_MS) * HOUR_MS;
   const lastHour = Math.floor(toMs / HOUR_MS) * HOUR_MS;
@@ -437,10 +443,10 @@ export async function countCyclesWithRollups(
     `SELECT "rolled_at_ms" FROM ${HOURLY} WHERE "target_id" = '' AND time >= ${firstHour}ms AND time < ${lastHour}ms`,
     signal,
   );
-  // An hour rolled up right after it closed may miss its last cycles, still on their way: such a
-  // roll-up is not trusted (raw points are read) until a later pass has rolled the hour again.
+  // A roll-up made while points could still arrive for its hour is not trusted (raw points are read)
+  // until a later pass has rolled the hour again.
   const hours = (marks[0]?.values ?? [])
-    .filter((v) => Number(v[1]) >= Number(v[0]) + HOUR_MS + settleMs)
+    .filter((v) => Number(v[1]) >= Number(v[0]) + HOUR_MS + finalAfterMs)
     .map((v) => Number(v[0]))
     .sort((a, b) => a - b);
   const rolled = hourRuns(hours);
@@ -482,8 +488,11 @@ export async function computeAvailability(
   options: {
     nowMs?: number;
     signal?: AbortSignal;
-    /** Count whole hours from ping_hourly (server/rollups.ts) and only the edges from raw points. */
-    rollups?: boolean;
+    /**
+     * Count whole hours from ping_hourly (server/rollups.ts) and only the edges from raw points;
+     * `finalAfterMs`: how long after an hour closes its points may still arrive (`ingest.max_point_age`).
+     */
+    rollups?: boolean | { finalAfterMs?: number };
   } = {},
 ): Promise<AvailabilityResult> {
   const { signal } = options;
@@ -494,7 +503,14 @@ export async function computeAvailability(
     windowMs <= 0
       ? new Map<string, Counts>()
       : options.rollups
-        ? await countCyclesWithRollups(storage, fromMs, toMs, signal)
+        ? await countCyclesWithRollups(
+            storage,
+            fromMs,
+            toMs,
+            signal,
+            (typeof options.rollups === 'object' ? options.rollups.finalAfterMs : undefined) ??
+              defaultRollupFinalAfterMs,
+          )
         : await countCycles(storage, fromMs, toMs, signal);
 
   const known = new Map(registry.map((e) => [e.id, e]));

@@ -175,6 +175,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       write: (points) => pipeline.accept(points),
       log,
       maxPointAgeMs: config.ingest.max_point_age,
+      recheckIntervalMs: config.rollups.recheck_interval,
     }),
     { intervalMs: config.rollups.interval, recheckIntervalMs: config.rollups.recheck_interval, log },
   );

@@ -179,6 +179,8 @@ export interface RollupOptions {
   log: Logger;
   /** How old a point may still arrive (`ingest.max_point_age`): how far back a recheck re-rolls. */
   maxPointAgeMs: number;
+  /** How often `recheck` runs (1 h by default): it reaches back that much further. */
+  recheckIntervalMs?: number;
 }
 
 export interface Rollups {
@@ -220,7 +222,10 @@ export function createRollups(o: RollupOptions): Rollups {
   return {
     rollUp,
     recent: (now = Date.now()) => rollUp(floorHour(now) - recentHours * HOUR_MS, now, { now }),
-    recheck: (now = Date.now()) => rollUp(now - o.maxPointAgeMs - HOUR_MS, now, { now }),
+    // Back past max_point_age by one recheck interval and an hour: every hour gets one roll-up made
+    // after no more points can arrive for it, the one availability trusts.
+    recheck: (now = Date.now()) =>
+      rollUp(now - o.maxPointAgeMs - (o.recheckIntervalMs ?? HOUR_MS) - 2 * HOUR_MS, now, { now }),
     async catchUp(now = Date.now()) {
       const mark = await o.storage.query(
         `SELECT last("cycles") FROM "${pingHourly.name}" WHERE "target_id" = '' AND time <= ${Math.trunc(now)}ms`,
@@ -241,7 +246,7 @@ export function createRollups(o: RollupOptions): Rollups {
 }
 
 /**
- * Rolls up on a timer: catch-up at start, the recent hours every `intervalMs`, and every closed hour
+ * Rolls up on a timer: catch-up one interval after start, the recent hours every `intervalMs`, and every closed hour
  * within max_point_age every `recheckIntervalMs`. Errors are logged, never thrown; passes never overlap.
  */
 export function startRollupSchedule(
@@ -269,9 +274,14 @@ export function startRollupSchedule(
       }
     });
   };
-  pass('catch_up');
+  // The catch-up waits one interval: a server just started (or a test that writes history straight
+  // into InfluxDB right after starting one) is not slowed by rolling up months at once.
+  let caughtUp = false;
   const timer = setInterval(() => {
-    if (Date.now() - lastRecheck >= o.recheckIntervalMs) {
+    if (!caughtUp) {
+      caughtUp = true;
+      pass('catch_up');
+    } else if (Date.now() - lastRecheck >= o.recheckIntervalMs) {
       lastRecheck = Date.now();
       pass('recheck');
     } else pass('recent');

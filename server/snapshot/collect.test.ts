@@ -308,6 +308,9 @@ describe('createSnapshotCollector', () => {
 describe('ping roll-ups', () => {
   const silentLog = { info() {}, debug() {}, warn() {}, error() {} } as never;
 
+  /** Roll-ups made this long after their hour closed are used (the server's default is max_point_age). */
+  const settle = 5 * MIN;
+
   it('give exactly the raw counts, for windows that start and end mid-hour, rolled up in whole or in part', async () => {
     const rollups = createRollups({
       storage,
@@ -326,7 +329,7 @@ describe('ping roll-ups', () => {
         const raw = await computeAvailability(storage, registry.endpoints, a, b, { nowMs: asOf });
         const rolled = await computeAvailability(storage, registry.endpoints, a, b, {
           nowMs: asOf,
-          rollups: true,
+          rollups: { finalAfterMs: settle },
         });
         expect(rolled, `${new Date(a).toISOString()} – ${new Date(b).toISOString()}`).toEqual(raw);
       }
@@ -353,7 +356,10 @@ describe('ping roll-ups', () => {
         return storage.query(q, s);
       },
     };
-    await computeAvailability(counting, registry.endpoints, T0, T1, { nowMs: asOf, rollups: true });
+    await computeAvailability(counting, registry.endpoints, T0, T1, {
+      nowMs: asOf,
+      rollups: { finalAfterMs: settle },
+    });
     expect(queries.some((q) => q.includes('FROM "ping_hourly"') && q.includes('sum("cycles")'))).toBe(true);
     const rawWindows = queries
       .filter((q) => q.includes('FROM "ping"') && q.includes('count("up") AS cycles'))
@@ -366,7 +372,10 @@ describe('ping roll-ups', () => {
     const hour = firstHour + 2 * HOUR;
     await rollups.rollUp(hour, hour + HOUR, { now: hour + HOUR + MIN });
     queries.length = 0;
-    await computeAvailability(counting, registry.endpoints, T0, T1, { nowMs: asOf, rollups: true });
+    await computeAvailability(counting, registry.endpoints, T0, T1, {
+      nowMs: asOf,
+      rollups: { finalAfterMs: settle },
+    });
     expect(
       queries
         .filter((q) => q.includes('FROM "ping"') && q.includes('count("up") AS cycles'))
@@ -377,6 +386,10 @@ describe('ping roll-ups', () => {
       [Math.floor(T1 / HOUR) * HOUR, T1],
     ]);
     await compare();
+    // By default a roll-up is used only once no point can reach its hour any more (max_point_age).
+    queries.length = 0;
+    await computeAvailability(counting, registry.endpoints, T0, T1, { nowMs: asOf, rollups: true });
+    expect(queries.filter((q) => q.includes('FROM "ping_hourly"') && q.includes('sum('))).toEqual([]);
   }, 120_000);
 
   it('re-rolls an hour a late point reached: the roll-up is rewritten, not added to', async () => {

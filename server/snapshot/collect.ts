@@ -51,6 +51,11 @@ export interface SnapshotCollectorOptions {
    * benchmark's comparison, and a check that both agree).
    */
   rollups?: boolean;
+  /**
+   * How long after an hour closes its points may still arrive (`ingest.max_point_age`, 7 days by
+   * default): younger roll-ups are not used, those hours are counted from raw points.
+   */
+  rollupFinalAfterMs?: number;
   /** A machine whose latest point is older than this before "as of" is listed as silent; 24 h by default. */
   silentAfterMs?: number;
 }
@@ -273,7 +278,9 @@ export function createSnapshotCollector(o: SnapshotCollectorOptions): CollectSna
     const endpoints = o.registry.current();
     const availability = await computeAvailability(storage, endpoints.endpoints, fromMs, toMs, {
       nowMs: asOf,
-      rollups: o.rollups ?? true,
+      rollups: (o.rollups ?? true) && {
+        ...(o.rollupFinalAfterMs !== undefined ? { finalAfterMs: o.rollupFinalAfterMs } : {}),
+      },
       ...(signal ? { signal } : {}),
     });
     const registered = new Set(endpoints.endpoints.map((e) => e.id));
