@@ -282,7 +282,7 @@ export const serverConfigSchema = z.strictObject({
       recheck_interval: duration()
         .default(3_600_000)
         .describe(
-          "how often every closed hour within ingest.max_point_age is rolled up again, so points delivered late (an agent's backlog) are counted",
+          "how often every closed hour within ingest.max_point_age is rolled up again; a roll-up is used only once made after max_point_age, so late points (an agent's backlog) are always counted",
         ),
     })
     .prefault({})
