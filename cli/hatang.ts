@@ -17,8 +17,14 @@ usage:
   hatang endpoints import <file.csv> [--out config/endpoints.yaml]
                                    turn an operator's spreadsheet into the endpoint registry
   hatang endpoints check [config/endpoints.yaml]
+  hatang assets import <file.csv> [--out config/assets.yaml] [--site id] [--config config/server.yaml]
+                                   turn an agency's machine list into the asset register (snapshot denominators)
+  hatang assets check <config/assets.yaml|file.csv> [--config config/server.yaml]
   hatang readiness [--config config/server.yaml] [--datacenter file] [--site id] [--json] [--lang vi|en]
                                    TIA-942 readiness self-assessment (not a certification), evaluated now
+  hatang snapshot verify <bundle.zip> [--public-key <file>]... [--json]
+                                   check a compliance snapshot's signature and files offline
+                                   (exit 0 valid, 1 invalid, 2 usage, 3 unreadable; --help for more)
   hatang config schema agent|server|datacenter [--out file]
                                    JSON Schema of a config file, for editors
   hatang demo                      local InfluxDB, server and agent on loopback (see README)
@@ -36,8 +42,10 @@ const commands: Record<string, Command> = {
   demo: async (argv) => (await import('./demo-command.js')).demoCommand(argv),
   dashboards: async (argv) => (await import('../dashboards/cli.js')).dashboardsCommand(argv),
   endpoints: async (argv) => (await import('../lib/endpoints/cli.js')).endpointsCommand(argv),
+  assets: async (argv) => (await import('../lib/assets/cli.js')).assetsCommand(argv),
   config: async (argv) => (await import('./config-command.js')).configCommand(argv),
   readiness: async (argv) => (await import('./readiness-command.js')).readinessCommand(argv),
+  snapshot: async (argv) => (await import('./snapshot-command.js')).snapshotCommand(argv),
 };
 
 async function main(argv: string[]): Promise<number> {

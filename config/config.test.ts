@@ -103,6 +103,11 @@ const serverCases: Record<string, string[]> = {
     'config/testdata/server/bad-limits.yaml:7:31 limits.enroll_per_source.burst: too small: expected number to be >=1',
     'config/testdata/server/bad-limits.yaml:8:21 limits.enroll_per_token.per_minute: required',
   ],
+  'bad-assets': [
+    'config/testdata/server/bad-assets.yaml:5:17 assets.file: too small: expected string to have >=1 characters',
+    'config/testdata/server/bad-assets.yaml:5:31 assets.lookback: "a month" is not a duration (examples: 500ms, 30s, 5m, 1h, 7d)',
+    'config/testdata/server/bad-assets.yaml:6:26 rollups.recheck: unknown key',
+  ],
   'bad-port': [
     'config/testdata/server/bad-port.yaml:1:17 listen.port: too big: expected number to be <=65535',
   ],

@@ -10,9 +10,9 @@ cd "$(dirname "$0")/.."
 # wine/wine64: run the Windows agent (node.exe, NSSM, ping.exe) in tests; wixl/msitools: build and
 # inspect the agent's MSI (agent/package/); chromium: auditors' page tests and snapshot PDFs;
 # poppler-utils: pdftotext reads the PDFs back in tests; influxdb-client: the `influx` shell the
-# demo points newcomers to.
+# demo points newcomers to; unzip/jq: tests check a snapshot bundle unzips and verifies as its README says.
 packages=(influxdb fping iputils-ping iproute2 nftables snmp snmpd snmpsim clamav clamav-daemon
-  prometheus-node-exporter openssl wine wine64 wixl msitools chromium poppler-utils influxdb-client)
+  prometheus-node-exporter openssl wine wine64 wixl msitools chromium poppler-utils influxdb-client unzip jq)
 
 node_major=$(node -p 'process.versions.node.split(".").map(Number).slice(0,2).join(".")' 2>/dev/null || echo 0)
 if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'; then

@@ -255,6 +255,38 @@ export const serverConfigSchema = z.strictObject({
     .describe(
       'the endpoint registry (config/endpoints.yaml) behind /api/v1/endpoints and /api/v1/availability; re-read within a second of a change (a bad edit keeps the last good one and is logged)',
     ),
+  assets: z
+    .strictObject({
+      file: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'the asset register (config/assets.yaml, `hatang assets import`): the machines that should exist, the denominator of snapshot figures; re-read within a second of a change',
+        ),
+      lookback: duration()
+        .default(30 * 86_400_000)
+        .describe(
+          'a machine counts as reporting when it wrote agent_health, inventory, host or antivirus this long before a snapshot\'s "as of"',
+        ),
+    })
+    .prefault({})
+    .describe('compliance snapshots: what machines should exist and how recently they must have reported'),
+  rollups: z
+    .strictObject({
+      interval: duration()
+        .default(300_000)
+        .describe(
+          'how often closed hours of ping are rolled up into ping_hourly (the last 3 closed hours each time)',
+        ),
+      recheck_interval: duration()
+        .default(3_600_000)
+        .describe(
+          "how often every closed hour within ingest.max_point_age is rolled up again; a roll-up is used only once made after max_point_age, so late points (an agent's backlog) are always counted",
+        ),
+    })
+    .prefault({})
+    .describe('hourly roll-ups of ping (ping_hourly), so availability over months does not scan every point'),
   readiness: z
     .strictObject({
       datacenter_file: z

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AssetRegisterSource } from './assets.js';
 import type { ServerConfig } from './config.js';
 import type { Identity } from './credentials.js';
 import type { WorkGate } from './limits.js';
@@ -26,6 +27,8 @@ export interface AppDeps {
   registry: RegistrySource;
   /** The TIA-942 readiness engine; absent when no `readiness.datacenter_file` is configured. */
   readiness?: Readiness;
+  /** The asset register (`assets.file`, reloaded when it changes): the machines snapshots count against. */
+  assets?: AssetRegisterSource;
 }
 
 export interface AppEnv {

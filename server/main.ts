@@ -6,6 +6,7 @@ import { serve } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { serverHealth } from '../protocol/index.js';
 import { createApp } from './app.js';
+import { assetRegisterFile, staticAssets } from './assets.js';
 import type { ServerConfig } from './config.js';
 import type { AppDeps } from './context.js';
 import { createMetrics } from './metrics.js';
@@ -14,6 +15,7 @@ import { loadDatacenter } from './readiness/declaration.js';
 import { createReadiness, startReadinessSchedule } from './readiness/service.js';
 import { registryFile, staticRegistry } from './registry.js';
 import { RevocationList } from './revocation.js';
+import { createRollups, startRollupSchedule } from './rollups.js';
 import { SeriesGuard } from './series-guard.js';
 import { Spool } from './spool.js';
 import { createStorage } from './storage/index.js';
@@ -64,6 +66,9 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       log,
     }),
     registry: config.endpoints_file ? registryFile(config.endpoints_file, { log }) : staticRegistry(),
+    assets: config.assets.file
+      ? assetRegisterFile(config.assets.file, { log, sites: config.auth.sites.map((s) => s.id) })
+      : staticAssets(),
     ...(config.readiness
       ? {
           readiness: createReadiness({
@@ -164,11 +169,23 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
         })
       : undefined;
 
+  const rollupSchedule = startRollupSchedule(
+    createRollups({
+      storage,
+      write: (points) => pipeline.accept(points),
+      log,
+      maxPointAgeMs: config.ingest.max_point_age,
+      recheckIntervalMs: config.rollups.recheck_interval,
+    }),
+    { intervalMs: config.rollups.interval, recheckIntervalMs: config.rollups.recheck_interval, log },
+  );
+
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       clearInterval(healthTimer);
       readinessSchedule?.stop();
+      rollupSchedule.stop();
       shuttingDown = true;
       log.info('shutting down: finishing open requests, refusing new ones');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -160,6 +160,8 @@ export interface Manifest {
   files: ManifestFile[];
   /** Key id of the key that signs manifest.sig. */
   key_id: string;
+  /** Files a bundle of this format normally holds but this one does not, and why (e.g. report.pdf when no Chromium was found). */
+  omitted?: { path: string; reason: string }[];
 }
 
 /** A public signing key, as published at the well-known route and kept after rotation. */
@@ -201,6 +203,13 @@ export interface VerifyResult {
   problems: VerifyProblem[];
   /** Present when the manifest could be read. */
   manifest?: Manifest;
+  /**
+   * The key the signature was checked with: one of the trusted keys given, or (none given) the key
+   * inside the bundle, which proves the files are unchanged since signing but not who signed.
+   */
+  key?: { key_id: string; source: 'trusted' | 'bundle' };
+  /** Remarks that are not problems, e.g. that no trusted key was given. */
+  notes?: string[];
 }
 
 /** A kept snapshot, as listed. */
