@@ -25,6 +25,9 @@ usage:
   hatang snapshot verify <bundle.zip> [--public-key <file>]... [--json]
                                    check a compliance snapshot's signature and files offline
                                    (exit 0 valid, 1 invalid, 2 usage, 3 unreadable; --help for more)
+  hatang snapshot create --from <date> --to <date> [--scope <site>]... [--lang vi|en] [--out file.zip]
+                                   make, sign and keep a compliance snapshot with the server's config
+  hatang snapshot list | keys list|rotate | audit-log [--format csv]   kept snapshots, signing keys, audit log
   hatang config schema agent|server|datacenter [--out file]
                                    JSON Schema of a config file, for editors
   hatang demo                      local InfluxDB, server and agent on loopback (see README)

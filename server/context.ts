@@ -9,6 +9,7 @@ import type { Readiness } from './readiness/service.js';
 import type { RegistrySource } from './registry.js';
 import type { RevocationList } from './revocation.js';
 import type { SeriesGuard } from './series-guard.js';
+import type { SnapshotService } from './snapshot/service.js';
 import type { Spool } from './spool.js';
 import type { Storage } from './storage/index.js';
 
@@ -29,6 +30,8 @@ export interface AppDeps {
   readiness?: Readiness;
   /** The asset register (`assets.file`, reloaded when it changes): the machines snapshots count against. */
   assets?: AssetRegisterSource;
+  /** Auditors' compliance snapshots (keys, store, audit log); absent in tests that do not need them. */
+  snapshots?: SnapshotService;
 }
 
 export interface AppEnv {

@@ -17,6 +17,8 @@ import { registryFile, staticRegistry } from './registry.js';
 import { RevocationList } from './revocation.js';
 import { createRollups, startRollupSchedule } from './rollups.js';
 import { SeriesGuard } from './series-guard.js';
+import { startSnapshotSchedule } from './snapshot/service.js';
+import { snapshotServiceFor } from './snapshot/setup.js';
 import { Spool } from './spool.js';
 import { createStorage } from './storage/index.js';
 
@@ -92,6 +94,16 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   }
   pipeline.start();
 
+  deps.snapshots = snapshotServiceFor(
+    config,
+    {
+      storage,
+      registry: deps.registry,
+      assets: deps.assets ?? staticAssets(),
+      ...(deps.readiness ? { readiness: deps.readiness } : {}),
+    },
+    log,
+  );
   const app = createApp(deps);
   let shuttingDown = false;
   /**
@@ -179,6 +191,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     }),
     { intervalMs: config.rollups.interval, recheckIntervalMs: config.rollups.recheck_interval, log },
   );
+  const snapshotSchedule = startSnapshotSchedule(deps.snapshots, config.snapshots.schedule, { log });
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -186,6 +199,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       clearInterval(healthTimer);
       readinessSchedule?.stop();
       rollupSchedule.stop();
+      snapshotSchedule.stop();
       shuttingDown = true;
       log.info('shutting down: finishing open requests, refusing new ones');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -16,6 +16,7 @@ export const auditActions = [
   'schedule_run',
   'schedule_failed',
   'export_audit_log',
+  'rotate_keys',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

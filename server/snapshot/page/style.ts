@@ -38,6 +38,8 @@ code,.mono{font-family:ui-monospace,Consolas,monospace;font-size:.85rem;word-bre
 .ok{border-left:6px solid #1a7f37;background:#effaf2}
 .bad{border-left:6px solid #b42318;background:#fdf0ef}
 .msg{padding:.6rem 1rem}
+form.inline{display:flex;flex-wrap:wrap;align-items:flex-end;gap:.25rem 1rem}
+form.inline label{margin:0}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}
 dt{font-weight:600}
 dd{margin:0}

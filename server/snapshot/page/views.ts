@@ -151,11 +151,22 @@ ${csrfField(session.csrf)}
 ${
   d.entries.length
     ? html`<table>
-<thead><tr><th scope="col">${t(lang, text.createdAt)}</th><th scope="col">${t(lang, text.window)}</th><th scope="col">${t(lang, text.scope)}</th><th scope="col">${t(lang, text.by)}</th><th scope="col" class="num">${t(lang, text.size)}</th><th scope="col">${t(lang, text.actions)}</th></tr></thead>
+<thead><tr><th scope="col">${t(lang, text.createdAt)}</th><th scope="col">${t(lang, text.window)}</th><th scope="col">${t(lang, text.scopeCol)}</th><th scope="col">${t(lang, text.by)}</th><th scope="col" class="num">${t(lang, text.size)}</th><th scope="col">${t(lang, text.actions)}</th></tr></thead>
 <tbody>${rows}</tbody>
 </table>`
     : html`<p>${t(lang, text.none)}</p>`
 }
+</section>
+<section aria-labelledby="log-title">
+<h2 id="log-title">${t(lang, text.auditLogTitle)}</h2>
+<p class="help">${t(lang, text.auditLogHelp)}</p>
+<form method="get" action="/audit/audit-log.csv" class="inline">
+<label for="log-from">${t(lang, text.from)}</label>
+<input type="date" id="log-from" name="from" value="${d.defaultFrom}" required>
+<label for="log-to">${t(lang, text.to)}</label>
+<input type="date" id="log-to" name="to" value="${d.defaultTo}" required>
+<button type="submit">${t(lang, text.auditLogDownload)}</button>
+</form>
 </section>`,
   );
 }
@@ -173,7 +184,7 @@ export function summaryPage(frame: Frame, s: StoredSnapshot, message?: { ok: boo
 <dl>
 <dt>${t(lang, text.window)}</dt><dd>${windowText(m.window)} (<span class="mono">${m.window.from} – ${m.window.to}</span>)</dd>
 <dt>${t(lang, text.asOf)}</dt><dd>${when(Date.parse(m.as_of), lang)}</dd>
-<dt>${t(lang, text.scope)}</dt><dd>${m.scope.sites.length ? m.scope.sites.join(', ') : t(lang, text.everything)}</dd>
+<dt>${t(lang, text.scopeCol)}</dt><dd>${m.scope.sites.length ? m.scope.sites.join(', ') : t(lang, text.everything)}</dd>
 <dt>${t(lang, text.by)}</dt><dd>${m.requested_by ?? ''}</dd>
 <dt>${t(lang, text.createdAt)}</dt><dd>${when(Date.parse(m.created_at), lang)}</dd>
 <dt>${t(lang, text.keyId)}</dt><dd class="mono">${m.key_id}</dd>
@@ -190,6 +201,7 @@ export function summaryPage(frame: Frame, s: StoredSnapshot, message?: { ok: boo
 <tr><th scope="row">${t(lang, text.notRegistered)}</th><td class="num">${num(d.not_registered, lang)}</td></tr>
 <tr><th scope="row">${t(lang, text.endpoints)}</th><td class="num">${num(d.endpoints, lang)}</td></tr>
 <tr><th scope="row">${t(lang, text.lookback)}</th><td class="num">${num(Math.round(d.lookback_s / 86_400), lang)} d</td></tr>
+<tr><th scope="row">${t(lang, text.assetRegister)}</th><td>${d.asset_register ? html`<span class="mono">${d.asset_register.file}</span>, ${num(d.asset_register.rows, lang)} ${t(lang, text.rows).toLowerCase()}, SHA-256 <span class="mono">${d.asset_register.sha256}</span>` : t(lang, text.noRegister)}</td></tr>
 </tbody></table>
 </section>
 <section aria-labelledby="ratio-title">
@@ -257,6 +269,7 @@ ${
       )}</tbody>
 </table>`
 }
+${(r.notes ?? []).map((n) => html`<p class="help">${n}</p>`)}
 ${r.manifest ? html`<p>${t(lang, text.snapshot)} <span class="mono">${r.manifest.id}</span> · ${t(lang, text.window)} ${windowText(r.manifest.window)} · ${t(lang, text.keyId)} <span class="mono">${r.manifest.key_id}</span></p>` : ''}
 <p><a href="/audit/">${t(lang, text.back)}</a></p>
 </section>`,
