@@ -40,6 +40,7 @@ code,.mono{font-family:ui-monospace,Consolas,monospace;font-size:.85rem;word-bre
 .msg{padding:.6rem 1rem}
 form.inline{display:flex;flex-wrap:wrap;align-items:flex-end;gap:.25rem 1rem}
 form.inline label{margin:0}
+td.path{white-space:nowrap;word-break:normal}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}
 dt{font-weight:600}
 dd{margin:0}

@@ -243,7 +243,7 @@ ${
 <thead><tr><th scope="col">${t(lang, text.file)}</th><th scope="col" class="num">${t(lang, text.rows)}</th><th scope="col" class="num">${t(lang, text.size)}</th><th scope="col">SHA-256</th></tr></thead>
 <tbody>${m.files.map(
       (f) =>
-        html`<tr><td class="mono">${f.path}</td><td class="num">${f.rows === undefined ? '' : num(f.rows, lang)}</td><td class="num">${bytes(f.bytes)}</td><td class="mono">${f.sha256}</td></tr>`,
+        html`<tr><td class="mono path">${f.path}</td><td class="num">${f.rows === undefined ? '' : num(f.rows, lang)}</td><td class="num">${bytes(f.bytes)}</td><td class="mono">${f.sha256}</td></tr>`,
     )}</tbody>
 </table>
 </section>`,
@@ -265,7 +265,7 @@ ${
 <thead><tr><th scope="col">${t(lang, text.problem)}</th><th scope="col">${t(lang, text.file)}</th><th scope="col">${t(lang, text.detail)}</th></tr></thead>
 <tbody>${r.problems.map(
         (p) =>
-          html`<tr><td>${t(lang, text.kinds[p.kind])}</td><td class="mono">${p.file ?? ''}</td><td>${p.message}</td></tr>`,
+          html`<tr><td>${t(lang, text.kinds[p.kind])}</td><td class="mono path">${p.file ?? ''}</td><td>${p.message}</td></tr>`,
       )}</tbody>
 </table>`
 }
