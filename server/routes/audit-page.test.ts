@@ -52,11 +52,60 @@ async function cookieHeader(page: Page) {
   return (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
 }
 
+/**
+ * Last month as the page's default window will see it: a register of 3 machines, 2 of them and one
+ * unregistered machine reporting, and a day of ping for the 2 endpoints of the registry. Written
+ * straight to influxd (ingest refuses points older than a week).
+ */
+async function seedLastMonth() {
+  writeFileSync(
+    join(dir, 'assets.yaml'),
+    `assets:
+  - { site: so-tttt, agency: "Sở KH&CN", hostname: PC-01, asset_tag: TS-1, owner: "Nguyễn Thị Lan" }
+  - { site: so-tttt, agency: "Sở KH&CN", hostname: PC-02, asset_tag: TS-2, owner: "Trần Văn Hùng" }
+  - { site: so-tttt, agency: "Sở KH&CN", hostname: PC-03, asset_tag: TS-3, owner: "Lê Minh Đức" }
+`,
+  );
+  writeFileSync(
+    join(dir, 'endpoints.yaml'),
+    `endpoints:
+  - { id: core, name: "Trung tâm THDL", level: province, district: "TP", address: 127.1.0.1 }
+  - { id: c1, name: "UBND xã Đào Dương", level: commune, district: "Ân Thi", parent: core, address: 127.1.1.2 }
+`,
+  );
+  await influxd.query('CREATE DATABASE hatang');
+  const { from, to } = previousMonth(Date.now());
+  const lines: string[] = [];
+  for (const host of ['PC-01', 'PC-02', 'PC-99']) {
+    lines.push(
+      `agent_health,agent_id=${host.toLowerCase()}-a1,hostname=${host},site_id=so-tttt queue_points=0i ${to - 86_400_000}`,
+    );
+  }
+  for (let t = from + 86_400_000; t < from + 2 * 86_400_000; t += 60_000) {
+    lines.push(
+      `ping,level=province,source=poller-1,target_id=core up=true,sent=3i,received=3i,interval_s=60i ${t}`,
+    );
+    lines.push(
+      `ping,level=commune,source=poller-1,target_id=c1 up=${t % 3_600_000 !== 0},sent=3i,received=3i,interval_s=60i ${t}`,
+    );
+  }
+  const res = await fetch(`${influxd.url}/write?db=hatang&precision=ms`, {
+    method: 'POST',
+    body: lines.join('\n'),
+  });
+  if (res.status !== 204) throw new Error(`seed: ${res.status} ${await res.text()}`);
+}
+
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
   influxd = await startInfluxd();
+  await seedLastMonth();
   server = await startTestServer(
-    testServerConfig(influxd.url, { snapshots: { dir: join(dir, 'snapshots') } }),
+    testServerConfig(influxd.url, {
+      snapshots: { dir: join(dir, 'snapshots') },
+      assets: { file: join(dir, 'assets.yaml') },
+      endpoints_file: join(dir, 'endpoints.yaml'),
+    }),
   );
   auditor = await personCredential('auditor', 'kiem-toan-1');
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
@@ -134,6 +183,20 @@ describe("the auditors' page in Chromium", () => {
       await page.waitForSelector('#snap-title', { timeout: 90_000 });
       expect(await page.textContent('[role=status]')).toBe('Snapshot made');
       expect(await page.textContent('#ratio-title')).toBe('Ratios (numerator / denominator)');
+      // The seeded month, stated with its denominators.
+      const cells = async (row: string) =>
+        (await page.locator('main tr', { hasText: row }).first().locator('td').allTextContents()).map((c) =>
+          c.trim(),
+        );
+      expect(await cells('Registered machines reporting')).toEqual([
+        'Registered machines reporting',
+        '2',
+        '3',
+        'machines registered',
+        '66.7 %',
+      ]);
+      expect(await cells('Reporting, not registered')).toEqual(['1']);
+      expect(await page.textContent('#avail-title + table')).toContain('Commune');
       await shot(page, '04-summary');
 
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('main a[download]')]);

@@ -32,6 +32,7 @@ button.link{background:transparent;border-color:#fff;color:#fff;margin:0;padding
 table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e3e6ea;vertical-align:top}
 th{background:#eef1f5}
+th[scope=row]{width:35%}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 code,.mono{font-family:ui-monospace,Consolas,monospace;font-size:.85rem;word-break:break-all}
 .help{color:#4a4f57;margin:.2rem 0 .6rem}
