@@ -28,6 +28,9 @@ export const defaultCycleIntervalS = 60;
 /** Points read per query when outages are walked; what bounds the server's memory. */
 const pageSize = 5_000;
 
+/** Endpoints whose outages are walked at once. */
+const outageConcurrency = 4;
+
 /** At most this many outages are listed (the most recent); counts and durations cover all of them. */
 export const maxListedOutages = 1_000;
 
@@ -519,10 +522,12 @@ export async function computeAvailability(
   const listed: Outage[] = [];
   let outagesTotal = 0;
   const keepRecent = () => {
-    listed.sort((a, b) => b.start.localeCompare(a.start));
+    // Ties broken by target, so what is kept does not depend on which endpoint's walk finished first.
+    listed.sort((a, b) => b.start.localeCompare(a.start) || a.target_id.localeCompare(b.target_id));
     listed.length = Math.min(listed.length, maxListedOutages);
   };
-  for (const id of ids) {
+  const rowOf = new Map<string, AvailabilityRow>();
+  const rowFor = async (id: string) => {
     const entry = known.get(id);
     const c = counts.get(id);
     const tags: Record<string, string | undefined> = entry
@@ -554,7 +559,7 @@ export async function computeAvailability(
         signal,
       );
     }
-    rows.push({
+    rowOf.set(id, {
       key: id,
       ...described,
       endpoints: 1,
@@ -572,6 +577,20 @@ export async function computeAvailability(
       outages,
       outage_seconds: Math.round(outageMs / 1000),
     });
+  };
+  // Endpoints are walked a few at a time: an outage walk waits on InfluxDB, which has cores to spare.
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(outageConcurrency, ids.length) }, async () => {
+      while (next < ids.length) {
+        const id = ids[next++] as string;
+        await rowFor(id);
+      }
+    }),
+  );
+  for (const id of ids) {
+    const row = rowOf.get(id);
+    if (row) rows.push(row);
   }
   keepRecent();
   listed.sort((a, b) => a.start.localeCompare(b.start) || a.target_id.localeCompare(b.target_id));
