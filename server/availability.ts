@@ -475,7 +475,7 @@ export async function countCyclesWithRollups(
     if (typeof r.interval_max === 'number' && r.interval_max > 0)
       c.interval = Math.max(c.interval ?? 0, r.interval_max);
   });
-  for (const [a, b] of gaps(fromMs, toMs, rolled)) await countCycles(storage, a, b, signal, counts);
+  await Promise.all(gaps(fromMs, toMs, rolled).map(([a, b]) => countCycles(storage, a, b, signal, counts)));
   return counts;
 }
 

@@ -268,21 +268,28 @@ export function createSnapshotCollector(o: SnapshotCollectorOptions): CollectSna
     // Machines: the register (in scope), what reported, and the latest antivirus and inventory.
     const register = o.assets.current();
     const inScope = register.assets.filter((a) => sites.length === 0 || sites.includes(a.site));
-    const seen = await machinesSeen(storage, lookback, signal);
-    const machines = matchMachines(inScope, seen);
-    const av = await antivirusByMachine(storage, lookback, signal);
-    const inv = await inventoryByMachine(storage, lookback, signal);
-    const changes = await hardwareChanges(storage, { fromMs, toMs, sites }, signal);
-
-    // Endpoints: availability per endpoint, level and group; outages.
+    // The parts are independent: asked for at once, so InfluxDB works on them side by side. Queries
+    // are recorded in the order they are sent, which is this order.
     const endpoints = o.registry.current();
-    const availability = await computeAvailability(storage, endpoints.endpoints, fromMs, toMs, {
-      nowMs: asOf,
-      rollups: (o.rollups ?? true) && {
-        ...(o.rollupFinalAfterMs !== undefined ? { finalAfterMs: o.rollupFinalAfterMs } : {}),
-      },
-      ...(signal ? { signal } : {}),
-    });
+    const [seen, av, inv, changes, availability, devices, power, pollers, cards] = await Promise.all([
+      machinesSeen(storage, lookback, signal),
+      antivirusByMachine(storage, lookback, signal),
+      inventoryByMachine(storage, lookback, signal),
+      hardwareChanges(storage, { fromMs, toMs, sites }, signal),
+      // Endpoints: availability per endpoint, level and group; outages.
+      computeAvailability(storage, endpoints.endpoints, fromMs, toMs, {
+        nowMs: asOf,
+        rollups: (o.rollups ?? true) && {
+          ...(o.rollupFinalAfterMs !== undefined ? { finalAfterMs: o.rollupFinalAfterMs } : {}),
+        },
+        ...(signal ? { signal } : {}),
+      }),
+      networkDevices(storage, lookback, signal),
+      upsEnvironment(storage, { fromMs, toMs, sites }, signal),
+      pollerCoverage(storage, asOf, signal),
+      o.readiness ? o.readiness.evaluate({ now: asOf, ...(signal ? { signal } : {}) }) : Promise.resolve([]),
+    ]);
+    const machines = matchMachines(inScope, seen);
     const registered = new Set(endpoints.endpoints.map((e) => e.id));
     const endpointRows = availability.endpoints;
     const levelRows = rollUp(
@@ -297,11 +304,6 @@ export function createSnapshotCollector(o: SnapshotCollectorOptions): CollectSna
           ).map((g) => ({ tag, g }))
         : [],
     );
-
-    const devices = await networkDevices(storage, lookback, signal);
-    const power = await upsEnvironment(storage, { fromMs, toMs, sites }, signal);
-    const pollers = await pollerCoverage(storage, asOf, signal);
-    const cards = o.readiness ? await o.readiness.evaluate({ now: asOf, ...(signal ? { signal } : {}) }) : [];
 
     // Denominators and ratios.
     const hasRegister = register.source !== null || register.assets.length > 0;
