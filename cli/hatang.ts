@@ -18,11 +18,17 @@ usage:
                                    turn an operator's spreadsheet into the endpoint registry
                                    (an existing --out: lists the changes, replaced only with --force)
   hatang endpoints check [config/endpoints.yaml]
+  hatang assets import <file.csv> [--out config/assets.yaml] [--site id] [--config server.yaml]
+                                   turn an agency's machine list into the asset register (snapshot denominators)
+  hatang assets check <config/assets.yaml|file.csv> [--config server.yaml]
   hatang readiness [--config server.yaml] [--datacenter file] [--site id] [--json] [--lang vi|en]
                                    TIA-942 readiness self-assessment (not a certification), evaluated now
   hatang snapshot verify <bundle.zip> [--public-key <file>]... [--json]
                                    check a compliance snapshot's signature and files offline
                                    (exit 0 valid, 1 invalid, 2 usage, 3 unreadable; --help for more)
+  hatang snapshot create --from <date> --to <date> [--scope <site>]... [--lang vi|en] [--out file.zip]
+                                   make, sign and keep a compliance snapshot with the server's config
+  hatang snapshot list | keys list|rotate | audit-log [--format csv]   kept snapshots, signing keys, audit log
   hatang config schema agent|server|datacenter [--out file]
                                    JSON Schema of a config file, for editors
   hatang demo [--once] [--keep]    local InfluxDB, server and agent on loopback (hatang demo --help)
@@ -43,6 +49,7 @@ const commands: Record<string, Command> = {
   demo: async (argv) => (await import('./demo-command.js')).demoCommand(argv),
   dashboards: async (argv) => (await import('../dashboards/cli.js')).dashboardsCommand(argv),
   endpoints: async (argv) => (await import('../lib/endpoints/cli.js')).endpointsCommand(argv),
+  assets: async (argv) => (await import('../lib/assets/cli.js')).assetsCommand(argv),
   config: async (argv) => (await import('./config-command.js')).configCommand(argv),
   readiness: async (argv) => (await import('./readiness-command.js')).readinessCommand(argv),
   snapshot: async (argv) => (await import('./snapshot-command.js')).snapshotCommand(argv),

@@ -130,6 +130,8 @@ describe('hatang snapshot verify', () => {
   it('refuses an unknown snapshot subcommand with exit 2', async () => {
     const { code, output } = await runHatang(['snapshot', 'frob']);
     expect(code).toBe(2);
-    expect(output).toContain('snapshot: unknown subcommand "frob" (known: verify)');
+    expect(output).toContain(
+      'snapshot: unknown subcommand "frob" (known: verify, create, list, keys, audit-log)',
+    );
   });
 });

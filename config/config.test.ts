@@ -101,10 +101,22 @@ const serverCases: Record<string, string[]> = {
     'config/testdata/server/interval-too-short.yaml:6:73 readiness.interval: must be at least 1s: each one queries InfluxDB and writes points',
     'config/testdata/server/interval-too-short.yaml:5:18 health_interval: must be at least 100ms: each one writes a point',
   ],
+  'bad-snapshots': [
+    'config/testdata/server/bad-snapshots.yaml:6:15 snapshots.max_window: "a year" is not a duration (examples: 500ms, 30s, 5m, 1h, 7d)',
+    'config/testdata/server/bad-snapshots.yaml:9:31 snapshots.schedule[1].every: invalid input: expected "month"',
+  ],
+  'duplicate-schedule': [
+    'config/testdata/server/duplicate-schedule.yaml:8:15 snapshots.schedule[1].name: "monthly" is used twice',
+  ],
   'bad-limits': [
     'config/testdata/server/bad-limits.yaml:6:19 limits.json_max_depth: too small: expected number to be >=4',
     'config/testdata/server/bad-limits.yaml:7:31 limits.enroll_per_source.burst: too small: expected number to be >=1',
     'config/testdata/server/bad-limits.yaml:8:21 limits.enroll_per_token.per_minute: required',
+  ],
+  'bad-assets': [
+    'config/testdata/server/bad-assets.yaml:5:17 assets.file: too small: expected string to have >=1 characters',
+    'config/testdata/server/bad-assets.yaml:5:31 assets.lookback: "a month" is not a duration (examples: 500ms, 30s, 5m, 1h, 7d)',
+    'config/testdata/server/bad-assets.yaml:6:26 rollups.recheck: unknown key',
   ],
   'bad-port': [
     'config/testdata/server/bad-port.yaml:1:17 listen.port: too big: expected number to be <=65535',

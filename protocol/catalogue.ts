@@ -3,7 +3,7 @@ import { agentHealth, collectorRun, serverHealth } from './measurements/agent.js
 import { antivirus } from './measurements/antivirus.js';
 import { host, hostDisk, hostNet } from './measurements/host.js';
 import { inventory, inventoryChange } from './measurements/inventory.js';
-import { connectivity, connectivityDns, ping } from './measurements/ping.js';
+import { connectivity, connectivityDns, ping, pingHourly } from './measurements/ping.js';
 import { dcCriterion, dcReadiness } from './measurements/readiness.js';
 import {
   environment,
@@ -29,6 +29,7 @@ export const catalogue = {
   inventory_change: inventoryChange,
   antivirus,
   ping,
+  ping_hourly: pingHourly,
   connectivity,
   connectivity_dns: connectivityDns,
   snmp_device: snmpDevice,

@@ -3,11 +3,13 @@ import { requestId } from 'hono/request-id';
 import type { AppDeps, AppEnv } from './context.js';
 import { ApiError, errorResponse } from './errors.js';
 import { createWorkGate, refuseUnexpectedBodies } from './limits.js';
+import { auditPageRoutes, auditPageTakesBody } from './routes/audit-page.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { readinessRoutes } from './routes/readiness.js';
+import { snapshotRoutes } from './routes/snapshots.js';
 
 /** Builds the HTTP app from its dependencies; does no I/O itself, so tests drive it in-process. */
 export function createApp(deps: AppDeps) {
@@ -22,8 +24,13 @@ export function createApp(deps: AppDeps) {
     c.set('bodyGate', bodyGate);
     await next();
   });
-  // Only POSTs under /api/v1/ read a body (each route bounds its own); anything else sent one.
-  app.use(refuseUnexpectedBodies((method, path) => method === 'POST' && path.startsWith('/api/v1/')));
+  // Only POSTs under /api/v1/ and the auditors' page forms read a body (each route bounds its own).
+  app.use(
+    refuseUnexpectedBodies(
+      (method, path) =>
+        (method === 'POST' && path.startsWith('/api/v1/')) || auditPageTakesBody(method, path),
+    ),
+  );
   app.use(async function countRequests(c, next) {
     await next();
     deps.metrics.requests.inc({ route: c.req.routePath, status: String(c.res.status) });
@@ -33,6 +40,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', healthRoutes(deps));
   app.route('/', endpointRoutes(deps));
   app.route('/', readinessRoutes(deps));
+  app.route('/', snapshotRoutes(deps));
+  app.route('/', auditPageRoutes(deps));
   app.notFound((c) =>
     errorResponse(new ApiError(404, 'not_found', `no route ${c.req.method} ${c.req.path}`), c),
   );

@@ -1,6 +1,6 @@
 import { groupingTagsOf } from '../lib/endpoints/index.js';
 import type { Endpoint } from '../lib/endpoints/types.js';
-import { ping, pingGroupingTags } from '../protocol/index.js';
+import { ping, pingGroupingTags, pingHourly } from '../protocol/index.js';
 import type { QuerySeries, Storage } from './storage/index.js';
 
 /**
@@ -27,6 +27,9 @@ export const defaultCycleIntervalS = 60;
 
 /** Points read per query when outages are walked; what bounds the server's memory. */
 const pageSize = 5_000;
+
+/** Endpoints whose outages are walked at once. */
+const outageConcurrency = 4;
 
 /** At most this many outages are listed (the most recent); counts and durations cover all of them. */
 export const maxListedOutages = 1_000;
@@ -116,7 +119,7 @@ function literal(text: string): string {
 
 const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1e6) / 1e4 : null);
 
-interface Counts {
+export interface Counts {
   tags: Record<string, string>;
   cycles: number;
   up: number;
@@ -235,19 +238,33 @@ interface Run {
   parent: string;
 }
 
-/** The first point of a target after `afterMs` and no later than `untilMs`, if any. */
-async function nextPoint(
+/** The statement reading the first point of a target after `afterMs` and no later than `untilMs`. */
+function nextPointQuery(targetId: string, afterMs: number, untilMs: number): string {
+  return `SELECT ${pingColumns} FROM ${M} WHERE "target_id" = ${literal(targetId)} AND time > ${Math.trunc(afterMs)}ms AND time <= ${Math.trunc(untilMs)}ms ORDER BY time ASC LIMIT 1`;
+}
+
+/** Statements per request when many small look-ups are batched. */
+const statementsPerRequest = 200;
+
+/**
+ * Each statement's series, in order: batched into few requests when the storage can (`queryMany`),
+ * one by one otherwise.
+ */
+async function queryAll(
   storage: Storage,
-  targetId: string,
-  afterMs: number,
-  untilMs: number,
+  statements: readonly string[],
   signal?: AbortSignal,
-): Promise<PingRow | undefined> {
-  const series = await storage.query(
-    `SELECT ${pingColumns} FROM ${M} WHERE "target_id" = ${literal(targetId)} AND time > ${Math.trunc(afterMs)}ms AND time <= ${Math.trunc(untilMs)}ms ORDER BY time ASC LIMIT 1`,
-    signal,
-  );
-  return pingRows(series[0])[0];
+): Promise<QuerySeries[][]> {
+  if (!storage.queryMany) {
+    const out: QuerySeries[][] = [];
+    for (const q of statements) out.push(await storage.query(q, signal));
+    return out;
+  }
+  const out: QuerySeries[][] = [];
+  for (let i = 0; i < statements.length; i += statementsPerRequest) {
+    out.push(...(await storage.queryMany(statements.slice(i, i + statementsPerRequest), signal)));
+  }
+  return out;
 }
 
 /**
@@ -268,7 +285,6 @@ async function outagesOf(
 ): Promise<void> {
   const { fromMs, toMs, nowMs, marginMs } = window;
   const readTo = Math.min(toMs + marginMs, nowMs + 1);
-  let run: Run | undefined;
   const close = (r: Run, end: number, endedBy: Outage['ended_by']) => {
     const start = Math.max(r.start, fromMs);
     const clippedEnd = Math.min(end, toMs);
@@ -292,9 +308,7 @@ async function outagesOf(
     });
   };
   /** Ends a run at the first point after it: up (recovered), down beyond what was read, or none. */
-  const finish = async (r: Run) => {
-    const gap = r.intervalMs * 1.5;
-    const next = await nextPoint(storage, targetId, r.lastDown, r.lastDown + gap, signal);
+  const finish = (r: Run, next: PingRow | undefined) => {
     if (next?.up) return close(r, next.t, 'up');
     if (next) return close(r, next.t, 'after_window');
     // Points of a cycle are stamped at its start and land after the sweep and the agent's send: the
@@ -303,6 +317,8 @@ async function outagesOf(
     if (current && toMs >= nowMs - 1) return close(r, nowMs, 'ongoing');
     return close(r, r.lastDown + r.intervalMs, 'no_data');
   };
+  const runs: Run[] = [];
+  let run: Run | undefined;
   for await (const p of downPointsOf(storage, targetId, fromMs - marginMs, readTo, signal)) {
     if (run && p.t - run.lastDown <= run.intervalMs * 1.5) {
       run.lastDown = p.t;
@@ -311,7 +327,7 @@ async function outagesOf(
       if (p.parent) run.parent = p.parent;
       continue;
     }
-    if (run) await finish(run);
+    if (run) runs.push(run);
     run = {
       start: p.t,
       lastDown: p.t,
@@ -320,7 +336,147 @@ async function outagesOf(
       parent: p.parent,
     };
   }
-  if (run) await finish(run);
+  if (run) runs.push(run);
+  // The point after each run, looked up in batches: a month of short outages is a few requests.
+  // Never past `nowMs`: a snapshot "as of" a past time must not see what came after it.
+  const nexts = await queryAll(
+    storage,
+    runs.map((r) => nextPointQuery(targetId, r.lastDown, Math.min(r.lastDown + r.intervalMs * 1.5, nowMs))),
+    signal,
+  );
+  runs.forEach((r, i) => {
+    finish(r, pingRows(nexts[i]?.[0])[0]);
+  });
+}
+
+const HOURLY = `"${pingHourly.name}"`;
+const HOUR_MS = 3_600_000;
+
+/**
+ * Cycles, up and parent-down cycles and interval sums per target over [fromMs, toMs), from raw
+ * points: three aggregate queries, however long the window.
+ */
+export async function countCycles(
+  storage: Storage,
+  fromMs: number,
+  toMs: number,
+  signal?: AbortSignal,
+  into: Map<string, Counts> = new Map(),
+): Promise<Map<string, Counts>> {
+  if (toMs <= fromMs) return into;
+  const window = `time >= ${Math.trunc(fromMs)}ms AND time < ${Math.trunc(toMs)}ms`;
+  const [all, up, parentDown] = await Promise.all([
+    storage.query(
+      `SELECT count(${UP}) AS cycles, sum(${INTERVAL}) AS interval_sum, count(${INTERVAL}) AS with_interval, max(${INTERVAL}) AS interval_max FROM ${M} WHERE ${window} ${GROUP_BY}`,
+      signal,
+    ),
+    storage.query(`SELECT count(${UP}) AS n FROM ${M} WHERE ${UP} = true AND ${window} ${GROUP_BY}`, signal),
+    storage.query(
+      `SELECT count(${UP}) AS n FROM ${M} WHERE ${UP} = false AND ${CAUSE} = 'parent_down' AND ${window} ${GROUP_BY}`,
+      signal,
+    ),
+  ]);
+  foldCounts(into, all, (c, r) => {
+    c.cycles += Number(r.cycles ?? 0);
+    c.intervalSum += Number(r.interval_sum ?? 0);
+    c.withInterval += Number(r.with_interval ?? 0);
+    // The longest, so expected cycles are never overstated.
+    if (typeof r.interval_max === 'number') c.interval = Math.max(c.interval ?? 0, r.interval_max);
+  });
+  foldCounts(into, up, (c, r) => {
+    c.up += Number(r.n ?? 0);
+  });
+  foldCounts(into, parentDown, (c, r) => {
+    c.parentDown += Number(r.n ?? 0);
+  });
+  return into;
+}
+
+/** [start, end) runs of consecutive hours, from a sorted list of hour starts. */
+function hourRuns(hours: readonly number[]): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const h of hours) {
+    const last = runs[runs.length - 1];
+    if (last && last[1] === h) last[1] = h + HOUR_MS;
+    else runs.push([h, h + HOUR_MS]);
+  }
+  return runs;
+}
+
+/** Runs of [from, to) not covered by `covered` (sorted, disjoint, inside it). */
+function gaps(fromMs: number, toMs: number, covered: readonly [number, number][]): [number, number][] {
+  const out: [number, number][] = [];
+  let at = fromMs;
+  for (const [a, b] of covered) {
+    if (a > at) out.push([at, a]);
+    at = Math.max(at, b);
+  }
+  if (at < toMs) out.push([at, toMs]);
+  return out;
+}
+
+/**
+ * How long after an hour closes points may still arrive for it, by default: an agent's backlog up to
+ * `ingest.max_point_age` (7 days by default). A roll-up made before then may be missing some, so it
+ * is not used: the hour is counted from raw points until the roll-up made after that (the server's
+ * hourly recheck) is there. The price is a week of raw points per long window; the figures are exact.
+ */
+export const defaultRollupFinalAfterMs = 7 * 86_400_000;
+
+/** More separate runs of rolled-up hours than this: the roll-ups are patchy, count from raw points. */
+const maxRolledRuns = 48;
+
+/**
+ * The counts of {@link countCycles} with the whole hours inside the window read from ping_hourly: hours
+ * the server has rolled up (their mark point exists) come from one aggregate over the roll-ups, and
+ * the partial hours at the edges and any hour not rolled up yet from raw points. Roll-ups hold the same
+ * counts, sums and maxima as the raw aggregates, so the result is the raw result, exactly.
+ */
+export async function countCyclesWithRollups(
+  storage: Storage,
+  fromMs: number,
+  toMs: number,
+  signal?: AbortSignal,
+  finalAfterMs: number = defaultRollupFinalAfterMs,
+): Promise<Map<string, Counts>> {
+  const firstHour = Math.ceil(fromMs / HOUR_MS) * HOUR_MS;
+  const lastHour = Math.floor(toMs / HOUR_MS) * HOUR_MS;
+  if (lastHour - firstHour < HOUR_MS) return countCycles(storage, fromMs, toMs, signal);
+  const marks = await storage.query(
+    `SELECT "rolled_at_ms" FROM ${HOURLY} WHERE "target_id" = '' AND time >= ${firstHour}ms AND time < ${lastHour}ms`,
+    signal,
+  );
+  // A roll-up made while points could still arrive for its hour is not trusted (raw points are read)
+  // until a later pass has rolled the hour again.
+  const hours = (marks[0]?.values ?? [])
+    .filter((v) => Number(v[1]) >= Number(v[0]) + HOUR_MS + finalAfterMs)
+    .map((v) => Number(v[0]))
+    .sort((a, b) => a - b);
+  const rolled = hourRuns(hours);
+  if (rolled.length === 0 || rolled.length > maxRolledRuns) return countCycles(storage, fromMs, toMs, signal);
+  const counts = new Map<string, Counts>();
+  // One statement per run of hours: InfluxDB 1.x answers nothing to time ranges joined by OR.
+  const answers = await queryAll(
+    storage,
+    rolled.map(
+      ([a, b]) =>
+        `SELECT sum("cycles") AS cycles, sum("up_cycles") AS up, sum("parent_down_cycles") AS parent_down, sum("interval_sum_s") AS interval_sum, sum("interval_cycles") AS with_interval, max("interval_max_s") AS interval_max FROM ${HOURLY} WHERE "target_id" != '' AND time >= ${a}ms AND time < ${b}ms GROUP BY "target_id"`,
+    ),
+    signal,
+  );
+  const sums = answers.flat();
+  foldCounts(counts, sums, (c, r) => {
+    c.cycles += Number(r.cycles ?? 0);
+    c.up += Number(r.up ?? 0);
+    c.parentDown += Number(r.parent_down ?? 0);
+    c.intervalSum += Number(r.interval_sum ?? 0);
+    c.withInterval += Number(r.with_interval ?? 0);
+    // 0 in a roll-up means no point of the hour carried interval_s, as null does in a raw max().
+    if (typeof r.interval_max === 'number' && r.interval_max > 0)
+      c.interval = Math.max(c.interval ?? 0, r.interval_max);
+  });
+  await Promise.all(gaps(fromMs, toMs, rolled).map(([a, b]) => countCycles(storage, a, b, signal, counts)));
+  return counts;
 }
 
 /**
@@ -332,43 +488,33 @@ export async function computeAvailability(
   registry: readonly Endpoint[],
   fromMs: number,
   requestedToMs: number,
-  options: { nowMs?: number; signal?: AbortSignal } = {},
+  options: {
+    nowMs?: number;
+    signal?: AbortSignal;
+    /**
+     * Count whole hours from ping_hourly (server/rollups.ts) and only the edges from raw points;
+     * `finalAfterMs`: how long after an hour closes its points may still arrive (`ingest.max_point_age`).
+     */
+    rollups?: boolean | { finalAfterMs?: number };
+  } = {},
 ): Promise<AvailabilityResult> {
   const { signal } = options;
   const nowMs = options.nowMs ?? Date.now();
   const toMs = Math.min(requestedToMs, nowMs);
   const windowMs = Math.max(0, toMs - fromMs);
-  const window = `time >= ${Math.trunc(fromMs)}ms AND time < ${Math.trunc(toMs)}ms`;
-  const counts = new Map<string, Counts>();
-  if (windowMs > 0) {
-    const [all, up, parentDown] = await Promise.all([
-      storage.query(
-        `SELECT count(${UP}) AS cycles, sum(${INTERVAL}) AS interval_sum, count(${INTERVAL}) AS with_interval, max(${INTERVAL}) AS interval_max FROM ${M} WHERE ${window} ${GROUP_BY}`,
-        signal,
-      ),
-      storage.query(
-        `SELECT count(${UP}) AS n FROM ${M} WHERE ${UP} = true AND ${window} ${GROUP_BY}`,
-        signal,
-      ),
-      storage.query(
-        `SELECT count(${UP}) AS n FROM ${M} WHERE ${UP} = false AND ${CAUSE} = 'parent_down' AND ${window} ${GROUP_BY}`,
-        signal,
-      ),
-    ]);
-    foldCounts(counts, all, (c, r) => {
-      c.cycles += Number(r.cycles ?? 0);
-      c.intervalSum += Number(r.interval_sum ?? 0);
-      c.withInterval += Number(r.with_interval ?? 0);
-      // The longest, so expected cycles are never overstated.
-      if (typeof r.interval_max === 'number') c.interval = Math.max(c.interval ?? 0, r.interval_max);
-    });
-    foldCounts(counts, up, (c, r) => {
-      c.up += Number(r.n ?? 0);
-    });
-    foldCounts(counts, parentDown, (c, r) => {
-      c.parentDown += Number(r.n ?? 0);
-    });
-  }
+  const counts =
+    windowMs <= 0
+      ? new Map<string, Counts>()
+      : options.rollups
+        ? await countCyclesWithRollups(
+            storage,
+            fromMs,
+            toMs,
+            signal,
+            (typeof options.rollups === 'object' ? options.rollups.finalAfterMs : undefined) ??
+              defaultRollupFinalAfterMs,
+          )
+        : await countCycles(storage, fromMs, toMs, signal);
 
   const known = new Map(registry.map((e) => [e.id, e]));
   const ids = [...new Set([...known.keys(), ...counts.keys()])].sort();
@@ -376,10 +522,12 @@ export async function computeAvailability(
   const listed: Outage[] = [];
   let outagesTotal = 0;
   const keepRecent = () => {
-    listed.sort((a, b) => b.start.localeCompare(a.start));
+    // Ties broken by target, so what is kept does not depend on which endpoint's walk finished first.
+    listed.sort((a, b) => b.start.localeCompare(a.start) || a.target_id.localeCompare(b.target_id));
     listed.length = Math.min(listed.length, maxListedOutages);
   };
-  for (const id of ids) {
+  const rowOf = new Map<string, AvailabilityRow>();
+  const rowFor = async (id: string) => {
     const entry = known.get(id);
     const c = counts.get(id);
     const tags: Record<string, string | undefined> = entry
@@ -411,7 +559,7 @@ export async function computeAvailability(
         signal,
       );
     }
-    rows.push({
+    rowOf.set(id, {
       key: id,
       ...described,
       endpoints: 1,
@@ -429,6 +577,20 @@ export async function computeAvailability(
       outages,
       outage_seconds: Math.round(outageMs / 1000),
     });
+  };
+  // Endpoints are walked a few at a time: an outage walk waits on InfluxDB, which has cores to spare.
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(outageConcurrency, ids.length) }, async () => {
+      while (next < ids.length) {
+        const id = ids[next++] as string;
+        await rowFor(id);
+      }
+    }),
+  );
+  for (const id of ids) {
+    const row = rowOf.get(id);
+    if (row) rows.push(row);
   }
   keepRecent();
   listed.sort((a, b) => a.start.localeCompare(b.start) || a.target_id.localeCompare(b.target_id));

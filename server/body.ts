@@ -43,6 +43,19 @@ export async function readJsonBody(c: Context, limits: BodyLimits, gate: WorkGat
   }, raw.length);
 }
 
+/**
+ * The raw body (a file upload: a zip, a form), refused by its declared Content-Length over `max`
+ * before a byte is read and cut off as soon as it streams past `max`.
+ */
+export async function readBoundedBody(c: Context, max: number): Promise<Buffer> {
+  const declared = c.req.header('content-length');
+  if (declared !== undefined && !/^\d+$/.test(declared.trim())) {
+    throw new ApiError(400, 'bad_content_length', 'content-length: not a number');
+  }
+  if (declared !== undefined && Number(declared) > max) throw tooLarge(max);
+  return readRaw(c, max);
+}
+
 const tooLarge = (max: number, what = 'larger than') =>
   new ApiError(413, 'body_too_large', `body: ${what} ${max} bytes`);
 

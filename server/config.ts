@@ -255,6 +255,38 @@ export const serverConfigSchema = z.strictObject({
     .describe(
       'the endpoint registry (config/endpoints.yaml) behind /api/v1/endpoints and /api/v1/availability; re-read within a second of a change (a bad edit keeps the last good one and is logged)',
     ),
+  assets: z
+    .strictObject({
+      file: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'the asset register (config/assets.yaml, `hatang assets import`): the machines that should exist, the denominator of snapshot figures; re-read within a second of a change',
+        ),
+      lookback: duration()
+        .default(30 * 86_400_000)
+        .describe(
+          'a machine counts as reporting when it wrote agent_health, inventory, host or antivirus this long before a snapshot\'s "as of"',
+        ),
+    })
+    .prefault({})
+    .describe('compliance snapshots: what machines should exist and how recently they must have reported'),
+  rollups: z
+    .strictObject({
+      interval: duration()
+        .default(300_000)
+        .describe(
+          'how often closed hours of ping are rolled up into ping_hourly (the last 3 closed hours each time)',
+        ),
+      recheck_interval: duration()
+        .default(3_600_000)
+        .describe(
+          "how often every closed hour within ingest.max_point_age is rolled up again; a roll-up is used only once made after max_point_age, so late points (an agent's backlog) are always counted",
+        ),
+    })
+    .prefault({})
+    .describe('hourly roll-ups of ping (ping_hourly), so availability over months does not scan every point'),
   readiness: z
     .strictObject({
       datacenter_file: z
@@ -273,6 +305,71 @@ export const serverConfigSchema = z.strictObject({
     })
     .optional()
     .describe('TIA-942 readiness self-assessment (not a certification)'),
+  snapshots: z
+    .strictObject({
+      dir: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          "the snapshot state: signing keys (keys/), kept bundles (store/) and the auditors' audit log (default: snapshots/ beside spool.dir)",
+        ),
+      lang: z.enum(['vi', 'en']).default('vi').describe('language of a report when a request names none'),
+      max_window: duration()
+        .default(400 * 86_400_000)
+        .describe('longest window one snapshot may cover'),
+      verify_max_bytes: byteSize()
+        .default(256 * 1024 ** 2)
+        .describe('largest bundle accepted by POST /api/v1/snapshots/verify and the page'),
+      chromium: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'headless Chromium used to print the report as PDF (default: found on PATH; "none" skips the PDF)',
+        ),
+      session_ttl: duration()
+        .default(8 * 3_600_000)
+        .describe("an auditor's page session ends after this, or when the credential expires if sooner"),
+      max_sessions: z
+        .number()
+        .int()
+        .min(1)
+        .max(100_000)
+        .default(200)
+        .describe('page sessions held at once; past it, the oldest ends'),
+      schedule: z
+        .array(
+          z.strictObject({
+            name: z
+              .string()
+              .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lowercase letters, digits and -'),
+            every: z
+              .enum(['month'])
+              .describe('month: on the 1st, the previous calendar month (Asia/Ho_Chi_Minh)'),
+            lang: z.enum(['vi', 'en']).default('vi'),
+            sites: z
+              .array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a site id'))
+              .default([])
+              .describe('scope; empty = everything'),
+            delay: duration()
+              .default(3_600_000)
+              .describe('wait this long after the period ends, so late data (agents’ queues) is in'),
+          }),
+        )
+        .superRefine((list, ctx) => {
+          const seen = new Set<string>();
+          list.forEach((s, i) => {
+            if (seen.has(s.name))
+              ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `"${s.name}" is used twice` });
+            seen.add(s.name);
+          });
+        })
+        .default([])
+        .describe('snapshots made by the server itself; a missed one is made at the next start'),
+    })
+    .prefault({})
+    .describe("auditors' compliance snapshots: keys, store, audit log, schedule and the /audit/ page"),
   shutdown_grace: duration().default(10_000).describe('how long open requests may finish on SIGTERM'),
   health_interval: duration()
     .refine((ms) => ms >= 100, { message: 'must be at least 100ms: each one writes a point' })

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AssetRegisterSource } from './assets.js';
 import type { ServerConfig } from './config.js';
 import type { Identity } from './credentials.js';
 import type { WorkGate } from './limits.js';
@@ -8,6 +9,7 @@ import type { Readiness } from './readiness/service.js';
 import type { RegistrySource } from './registry.js';
 import type { RevocationList } from './revocation.js';
 import type { SeriesGuard } from './series-guard.js';
+import type { SnapshotService } from './snapshot/service.js';
 import type { Spool } from './spool.js';
 import type { Storage } from './storage/index.js';
 
@@ -26,6 +28,10 @@ export interface AppDeps {
   registry: RegistrySource;
   /** The TIA-942 readiness engine; absent when no `readiness.datacenter_file` is configured. */
   readiness?: Readiness;
+  /** The asset register (`assets.file`, reloaded when it changes): the machines snapshots count against. */
+  assets?: AssetRegisterSource;
+  /** Auditors' compliance snapshots (keys, store, audit log); absent in tests that do not need them. */
+  snapshots?: SnapshotService;
 }
 
 export interface AppEnv {

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { StartError } from '../lib/config.js';
 import { serverHealth } from '../protocol/index.js';
 import { createApp } from './app.js';
+import { assetRegisterFile, staticAssets } from './assets.js';
 import type { ServerConfig } from './config.js';
 import type { AppDeps } from './context.js';
 import { createMetrics } from './metrics.js';
@@ -15,7 +16,10 @@ import { loadDatacenter } from './readiness/declaration.js';
 import { createReadiness, startReadinessSchedule } from './readiness/service.js';
 import { registryFile, staticRegistry } from './registry.js';
 import { RevocationList } from './revocation.js';
+import { createRollups, startRollupSchedule } from './rollups.js';
 import { SeriesGuard } from './series-guard.js';
+import { startSnapshotSchedule } from './snapshot/service.js';
+import { snapshotServiceFor } from './snapshot/setup.js';
 import { Spool } from './spool.js';
 import { lockSpool, type SpoolLock } from './spool-lock.js';
 import { createStorage } from './storage/index.js';
@@ -106,6 +110,9 @@ async function startLocked(
       log,
     }),
     registry: config.endpoints_file ? registryFile(config.endpoints_file, { log }) : staticRegistry(),
+    assets: config.assets.file
+      ? assetRegisterFile(config.assets.file, { log, sites: config.auth.sites.map((s) => s.id) })
+      : staticAssets(),
     ...(config.readiness
       ? {
           readiness: createReadiness({
@@ -129,6 +136,16 @@ async function startLocked(
   }
   pipeline.start();
 
+  deps.snapshots = snapshotServiceFor(
+    config,
+    {
+      storage,
+      registry: deps.registry,
+      assets: deps.assets ?? staticAssets(),
+      ...(deps.readiness ? { readiness: deps.readiness } : {}),
+    },
+    log,
+  );
   const app = createApp(deps);
   let shuttingDown = false;
   /**
@@ -215,11 +232,25 @@ async function startLocked(
         })
       : undefined;
 
+  const rollupSchedule = startRollupSchedule(
+    createRollups({
+      storage,
+      write: (points) => pipeline.accept(points),
+      log,
+      maxPointAgeMs: config.ingest.max_point_age,
+      recheckIntervalMs: config.rollups.recheck_interval,
+    }),
+    { intervalMs: config.rollups.interval, recheckIntervalMs: config.rollups.recheck_interval, log },
+  );
+  const snapshotSchedule = startSnapshotSchedule(deps.snapshots, config.snapshots.schedule, { log });
+
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       clearInterval(healthTimer);
       readinessSchedule?.stop();
+      rollupSchedule.stop();
+      snapshotSchedule.stop();
       shuttingDown = true;
       log.info('shutting down: finishing open requests, refusing new ones');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -12,7 +12,7 @@ import {
 } from './index.js';
 
 /** A CSV record and the physical line it starts on (a quoted field may span lines). */
-interface CsvRecord {
+export interface CsvRecord {
   line: number;
   fields: string[];
 }
@@ -92,7 +92,7 @@ function tagNameOf(header: string): string {
 }
 
 /** "Địa chỉ  IP" → "dia chi ip": how header and level words are matched. */
-function fold(text: string): string {
+export function fold(text: string): string {
   return text
     .normalize('NFD')
     .replace(/\p{M}/gu, '')
@@ -103,7 +103,7 @@ function fold(text: string): string {
 }
 
 /** Excel writes `sep=;` as a first line when asked to; otherwise the header line tells the delimiter. */
-function sniffDelimiter(firstLine: string): string {
+export function sniffDelimiter(firstLine: string): string {
   let best = ',';
   let bestCount = 0;
   for (const d of [',', ';', '\t']) {
@@ -122,7 +122,7 @@ function sniffDelimiter(firstLine: string): string {
  * RFC 4180 as spreadsheets write it: quoted fields may hold the delimiter, `""` and line breaks;
  * CRLF, LF or CR end records. A quote inside an unquoted field is kept as text, as Excel does.
  */
-function parseCsv(
+export function parseCsv(
   text: string,
   delimiter: string,
   firstLine: number,

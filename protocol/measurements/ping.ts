@@ -102,3 +102,43 @@ export const connectivityDns = defineMeasurement({
     error: { type: 'string', description: 'resolver error code or "timeout" ("" when resolved)' },
   },
 });
+
+/**
+ * One closed hour of `ping` of one endpoint, rolled up by the server (server/rollups.ts) so that
+ * availability over months reads one point per endpoint-hour instead of one per cycle. The sums are
+ * exactly those the availability computation takes from raw points (count, sums, max), so whole hours
+ * from here plus raw points for the partial hours at a window's edges give the raw answer. The point
+ * without a target_id is the hour's mark: the hour was rolled up (its fields are the hour's totals).
+ */
+export const pingHourly = defineMeasurement({
+  name: 'ping_hourly',
+  description:
+    'Hourly roll-up of ping per endpoint (cycles, up, down, parent-down, monitored time), written by the server.',
+  writers: ['server'],
+  tags: ['target_id'],
+  fields: {
+    expected_cycles: {
+      type: 'integer',
+      description: 'cycles the hour holds at the longest interval_s of its points (60 s without any)',
+    },
+    cycles: { type: 'integer', description: 'ping points (cycles) recorded in the hour' },
+    up_cycles: { type: 'integer', description: 'cycles with up=true' },
+    down_cycles: { type: 'integer', description: 'cycles with up=false' },
+    parent_down_cycles: { type: 'integer', description: 'down cycles with cause=parent_down' },
+    interval_sum_s: { type: 'float', description: 'sum of interval_s over the cycles that carry it, s' },
+    interval_cycles: { type: 'integer', description: 'cycles that carry interval_s' },
+    interval_max_s: {
+      type: 'float',
+      description: 'longest interval_s of the hour (0 when no point carries it)',
+    },
+    monitored_seconds: {
+      type: 'float',
+      description: 'time the recorded cycles stand for (interval_s each, 60 s without it), at most 3600',
+    },
+    outage_seconds: {
+      type: 'float',
+      description: 'time the down cycles stand for (interval_s each, 60 s without it), at most 3600',
+    },
+    rolled_at_ms: { type: 'integer', description: 'when the server rolled the hour up, ms since the epoch' },
+  },
+});

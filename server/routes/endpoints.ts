@@ -109,8 +109,11 @@ export function endpointRoutes(deps: AppDeps) {
       }
       const { from, to, group } = parsed.data;
       const registry = deps.registry.current();
+      // Long windows: whole hours the server has rolled up (and no point can still reach) are read from
+      // ping_hourly, the same figures from a point per hour.
       const result = await computeAvailability(deps.storage, registry.endpoints, from, to, {
         signal: c.req.raw.signal,
+        rollups: to - from >= 7 * 86_400_000 && { finalAfterMs: deps.config.ingest.max_point_age },
       });
       const rows = group === 'endpoint' ? result.endpoints : rollUp(result.endpoints, group);
       return c.json({

@@ -6,7 +6,14 @@ import type { Logger } from 'pino';
 import type { Point } from '../../protocol/index.js';
 import type { StorageConfig } from '../config.js';
 import { splitLines, toLineProtocol } from './line-protocol.js';
-import { droppedCount, influxQuery, type QuerySeries, type Storage, StorageError } from './storage.js';
+import {
+  droppedCount,
+  influxQueries,
+  influxQuery,
+  type QuerySeries,
+  type Storage,
+  StorageError,
+} from './storage.js';
 
 /**
  * node-influx takes a failing host out of its pool for up to 10 s, failing every write meanwhile with
@@ -143,6 +150,17 @@ export class InfluxV1Storage implements Storage {
 
   query(influxql: string, signal?: AbortSignal): Promise<QuerySeries[]> {
     return influxQuery(this.cfg.url, this.cfg.database, this.authHeader, influxql, this.cfg.timeout, signal);
+  }
+
+  queryMany(statements: readonly string[], signal?: AbortSignal): Promise<QuerySeries[][]> {
+    return influxQueries(
+      this.cfg.url,
+      this.cfg.database,
+      this.authHeader,
+      statements,
+      this.cfg.timeout,
+      signal,
+    );
   }
 
   async ping(timeoutMs: number): Promise<boolean> {

@@ -21,6 +21,12 @@ export interface Storage {
   prepare(): Promise<void>;
   /** Runs one InfluxQL statement (times as epoch ms) and returns its series. */
   query(influxql: string, signal?: AbortSignal): Promise<QuerySeries[]>;
+  /**
+   * Runs several InfluxQL statements in one request (InfluxDB answers each in turn) and returns each
+   * one's series, in order: many small look-ups cost one round trip instead of one each. Optional:
+   * callers fall back to `query` one statement at a time.
+   */
+  queryMany?(statements: readonly string[], signal?: AbortSignal): Promise<QuerySeries[][]>;
 }
 
 export interface QuerySeries {
@@ -43,25 +49,51 @@ export async function influxQuery(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<QuerySeries[]> {
+  const [first] = await influxQueries(baseUrl, database, headers, [influxql], timeoutMs, signal);
+  return first ?? [];
+}
+
+/** Several statements in one `/query` request (`;`-separated); each statement's series, in order. */
+export async function influxQueries(
+  baseUrl: string,
+  database: string,
+  headers: Record<string, string>,
+  statements: readonly string[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<QuerySeries[][]> {
+  if (statements.length === 0) return [];
   const url = new URL('/query', baseUrl);
   url.searchParams.set('db', database);
   url.searchParams.set('epoch', 'ms');
-  url.searchParams.set('q', influxql);
+  // One statement goes in the URL, as it always has; a batch would not fit there and is POSTed as a form.
+  const batch = statements.length > 1;
+  if (!batch) url.searchParams.set('q', statements[0] as string);
   const res = await fetch(url, {
-    headers,
+    ...(batch
+      ? {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ q: statements.join(';\n') }),
+        }
+      : { headers }),
     signal: signal
       ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
       : AbortSignal.timeout(timeoutMs),
   });
-  const body = (await res.json().catch(() => ({}))) as {
-    results?: { series?: QuerySeries[]; error?: string }[];
+  const answer = (await res.json().catch(() => ({}))) as {
+    results?: { statement_id?: number; series?: QuerySeries[]; error?: string }[];
     error?: string;
   };
-  const first = body.results?.[0];
-  if (!res.ok || body.error || first?.error) {
-    throw new StorageError(`influxql: ${body.error ?? first?.error ?? res.status}`, res.status === 400);
+  const failed = answer.results?.find((r) => r.error);
+  if (!res.ok || answer.error || failed) {
+    throw new StorageError(`influxql: ${answer.error ?? failed?.error ?? res.status}`, res.status === 400);
   }
-  return first?.series ?? [];
+  const out: QuerySeries[][] = statements.map(() => []);
+  (answer.results ?? []).forEach((r, i) => {
+    out[r.statement_id ?? i] = r.series ?? [];
+  });
+  return out;
 }
 
 /**

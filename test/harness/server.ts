@@ -42,6 +42,8 @@ export function testServerConfig(influxUrl: string, overrides: Record<string, un
     auth: testAuthInput(),
     storage: { kind: 'influxdb-v1', url: influxUrl, database: 'hatang', timeout: '3s' },
     spool: { dir: spoolDir },
+    // Inside the temp spool dir (removed by dispose), not the default snapshots/ beside it in /tmp.
+    snapshots: { dir: join(spoolDir, 'snapshots') },
     ...overrides,
   });
 }

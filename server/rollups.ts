@@ -1,0 +1,297 @@
+import type { Logger } from 'pino';
+import { type Point, ping, pingHourly } from '../protocol/index.js';
+import { defaultCycleIntervalS } from './availability.js';
+import type { QuerySeries, Storage } from './storage/index.js';
+
+/**
+ * Hourly roll-ups of `ping` into `ping_hourly`, one point per endpoint and closed hour, plus one mark
+ * point per hour (no target_id) saying the hour was rolled up. Availability over a long window reads
+ * these for its whole hours (server/availability.ts countCyclesWithRollups) and raw points only for the
+ * partial hours at its edges and hours without a mark.
+ *
+ * Rolling an hour up again writes the same series at the same time, which InfluxDB overwrites: rolling
+ * up is idempotent, so the scheme is simply to re-roll. Each pass re-rolls the last few closed hours
+ * (points of a running poller arrive within a cycle or two); every `recheck` pass re-rolls every hour
+ * an agent's backlog may still reach (`ingest.max_point_age`, beyond which points are refused); at
+ * start, hours never rolled up (since the newest mark, or the first ping point) are caught up.
+ */
+
+const HOUR_MS = 3_600_000;
+/** Hours rolled up per query: a day of 166 endpoints at 60 s is ~240,000 points for InfluxDB to count. */
+const chunkHours = 24;
+/** Closed hours each ordinary pass re-rolls. */
+const recentHours = 3;
+
+const M = `"${ping.name}"`;
+const UP = '"up"';
+const INTERVAL = '"interval_s"';
+const CAUSE = '"cause"';
+
+export const floorHour = (t: number) => Math.floor(t / HOUR_MS) * HOUR_MS;
+
+interface HourCounts {
+  cycles: number;
+  up: number;
+  parentDown: number;
+  intervalSum: number;
+  withInterval: number;
+  intervalMax: number;
+  downIntervalSum: number;
+  downWithInterval: number;
+}
+
+const empty = (): HourCounts => ({
+  cycles: 0,
+  up: 0,
+  parentDown: 0,
+  intervalSum: 0,
+  withInterval: 0,
+  intervalMax: 0,
+  downIntervalSum: 0,
+  downWithInterval: 0,
+});
+
+function fold(
+  into: Map<string, Map<number, HourCounts>>,
+  series: QuerySeries[],
+  add: (c: HourCounts, row: Record<string, unknown>) => void,
+) {
+  for (const s of series) {
+    const id = s.tags?.target_id;
+    if (!id) continue;
+    let byHour = into.get(id);
+    if (!byHour) {
+      byHour = new Map();
+      into.set(id, byHour);
+    }
+    for (const values of s.values) {
+      const row = Object.fromEntries(s.columns.map((col, i) => [col, values[i]]));
+      const hour = Number(row.time);
+      let c = byHour.get(hour);
+      if (!c) {
+        c = empty();
+        byHour.set(hour, c);
+      }
+      add(c, row);
+    }
+  }
+}
+
+/**
+ * The roll-up points of the closed hours in [fromHour, toHour) (hour starts, ms): per endpoint and hour
+ * with points, and one mark per hour. Four aggregate queries, GROUP BY time(1h).
+ */
+export async function rollUpHours(
+  storage: Storage,
+  fromHour: number,
+  toHour: number,
+  o: { now: number; signal?: AbortSignal },
+): Promise<Point[]> {
+  if (toHour <= fromHour) return [];
+  const where = `time >= ${fromHour}ms AND time < ${toHour}ms`;
+  const by = 'GROUP BY time(1h), "target_id" fill(none)';
+  const [all, up, parentDown, down] = await Promise.all([
+    storage.query(
+      `SELECT count(${UP}) AS cycles, sum(${INTERVAL}) AS interval_sum, count(${INTERVAL}) AS with_interval, max(${INTERVAL}) AS interval_max FROM ${M} WHERE ${where} ${by}`,
+      o.signal,
+    ),
+    storage.query(`SELECT count(${UP}) AS n FROM ${M} WHERE ${UP} = true AND ${where} ${by}`, o.signal),
+    storage.query(
+      `SELECT count(${UP}) AS n FROM ${M} WHERE ${UP} = false AND ${CAUSE} = 'parent_down' AND ${where} ${by}`,
+      o.signal,
+    ),
+    storage.query(
+      `SELECT sum(${INTERVAL}) AS interval_sum, count(${INTERVAL}) AS with_interval FROM ${M} WHERE ${UP} = false AND ${where} ${by}`,
+      o.signal,
+    ),
+  ]);
+  const counts = new Map<string, Map<number, HourCounts>>();
+  fold(counts, all, (c, r) => {
+    c.cycles += Number(r.cycles ?? 0);
+    c.intervalSum += Number(r.interval_sum ?? 0);
+    c.withInterval += Number(r.with_interval ?? 0);
+    if (typeof r.interval_max === 'number') c.intervalMax = Math.max(c.intervalMax, r.interval_max);
+  });
+  fold(counts, up, (c, r) => {
+    c.up += Number(r.n ?? 0);
+  });
+  fold(counts, parentDown, (c, r) => {
+    c.parentDown += Number(r.n ?? 0);
+  });
+  fold(counts, down, (c, r) => {
+    c.downIntervalSum += Number(r.interval_sum ?? 0);
+    c.downWithInterval += Number(r.with_interval ?? 0);
+  });
+
+  const points: Point[] = [];
+  const totals = new Map<number, HourCounts>();
+  for (let h = fromHour; h < toHour; h += HOUR_MS) totals.set(h, empty());
+  for (const [target, byHour] of counts) {
+    for (const [hour, c] of byHour) {
+      if (c.cycles === 0) continue;
+      points.push(hourPoint(c, hour, o.now, { target_id: target }));
+      const t = totals.get(hour);
+      if (!t) continue;
+      t.cycles += c.cycles;
+      t.up += c.up;
+      t.parentDown += c.parentDown;
+      t.intervalSum += c.intervalSum;
+      t.withInterval += c.withInterval;
+      t.intervalMax = Math.max(t.intervalMax, c.intervalMax);
+      t.downIntervalSum += c.downIntervalSum;
+      t.downWithInterval += c.downWithInterval;
+    }
+  }
+  for (const [hour, t] of totals) points.push(hourPoint(t, hour, o.now, {}));
+  return points;
+}
+
+function hourPoint(c: HourCounts, hour: number, now: number, tags: Record<string, string>): Point {
+  const interval = c.intervalMax > 0 ? c.intervalMax : defaultCycleIntervalS;
+  const monitored = c.intervalSum + (c.cycles - c.withInterval) * defaultCycleIntervalS;
+  const down = c.cycles - c.up;
+  const outage = c.downIntervalSum + (down - c.downWithInterval) * defaultCycleIntervalS;
+  return {
+    measurement: pingHourly.name,
+    tags,
+    fields: {
+      expected_cycles: Math.round(3600 / interval),
+      cycles: c.cycles,
+      up_cycles: c.up,
+      down_cycles: down,
+      parent_down_cycles: c.parentDown,
+      interval_sum_s: c.intervalSum,
+      interval_cycles: c.withInterval,
+      interval_max_s: c.intervalMax,
+      // Per target capped at the hour; the mark's total spans every endpoint, so it is not.
+      monitored_seconds: tags.target_id ? Math.min(3600, monitored) : monitored,
+      outage_seconds: tags.target_id ? Math.min(3600, outage) : outage,
+      rolled_at_ms: now,
+    } satisfies Record<keyof typeof pingHourly.fields, number>,
+    time: hour,
+  };
+}
+
+export interface RollupOptions {
+  storage: Storage;
+  /** Where roll-up points go: the server's write pipeline (or storage.write in tests and benches). */
+  write: (points: Point[]) => Promise<void>;
+  log: Logger;
+  /** How old a point may still arrive (`ingest.max_point_age`): how far back a recheck re-rolls. */
+  maxPointAgeMs: number;
+  /** How often `recheck` runs (1 h by default): it reaches back that much further. */
+  recheckIntervalMs?: number;
+}
+
+export interface Rollups {
+  /** Rolls up (again) the closed hours in [fromMs, toMs), a day per query; returns the hours written. */
+  rollUp(fromMs: number, toMs: number, o?: { now?: number; signal?: AbortSignal }): Promise<number>;
+  /** The last few closed hours. */
+  recent(now?: number): Promise<number>;
+  /** Every closed hour a late point may still reach. */
+  recheck(now?: number): Promise<number>;
+  /** Hours never rolled up: after the newest mark, or from the first ping point when there is none. */
+  catchUp(now?: number): Promise<number>;
+}
+
+/**
+ * The roll-up work, without a timer (see {@link startRollupSchedule}).
+ *
+ * @example
+ * const rollups = createRollups({ storage, write: (p) => storage.write(p), log, maxPointAgeMs: 7 * 86_400_000 });
+ * await rollups.catchUp();
+ */
+export function createRollups(o: RollupOptions): Rollups {
+  const rollUp: Rollups['rollUp'] = async (fromMs, toMs, opt = {}) => {
+    const now = opt.now ?? Date.now();
+    const from = floorHour(fromMs);
+    // Only closed hours: the current one is still being written.
+    const to = Math.min(floorHour(toMs), floorHour(now));
+    let hours = 0;
+    for (let a = from; a < to; a += chunkHours * HOUR_MS) {
+      const b = Math.min(to, a + chunkHours * HOUR_MS);
+      const points = await rollUpHours(o.storage, a, b, {
+        now,
+        ...(opt.signal ? { signal: opt.signal } : {}),
+      });
+      await o.write(points);
+      hours += (b - a) / HOUR_MS;
+    }
+    return hours;
+  };
+  return {
+    rollUp,
+    recent: (now = Date.now()) => rollUp(floorHour(now) - recentHours * HOUR_MS, now, { now }),
+    // Back past max_point_age by one recheck interval and an hour: every hour gets one roll-up made
+    // after no more points can arrive for it, the one availability trusts.
+    recheck: (now = Date.now()) =>
+      rollUp(now - o.maxPointAgeMs - (o.recheckIntervalMs ?? HOUR_MS) - 2 * HOUR_MS, now, { now }),
+    async catchUp(now = Date.now()) {
+      const mark = await o.storage.query(
+        `SELECT last("cycles") FROM "${pingHourly.name}" WHERE "target_id" = '' AND time <= ${Math.trunc(now)}ms`,
+      );
+      const lastMark = mark[0]?.values[0]?.[0];
+      let from: number;
+      if (typeof lastMark === 'number') from = lastMark + HOUR_MS;
+      else {
+        const first = await o.storage.query(`SELECT first(${UP}) FROM ${M}`);
+        const t = first[0]?.values[0]?.[0];
+        if (typeof t !== 'number') return 0;
+        from = t;
+      }
+      // The recheck covers what a backlog may still change; catching up needs only what was never rolled.
+      return rollUp(from, now, { now });
+    },
+  };
+}
+
+/**
+ * Rolls up on a timer: catch-up one interval after start, the recent hours every `intervalMs`, and every closed hour
+ * within max_point_age every `recheckIntervalMs`. Errors are logged, never thrown; passes never overlap.
+ */
+export function startRollupSchedule(
+  rollups: Rollups,
+  o: { intervalMs: number; recheckIntervalMs: number; log: Logger },
+): { stop(): void; idle(): Promise<void> } {
+  let running: Promise<void> = Promise.resolve();
+  let lastRecheck = Date.now();
+  let stopped = false;
+  const pass = (what: 'catch_up' | 'recent' | 'recheck') => {
+    running = running.then(async () => {
+      if (stopped) return;
+      const started = Date.now();
+      try {
+        const hours =
+          what === 'catch_up'
+            ? await rollups.catchUp()
+            : what === 'recheck'
+              ? await rollups.recheck()
+              : await rollups.recent();
+        const level = what === 'recent' ? 'debug' : 'info';
+        o.log[level]({ pass: what, hours, ms: Date.now() - started }, 'ping roll-ups written');
+      } catch (err) {
+        o.log.warn({ err, pass: what }, 'ping roll-ups not written');
+      }
+    });
+  };
+  // The catch-up waits one interval: a server just started (or a test that writes history straight
+  // into InfluxDB right after starting one) is not slowed by rolling up months at once.
+  let caughtUp = false;
+  const timer = setInterval(() => {
+    if (!caughtUp) {
+      caughtUp = true;
+      pass('catch_up');
+    } else if (Date.now() - lastRecheck >= o.recheckIntervalMs) {
+      lastRecheck = Date.now();
+      pass('recheck');
+    } else pass('recent');
+  }, o.intervalMs);
+  timer.unref();
+  return {
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+    },
+    idle: () => running,
+  };
+}
