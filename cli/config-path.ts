@@ -87,7 +87,8 @@ export function parseEnvFile(text: string): Record<string, string> {
  * The environment a config's `${NAME}` are read from: this process's, over the variables of the
  * EnvironmentFile beside it (`/etc/hatang/server.env` for `/etc/hatang/server.yaml`), which the
  * systemd unit loads but an operator's shell does not. So `hatang token issue` on the installed
- * machine finds HATANG_SIGNING_KEY as the service does; `file` is the one read, if any.
+ * machine finds HATANG_SIGNING_KEY as the service does; `file` is the one read, when it supplied a
+ * variable the shell does not set.
  */
 export function configEnv(
   configFile: string,
@@ -100,5 +101,8 @@ export function configEnv(
   } catch {
     return { env };
   }
-  return { env: { ...parseEnvFile(text), ...env }, file };
+  const fromFile = parseEnvFile(text);
+  // Named as read only when it supplied something the shell did not already set.
+  const used = Object.keys(fromFile).some((name) => env[name] === undefined);
+  return { env: { ...fromFile, ...env }, ...(used ? { file } : {}) };
 }
