@@ -185,7 +185,11 @@ export async function demoCommand(argv: string[]): Promise<number> {
         // Both outlive this process; whoever looks stops them with the printed kill.
         const pids = [server.pid, influxd.detach()].filter((p) => p !== undefined);
         server.unref();
+        // InfluxDB and the server stay; the SNMP devices (and anything else started) stop now.
+        const kept = new Set(['influxd', 'server']);
+        const rest = started.filter((s) => !kept.has(s.name));
         started.length = 0;
+        for (const s of rest.reverse()) await s.stop().catch(() => undefined);
         console.log(
           `\nkept       InfluxDB (pid ${pids[1]}, ${influxd.url}) and the server (pid ${pids[0]}, http://127.0.0.1:${SERVER_PORT}) are still running; the SNMP devices are stopped\nstop       kill ${pids.join(' ')}`,
         );

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +86,11 @@ describe('hatang demo', () => {
     const stop = /^stop {7}kill (\d+) (\d+)$/m.exec(output);
     if (stop) kept.push(Number(stop[1]), Number(stop[2]));
     expect(code, output).toBe(0);
+    // The SNMP devices are not kept: nothing listens on their UDP ports once the demo has left.
+    const snmp = /snmpd on udp 127\.0\.0\.1:(\d+) .*snmpsimd on udp 127\.0\.0\.1:(\d+)/.exec(output);
+    expect(snmp, output).not.toBeNull();
+    for (const port of [Number(snmp?.[1]), Number(snmp?.[2])])
+      expect(udpPortBound(port), `udp ${port}`).toBe(false);
     const counts = summary(output);
     // The 166 endpoints of config/endpoints.yaml; the agent's own probe is its connectivity.
     expect(counts.ping).toBe(166);
@@ -165,3 +170,12 @@ describe('hatang demo', () => {
     expect(second.output).not.toContain('points since the demo started');
   });
 });
+
+/** Whether a UDP socket is bound to `port` on any address (/proc/net/udp, local_address column). */
+function udpPortBound(port: number): boolean {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return readFileSync('/proc/net/udp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex) === true);
+}
