@@ -39,7 +39,21 @@ export function stampPdfDates(pdf: Buffer, createdAt: number): Buffer {
       return next.length === match.length ? next : match;
     },
   );
-  return Buffer.from(stamped, 'latin1');
+  return Buffer.from(renumberStructureIds(stamped), 'latin1');
+}
+
+/**
+ * Chromium names the tagged PDF's structure elements after its DOM node ids (`/ID (node00000061)`,
+ * and the same names in the /IDTree), which depend on what the renderer built before the page, so
+ * two prints of one page differ there. Every such name is renumbered 1, 2, 3… in its original order
+ * (so the sorted ID tree stays sorted) at the same width (so every byte offset stays put).
+ */
+function renumberStructureIds(text: string): string {
+  const pattern = /\(node(\d{8})\)/g;
+  const ids = [...new Set([...text.matchAll(pattern)].map((m) => m[1] as string))].sort();
+  if (ids.length === 0 || ids.length > 99_999_999) return text;
+  const renamed = new Map(ids.map((id, i) => [id, String(i + 1).padStart(8, '0')]));
+  return text.replace(pattern, (_, id: string) => `(node${renamed.get(id)})`);
 }
 
 export interface PdfOptions {
