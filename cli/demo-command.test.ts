@@ -22,6 +22,9 @@ describe("the demo's closing guidance", () => {
       '  readiness   node dist/cli/hatang.js readiness --config .data/demo/server.yaml --lang vi',
     );
     expect(text).toContain('  dashboards  dashboards/build/vi and dashboards/build/en: ');
+    expect(text).toMatch(
+      /^ {2}auditors {4}http:\/\/127\.0\.0\.1:\d+\/audit\/ in a browser: sign in with \$TOKEN/m,
+    );
   });
 
   it('once everything is stopped: only what works without them (no curl, no influx, no readiness)', () => {
@@ -31,5 +34,6 @@ describe("the demo's closing guidance", () => {
     expect(text).not.toContain('curl');
     expect(text).not.toContain('influx -port');
     expect(text).not.toContain('readiness --config');
+    expect(text).not.toContain('/audit/');
   });
 });

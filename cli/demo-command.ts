@@ -254,8 +254,8 @@ interface LookOptions {
 }
 
 /**
- * Where a newcomer looks next: the agent's own view, the API with an auditor's credential, the
- * stored points, the readiness scorecard and the Grafana dashboards. Every line can be pasted.
+ * Where a newcomer looks next: the agent's own view, the API and the auditors' page with an auditor's
+ * credential, the stored points, the readiness scorecard and the Grafana dashboards. Every line can be pasted.
  */
 export function lookAround(o: LookOptions): string {
   const server = `http://127.0.0.1:${SERVER_PORT}`;
@@ -267,6 +267,7 @@ export function lookAround(o: LookOptions): string {
       `  API         TOKEN=$(${o.hatang} token issue --role auditor --subject demo-auditor --config ${o.serverYaml})`,
       `              curl -s -H "Authorization: Bearer $TOKEN" '${server}/api/v1/availability?group=level'`,
       `              curl -s -H "Authorization: Bearer $TOKEN" '${server}/api/v1/endpoints'`,
+      `  auditors    ${server}/audit/ in a browser: sign in with $TOKEN, make and verify a compliance snapshot`,
       `  InfluxDB    influx -port ${INFLUX_PORT} -database hatang -execute 'SHOW MEASUREMENTS'`,
       `              influx -port ${INFLUX_PORT} -database hatang -execute 'SELECT last(rtt_avg_ms), last(loss_percent) FROM ping GROUP BY target_id LIMIT 5'`,
     );

@@ -147,6 +147,11 @@ describe('hatang demo', () => {
       headers: { authorization: `Bearer ${token.stdout.trim()}` },
     });
     expect(answer.status).toBe(200);
+    // The auditors' page it points to answers with its sign-in form.
+    expect(output).toContain(`  auditors    ${server}/audit/ in a browser`);
+    const page = await fetch(`${server}/audit/`, { redirect: 'follow' });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<form[^>]*>/);
     expect(
       execFileSync(
         'influx',
