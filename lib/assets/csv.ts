@@ -1,6 +1,6 @@
 import { Document } from 'yaml';
 import { ConfigError } from '../config.js';
-import { fold, parseCsv, sniffDelimiter } from '../endpoints/csv.js';
+import { fold, readSheet } from '../endpoints/csv.js';
 import { type Asset, assetSchema, crossAssetProblems } from './index.js';
 
 /**
@@ -56,33 +56,7 @@ export function importAssetsCsv(text: string, source: string, o: AssetsCsvOption
   const fail = (problems: string[]): never => {
     throw new ConfigError(source, problems);
   };
-  let body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  const bad = body.indexOf('\uFFFD');
-  if (bad >= 0) {
-    const line = body.slice(0, bad).split(/\r\n|\r|\n/).length;
-    fail([
-      `${source}:${line}: not UTF-8 text: save the sheet as "CSV UTF-8" (Excel) or pick UTF-8 (LibreOffice)`,
-    ]);
-  }
-  let firstLine = 1;
-  let delimiter = sniffDelimiter(body.split(/\r\n|\r|\n/, 1)[0] ?? '');
-  const sep = /^sep=([,;\t])\r?\n?/.exec(body);
-  if (sep) {
-    delimiter = sep[1] as string;
-    body = body.slice(sep[0].length);
-    firstLine = 2;
-  }
-  const parsed = parseCsv(body, delimiter, firstLine);
-  if (parsed.unterminated !== undefined) {
-    fail([`${source}:${parsed.unterminated}: a quoted field opened here is never closed (a " is missing)`]);
-  }
-  const records = parsed.records.filter((r) => r.fields.some((f) => f.trim() !== ''));
-  const [header, ...rows] = records;
-  if (!header) {
-    return fail([
-      `${source}:1: no header row: expected columns such as Đơn vị, Tên máy, Mã tài sản, Người sử dụng`,
-    ]);
-  }
+  const { header, rows, delimiter } = readSheet(text, source, 'Đơn vị, Tên máy, Mã tài sản, Người sử dụng');
 
   const problems: { line: number; text: string }[] = [];
   const at = (line: number, message: string) => problems.push({ line, text: message });
@@ -159,7 +133,7 @@ export function importAssetsCsv(text: string, source: string, o: AssetsCsvOption
     assets,
     ignored,
     yaml: assetsYaml(assets, source),
-    delimiter: delimiter as AssetsCsvImport['delimiter'],
+    delimiter,
   };
 }
 

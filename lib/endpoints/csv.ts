@@ -202,6 +202,48 @@ function formatPath(path: readonly PropertyKey[]): string {
   return path.map(String).join('.');
 }
 
+/** A spreadsheet's CSV export: its header row, its non-empty rows and the delimiter it uses. */
+export interface Sheet {
+  header: CsvRecord;
+  rows: CsvRecord[];
+  delimiter: ',' | ';' | '\t';
+}
+
+/**
+ * Reads a spreadsheet exported as CSV: UTF-8 with or without BOM, an Excel `sep=` first line or a
+ * sniffed `,` `;` or tab, blank rows skipped. Throws a ConfigError by line for text that is not UTF-8,
+ * an unclosed quote or no header row (`expectedColumns` names the columns the sheet should have).
+ */
+export function readSheet(text: string, source: string, expectedColumns: string): Sheet {
+  const fail = (problems: string[]): never => {
+    throw new ConfigError(source, problems);
+  };
+  let body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const bad = body.indexOf('\uFFFD');
+  if (bad >= 0) {
+    const line = body.slice(0, bad).split(/\r\n|\r|\n/).length;
+    fail([
+      `${source}:${line}: not UTF-8 text: save the sheet as "CSV UTF-8" (Excel) or pick UTF-8 (LibreOffice)`,
+    ]);
+  }
+  let firstLine = 1;
+  let delimiter = sniffDelimiter(body.split(/\r\n|\r|\n/, 1)[0] ?? '');
+  const sep = /^sep=([,;\t])\r?\n?/.exec(body);
+  if (sep) {
+    delimiter = sep[1] as string;
+    body = body.slice(sep[0].length);
+    firstLine = 2;
+  }
+  const parsed = parseCsv(body, delimiter, firstLine);
+  if (parsed.unterminated !== undefined) {
+    fail([`${source}:${parsed.unterminated}: a quoted field opened here is never closed (a " is missing)`]);
+  }
+  const records = parsed.records.filter((r) => r.fields.some((f) => f.trim() !== ''));
+  const [header, ...rows] = records;
+  if (!header) return fail([`${source}:1: no header row: expected columns such as ${expectedColumns}`]);
+  return { header, rows, delimiter: delimiter as Sheet['delimiter'] };
+}
+
 export interface CsvImport {
   /** Two-tier, or the old three-tier when the sheet has a district (Huyện) column. */
   levels: readonly EndpointLevel[];
@@ -230,33 +272,7 @@ export function importEndpointsCsv(text: string, source: string): CsvImport {
   const fail = (problems: string[]): never => {
     throw new ConfigError(source, problems);
   };
-  let body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  const bad = body.indexOf('\uFFFD');
-  if (bad >= 0) {
-    const line = body.slice(0, bad).split(/\r\n|\r|\n/).length;
-    fail([
-      `${source}:${line}: not UTF-8 text: save the sheet as "CSV UTF-8" (Excel) or pick UTF-8 (LibreOffice)`,
-    ]);
-  }
-  let firstLine = 1;
-  let delimiter = sniffDelimiter(body.split(/\r\n|\r|\n/, 1)[0] ?? '');
-  const sep = /^sep=([,;\t])\r?\n?/.exec(body);
-  if (sep) {
-    delimiter = sep[1] as string;
-    body = body.slice(sep[0].length);
-    firstLine = 2;
-  }
-  const parsed = parseCsv(body, delimiter, firstLine);
-  if (parsed.unterminated !== undefined) {
-    fail([`${source}:${parsed.unterminated}: a quoted field opened here is never closed (a " is missing)`]);
-  }
-  const records = parsed.records.filter((r) => r.fields.some((f) => f.trim() !== ''));
-  const [header, ...rows] = records;
-  if (!header) {
-    return fail([
-      `${source}:1: no header row: expected columns such as Mã, Tên, Cấp, Huyện, Cấp trên, Địa chỉ IP`,
-    ]);
-  }
+  const { header, rows, delimiter } = readSheet(text, source, 'Mã, Tên, Cấp, Huyện, Cấp trên, Địa chỉ IP');
 
   const columns: (Column | undefined)[] = [];
   const problems: { line: number; text: string }[] = [];
@@ -372,7 +388,7 @@ export function importEndpointsCsv(text: string, source: string): CsvImport {
     endpoints,
     tagColumns,
     yaml: endpointsYaml({ levels, endpoints }, source),
-    delimiter: delimiter as CsvImport['delimiter'],
+    delimiter,
   };
 }
 
