@@ -3,7 +3,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
 import { ConfigError, UsageError } from '../config.js';
-import type { CommandIo } from '../endpoints/cli.js';
+import { type CommandIo, processIo } from '../endpoints/cli.js';
 import { importAssetsCsv } from './csv.js';
 import { type Asset, loadAssets } from './index.js';
 
@@ -12,11 +12,6 @@ export const assetsUsage = `usage:
                      an agency's machine list (spreadsheet export) → asset register YAML (stdout without --out)
   hatang assets check <file.yaml|file.csv> [--config <server.yaml> | --sites <id,id>]
                      validate a register and summarise it; sites are checked against the server's auth.sites`;
-
-const processIo: CommandIo = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-};
 
 /**
  * `hatang assets import|check`. Returns the exit code: 0, or 1 when the input has problems (each

@@ -19,7 +19,8 @@ export interface CommandIo {
   err(text: string): void;
 }
 
-const processIo: CommandIo = {
+/** The process's stdout and stderr. */
+export const processIo: CommandIo = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
 };

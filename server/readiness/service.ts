@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { repeatEvery } from '../../lib/sleep.js';
 import { dcCriterion, dcReadiness, type Point } from '../../protocol/index.js';
 import type { Storage } from '../storage/index.js';
 import { levels } from './criteria.js';
@@ -128,15 +129,6 @@ export function startReadinessSchedule(
       o.log.warn({ err }, 'readiness not evaluated');
     }
   };
-  const first = setTimeout(runOnce, 5_000);
-  const timer = setInterval(runOnce, o.intervalMs);
-  first.unref();
-  timer.unref();
-  return {
-    runOnce,
-    stop() {
-      clearTimeout(first);
-      clearInterval(timer);
-    },
-  };
+  const { stop } = repeatEvery(runOnce, { firstDelayMs: 5_000, intervalMs: o.intervalMs });
+  return { runOnce, stop };
 }

@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { repeatEvery } from '../../lib/sleep.js';
 import type { ServerConfig } from '../config.js';
 import { createWorkGate } from '../limits.js';
 import type { AuditAction, AuditLog } from './audit-log.js';
@@ -247,15 +248,9 @@ export function startSnapshotSchedule(
     return running;
   };
   if (schedules.length === 0) return { stop() {}, runOnce };
-  const first = setTimeout(runOnce, o.firstDelayMs ?? 10_000);
-  const timer = setInterval(runOnce, o.intervalMs ?? 3_600_000);
-  first.unref();
-  timer.unref();
-  return {
-    runOnce,
-    stop() {
-      clearTimeout(first);
-      clearInterval(timer);
-    },
-  };
+  const { stop } = repeatEvery(runOnce, {
+    firstDelayMs: o.firstDelayMs ?? 10_000,
+    intervalMs: o.intervalMs ?? 3_600_000,
+  });
+  return { runOnce, stop };
 }
