@@ -29,7 +29,7 @@ import { staticRegistry } from '../../server/registry.js';
 import { createRollups } from '../../server/rollups.js';
 import { createSnapshotCollector, formatMachineGaps, formatRatio } from '../../server/snapshot/collect.js';
 import type { SnapshotContent } from '../../server/snapshot/types.js';
-import { createStorage } from '../../server/storage/index.js';
+import { aroundQueries, createStorage } from '../../server/storage/index.js';
 import { fmt } from '../proc.js';
 
 const DAYS = Number(process.env.DAYS ?? 90);
@@ -202,19 +202,14 @@ async function main() {
         timings.push([performance.now() - start, what]);
       }
     };
-    const timedStorage: typeof storage = {
-      describe: storage.describe,
-      write: (p, signal) => storage.write(p, signal),
-      writeLineProtocol: (lines, n) => storage.writeLineProtocol(lines, n),
-      ping: (ms) => storage.ping(ms),
-      prepare: () => storage.prepare(),
-      query: (q, signal) => time(q, () => storage.query(q, signal)),
-      queryMany: (qs, signal) =>
-        time(
-          `${qs.length} statements: ${qs[0] ?? ''}`,
-          () => storage.queryMany?.(qs, signal) ?? Promise.resolve([]),
-        ),
-    };
+    const timedStorage = aroundQueries(storage, (statements, run) =>
+      time(
+        statements.length === 1
+          ? (statements[0] as string)
+          : `${statements.length} statements: ${statements[0] ?? ''}`,
+        run,
+      ),
+    );
     const collect = (kind: Kind) =>
       createSnapshotCollector({
         storage: timedStorage,

@@ -1,4 +1,3 @@
-import type { Point } from '../../protocol/index.js';
 import {
   environment,
   pingGroupingTags as groupingTags,
@@ -11,7 +10,7 @@ import { type AvailabilityRow, computeAvailability, rollUp } from '../availabili
 import { statusUpTo } from '../readiness/evaluate.js';
 import type { Readiness } from '../readiness/service.js';
 import type { RegistrySource } from '../registry.js';
-import type { Storage } from '../storage/index.js';
+import { aroundQueries, type Storage } from '../storage/index.js';
 import {
   type AntivirusFacts,
   antivirusByMachine,
@@ -64,25 +63,10 @@ const DAY_MS = 86_400_000;
 
 /** A Storage that records every InfluxQL statement sent through it, in order. */
 function recording(storage: Storage, queries: string[]): Storage {
-  return {
-    describe: storage.describe,
-    write: (points: readonly Point[], signal?: AbortSignal) => storage.write(points, signal),
-    writeLineProtocol: (lines: Buffer, points: number) => storage.writeLineProtocol(lines, points),
-    ping: (timeoutMs: number) => storage.ping(timeoutMs),
-    prepare: () => storage.prepare(),
-    query: (influxql: string, signal?: AbortSignal) => {
-      queries.push(influxql);
-      return storage.query(influxql, signal);
-    },
-    ...(storage.queryMany
-      ? {
-          queryMany: (statements: readonly string[], signal?: AbortSignal) => {
-            queries.push(...statements);
-            return storage.queryMany?.(statements, signal) ?? Promise.resolve([]);
-          },
-        }
-      : {}),
-  };
+  return aroundQueries(storage, (statements, run) => {
+    queries.push(...statements);
+    return run();
+  });
 }
 
 const kindWords: Record<DenominatorKind, Bilingual> = {

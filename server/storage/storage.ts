@@ -29,6 +29,31 @@ export interface Storage {
   queryMany?(statements: readonly string[], signal?: AbortSignal): Promise<QuerySeries[][]>;
 }
 
+/**
+ * The same storage with every query (`query`, and `queryMany` when it has one) run through `around`,
+ * which gets the statements and must call `run` once: to record or to time them. Writes pass as they are.
+ */
+export function aroundQueries(
+  storage: Storage,
+  around: <T>(statements: readonly string[], run: () => Promise<T>) => Promise<T>,
+): Storage {
+  const { queryMany } = storage;
+  return {
+    describe: storage.describe,
+    write: (points, signal) => storage.write(points, signal),
+    writeLineProtocol: (lines, points) => storage.writeLineProtocol(lines, points),
+    ping: (timeoutMs) => storage.ping(timeoutMs),
+    prepare: () => storage.prepare(),
+    query: (influxql, signal) => around([influxql], () => storage.query(influxql, signal)),
+    ...(queryMany
+      ? {
+          queryMany: (statements: readonly string[], signal?: AbortSignal) =>
+            around(statements, () => queryMany.call(storage, statements, signal)),
+        }
+      : {}),
+  };
+}
+
 export interface QuerySeries {
   name: string;
   tags?: Record<string, string>;
