@@ -3,6 +3,7 @@ import { appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fillDisk, mountTmpfs } from '../../test/harness/disk.js';
 import { auditLogCsv, openAuditLog } from './audit-log.js';
 
 const dirs: string[] = [];
@@ -83,5 +84,32 @@ describe('audit log', () => {
     expect(csv).toContain(
       '2026-11-01T00:00:00.000Z,Nguyễn Văn A,auditor,sign_in_refused,,10.0.0.1,"\'=HYPERLINK(""x""), expired"\r\n',
     );
+  });
+});
+
+describe('audit log on a full disk', () => {
+  it('refuses an action it cannot write whole, leaves no cut line behind, and appends again once space returns', async (ctx) => {
+    const fs = mountTmpfs('512k');
+    if (!fs) {
+      ctx.skip('cannot mount a tmpfs here (needs root and mount): the full-disk test did not run');
+      return;
+    }
+    try {
+      const log = openAuditLog(fs.dir);
+      const base = { role: 'auditor' as const, source: '10.0.0.5' };
+      await log.append({ ...base, subject: 'kiem-toan-1', action: 'sign_in' });
+      const filler = fillDisk(fs.dir, 0);
+      // Larger than what is left of the log's last page: the write is cut short, then ENOSPC.
+      await expect(
+        log.append({ ...base, subject: 'kiem-toan-2', action: 'create', detail: 'x'.repeat(20_000) }),
+      ).rejects.toThrow(`audit log ${join(fs.dir, 'audit.log')}: cannot append`);
+      rmSync(filler);
+      await log.append({ ...base, subject: 'kiem-toan-3', action: 'download' });
+      const lines = readFileSync(join(fs.dir, 'audit.log'), 'utf8').trim().split('\n');
+      expect(lines.map((l) => JSON.parse(l).subject)).toEqual(['kiem-toan-1', 'kiem-toan-3']);
+      expect((await log.read()).map((r) => r.action)).toEqual(['sign_in', 'download']);
+    } finally {
+      fs.unmount();
+    }
   });
 });

@@ -64,8 +64,16 @@ export function openAuditLog(dir: string): AuditLog {
     let fh: FileHandle | undefined;
     try {
       fh = await open(file, 'a', 0o600);
-      await fh.write(line);
-      await fh.datasync();
+      const before = (await fh.stat()).size;
+      try {
+        // writeFile writes every byte (one write() may write fewer on an almost full disk).
+        await fh.writeFile(line);
+        await fh.datasync();
+      } catch (err) {
+        // A line cut short must not stay behind: the next record would be glued onto it.
+        await fh.truncate(before).catch(() => {});
+        throw err;
+      }
     } finally {
       await fh?.close();
     }

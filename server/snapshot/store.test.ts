@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fillDisk, mountTmpfs } from '../../test/harness/disk.js';
 import { openSnapshotStore } from './store.js';
 import type { Manifest } from './types.js';
 
@@ -104,5 +105,32 @@ describe('snapshot store', () => {
     expect(() => store.put(manifest('../x', '2026-11-01T00:00:00Z'), Buffer.from('a'))).toThrow(
       'snapshot store: manifest id "../x" is not 64 hex characters',
     );
+  });
+});
+
+describe('snapshot store on a full disk', () => {
+  it('refuses a bundle it cannot keep whole, leaves no temp file, keeps what it had and takes bundles again once space returns', (ctx) => {
+    const fs = mountTmpfs('512k');
+    if (!fs) {
+      ctx.skip('cannot mount a tmpfs here (needs root and mount): the full-disk test did not run');
+      return;
+    }
+    try {
+      const store = openSnapshotStore(fs.dir);
+      const kept = store.put(manifest(idA, '2026-11-01T01:00:00.000Z'), Buffer.alloc(10_000, 1));
+      const filler = fillDisk(fs.dir, 8 * 1024);
+      expect(() => store.put(manifest(idB, '2026-11-02T01:00:00.000Z'), Buffer.alloc(64 * 1024, 2))).toThrow(
+        /ENOSPC/,
+      );
+      expect(readdirSync(join(fs.dir, 'store')).filter((n) => n.startsWith('.tmp'))).toEqual([]);
+      expect(store.list()).toEqual([kept.entry]);
+      rmSync(filler);
+      const later = store.put(manifest(idB, '2026-11-02T01:00:00.000Z'), Buffer.alloc(64 * 1024, 2));
+      expect(later.created).toBe(true);
+      expect(store.read(idB)).toEqual(Buffer.alloc(64 * 1024, 2));
+      expect(store.read(idA)).toEqual(Buffer.alloc(10_000, 1));
+    } finally {
+      fs.unmount();
+    }
   });
 });
