@@ -1,6 +1,25 @@
 import { groupingTagsOf } from '../lib/endpoints/index.js';
 import type { Endpoint } from '../lib/endpoints/types.js';
 import { ping, pingGroupingTags, pingHourly } from '../protocol/index.js';
+import {
+  CAUSE,
+  type DownRun,
+  decodeRuns,
+  defaultCycleIntervalS,
+  downPointsOf,
+  downPointsQuery,
+  foldDown,
+  INTERVAL,
+  joinRun,
+  lookUpNext,
+  outageOf,
+  pageSize,
+  pingRows,
+  queryAll,
+  rollupFormat,
+  type TargetOutage,
+  UP,
+} from './outages.js';
 import type { QuerySeries, Storage } from './storage/index.js';
 
 /**
@@ -23,10 +42,7 @@ export type AvailabilityGroup = (typeof availabilityGroups)[number];
  * The interval assumed for points written before ping points carried `interval_s` (and for expected
  * cycles of an endpoint with no point at all): the ping collector's default.
  */
-export const defaultCycleIntervalS = 60;
-
-/** Points read per query when outages are walked; what bounds the server's memory. */
-const pageSize = 5_000;
+export { defaultCycleIntervalS };
 
 /** Endpoints whose outages are walked at once. */
 const outageConcurrency = 4;
@@ -71,25 +87,11 @@ export interface AvailabilityRow {
   outage_seconds: number;
 }
 
-export interface Outage {
-  target_id: string;
+/** An outage of an endpoint inside a window (see server/outages.ts), with the endpoint's names. */
+export interface Outage extends TargetOutage {
   name?: string;
   level?: string;
   district?: string;
-  /** Start of the outage, or the window's start when it began earlier. */
-  start: string;
-  /** The first up point after it (or the window's end, or the end of the last down cycle when data stops). */
-  end: string;
-  /** Down time inside the window, s. */
-  duration_s: number;
-  cause: string;
-  parent_id: string;
-  /** How it ended: `up` (a point came back up), `no_data` (points stop: the end is unknown), `after_window`, `ongoing`. */
-  ended_by: 'up' | 'no_data' | 'after_window' | 'ongoing';
-  starts_before_window: boolean;
-  ends_after_window: boolean;
-  /** Still down at the latest cycle, which is recent (the window ends now). */
-  ongoing: boolean;
 }
 
 export interface AvailabilityResult {
@@ -103,19 +105,8 @@ export interface AvailabilityResult {
 }
 
 const M = `"${ping.name}"`;
-const f = ping.fields;
-// Field names come from the catalogue, so a rename breaks the build rather than these queries.
-const UP = `"${'up' satisfies keyof typeof f}"`;
-const CAUSE = `"${'cause' satisfies keyof typeof f}"`;
-const PARENT = `"${'parent_id' satisfies keyof typeof f}"`;
-const INTERVAL = `"${'interval_s' satisfies keyof typeof f}"`;
 const rowTags = ['target_id', 'name', 'level', 'district', ...pingGroupingTags] as const;
 const GROUP_BY = `GROUP BY ${rowTags.map((t) => `"${t}"`).join(', ')}`;
-
-/** An InfluxQL string literal (InfluxQL has no parameters). */
-function literal(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
 
 const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1e6) / 1e4 : null);
 
@@ -152,201 +143,6 @@ function foldCounts(
       add(c, Object.fromEntries(s.columns.map((col, i) => [col, values[i]])));
     }
   }
-}
-
-/** Where one point of a target stands. */
-interface PingRow {
-  t: number;
-  up: boolean;
-  cause: string;
-  parent: string;
-  intervalMs: number;
-}
-
-/** The ping rows of a query answer, in its order. */
-function pingRows(series: QuerySeries | undefined): PingRow[] {
-  const values = series?.values ?? [];
-  const columns = series?.columns ?? [];
-  const [iT, iUp, iCause, iParent, iInterval] = ['time', 'up', 'cause', 'parent_id', 'interval_s'].map((c) =>
-    columns.indexOf(c),
-  );
-  const out: PingRow[] = [];
-  for (const v of values) {
-    const interval = Number(v[iInterval ?? -1]);
-    out.push({
-      t: Number(v[iT ?? 0]),
-      up: v[iUp ?? -1] === true,
-      cause: String(v[iCause ?? -1] ?? ''),
-      parent: String(v[iParent ?? -1] ?? ''),
-      intervalMs: (Number.isFinite(interval) && interval > 0 ? interval : defaultCycleIntervalS) * 1000,
-    });
-  }
-  return out;
-}
-
-const pingColumns = `${UP}, ${CAUSE}, ${PARENT}, ${INTERVAL}`;
-
-/**
- * The down points of one target between two times, oldest first, a page at a time. Pages follow the
- * time of the last point read; points sharing that time (several pollers' cycles) are skipped by
- * count, so none is read twice or lost.
- */
-async function* downPointsOf(
-  storage: Storage,
-  targetId: string,
-  fromMs: number,
-  toMs: number,
-  signal?: AbortSignal,
-): AsyncGenerator<PingRow> {
-  let cursor = Math.trunc(fromMs);
-  let skip = 0;
-  for (;;) {
-    const series = await storage.query(
-      `SELECT ${pingColumns} FROM ${M} WHERE "target_id" = ${literal(targetId)} AND ${UP} = false AND time >= ${cursor}ms AND time < ${Math.trunc(toMs)}ms ORDER BY time ASC LIMIT ${pageSize}`,
-      signal,
-    );
-    const rows = pingRows(series[0]);
-    let skipped = 0;
-    let last = cursor;
-    let atLast = skip;
-    for (const row of rows) {
-      if (row.t === cursor && skipped < skip) {
-        skipped++;
-        continue;
-      }
-      if (row.t === last) atLast++;
-      else {
-        last = row.t;
-        atLast = 1;
-      }
-      yield row;
-    }
-    if (rows.length < pageSize) return;
-    if (last === cursor && atLast <= skip) {
-      throw new Error(`availability: more than ${pageSize} points of ${targetId} at one time (${cursor})`);
-    }
-    cursor = last;
-    skip = atLast;
-  }
-}
-
-interface Run {
-  start: number;
-  lastDown: number;
-  intervalMs: number;
-  causes: Map<string, number>;
-  parent: string;
-}
-
-/** The statement reading the first point of a target after `afterMs` and no later than `untilMs`. */
-function nextPointQuery(targetId: string, afterMs: number, untilMs: number): string {
-  return `SELECT ${pingColumns} FROM ${M} WHERE "target_id" = ${literal(targetId)} AND time > ${Math.trunc(afterMs)}ms AND time <= ${Math.trunc(untilMs)}ms ORDER BY time ASC LIMIT 1`;
-}
-
-/** Statements per request when many small look-ups are batched. */
-const statementsPerRequest = 200;
-
-/**
- * Each statement's series, in order: batched into few requests when the storage can (`queryMany`),
- * one by one otherwise.
- */
-async function queryAll(
-  storage: Storage,
-  statements: readonly string[],
-  signal?: AbortSignal,
-): Promise<QuerySeries[][]> {
-  if (!storage.queryMany) {
-    const out: QuerySeries[][] = [];
-    for (const q of statements) out.push(await storage.query(q, signal));
-    return out;
-  }
-  const out: QuerySeries[][] = [];
-  for (let i = 0; i < statements.length; i += statementsPerRequest) {
-    out.push(...(await storage.queryMany(statements.slice(i, i + statementsPerRequest), signal)));
-  }
-  return out;
-}
-
-/**
- * The outages of one target in the window [from, to), from its down points in [from − margin,
- * to + margin) so that an outage crossing either edge is seen whole. Down points closer than 1.5
- * cycles apart are one outage; it ends at the first up point after it, looked up once per outage
- * (only down points are read: an endpoint up all month costs nothing, one down for a month costs its
- * down points, a page at a time). When points stop during an outage, its end is unknown: it is counted
- * up to the end of its last down cycle (`no_data`), the rest is unknown time. Durations count only
- * the part inside the window.
- */
-async function outagesOf(
-  storage: Storage,
-  targetId: string,
-  window: { fromMs: number; toMs: number; nowMs: number; marginMs: number },
-  emit: (o: Omit<Outage, 'name' | 'level' | 'district'>) => void,
-  signal?: AbortSignal,
-): Promise<void> {
-  const { fromMs, toMs, nowMs, marginMs } = window;
-  const readTo = Math.min(toMs + marginMs, nowMs + 1);
-  const close = (r: Run, end: number, endedBy: Outage['ended_by']) => {
-    const start = Math.max(r.start, fromMs);
-    const clippedEnd = Math.min(end, toMs);
-    if (clippedEnd <= fromMs || start >= toMs || clippedEnd <= start) return;
-    let cause = 'down';
-    let most = 0;
-    for (const [c, n] of r.causes) {
-      if (n > most && c) [cause, most] = [c, n];
-    }
-    emit({
-      target_id: targetId,
-      start: new Date(start).toISOString(),
-      end: new Date(clippedEnd).toISOString(),
-      duration_s: Math.round((clippedEnd - start) / 1000),
-      cause,
-      parent_id: cause === 'parent_down' ? r.parent : '',
-      ended_by: endedBy,
-      starts_before_window: r.start < fromMs,
-      ends_after_window: end > toMs,
-      ongoing: endedBy === 'ongoing',
-    });
-  };
-  /** Ends a run at the first point after it: up (recovered), down beyond what was read, or none. */
-  const finish = (r: Run, next: PingRow | undefined) => {
-    if (next?.up) return close(r, next.t, 'up');
-    if (next) return close(r, next.t, 'after_window');
-    // Points of a cycle are stamped at its start and land after the sweep and the agent's send: the
-    // latest point of a running poller can be nearly two intervals old.
-    const current = nowMs - r.lastDown <= r.intervalMs * 2;
-    if (current && toMs >= nowMs - 1) return close(r, nowMs, 'ongoing');
-    return close(r, r.lastDown + r.intervalMs, 'no_data');
-  };
-  const runs: Run[] = [];
-  let run: Run | undefined;
-  for await (const p of downPointsOf(storage, targetId, fromMs - marginMs, readTo, signal)) {
-    if (run && p.t - run.lastDown <= run.intervalMs * 1.5) {
-      run.lastDown = p.t;
-      run.intervalMs = p.intervalMs;
-      run.causes.set(p.cause, (run.causes.get(p.cause) ?? 0) + 1);
-      if (p.parent) run.parent = p.parent;
-      continue;
-    }
-    if (run) runs.push(run);
-    run = {
-      start: p.t,
-      lastDown: p.t,
-      intervalMs: p.intervalMs,
-      causes: new Map([[p.cause, 1]]),
-      parent: p.parent,
-    };
-  }
-  if (run) runs.push(run);
-  // The point after each run, looked up in batches: a month of short outages is a few requests.
-  // Never past `nowMs`: a snapshot "as of" a past time must not see what came after it.
-  const nexts = await queryAll(
-    storage,
-    runs.map((r) => nextPointQuery(targetId, r.lastDown, Math.min(r.lastDown + r.intervalMs * 1.5, nowMs))),
-    signal,
-  );
-  runs.forEach((r, i) => {
-    finish(r, pingRows(nexts[i]?.[0])[0]);
-  });
 }
 
 const HOURLY = `"${pingHourly.name}"`;
@@ -416,44 +212,66 @@ function gaps(fromMs: number, toMs: number, covered: readonly [number, number][]
 }
 
 /**
- * How long after an hour closes points may still arrive for it, by default: an agent's backlog up to
- * `ingest.max_point_age` (7 days by default). A roll-up made before then may be missing some, so it
- * is not used: the hour is counted from raw points until the roll-up made after that (the server's
- * hourly recheck) is there. The price is a week of raw points per long window; the figures are exact.
+ * How long after a late write's mark (`late_ms`, stamped when the write was sent) its points may
+ * still be landing, by default: twice the storage timeout's default (a write InfluxDB finishes after
+ * the client gave up) and then some. A roll-up started sooner than this after the mark is not used.
  */
-export const defaultRollupFinalAfterMs = 7 * 86_400_000;
+export const defaultLateSlackMs = 60_000;
 
-/** More separate runs of rolled-up hours than this: the roll-ups are patchy, count from raw points. */
-const maxRolledRuns = 48;
+/** The slack for a storage whose writes time out after `storageTimeoutMs` (server config `storage.timeout`). */
+export const lateSlackFor = (storageTimeoutMs: number) =>
+  Math.max(defaultLateSlackMs, 2 * storageTimeoutMs + 10_000);
+
+/** More separate runs of usable hours than this (one statement each): the roll-ups are patchy, read raw. */
+const maxRolledRuns = 200;
 
 /**
- * The counts of {@link countCycles} with the whole hours inside the window read from ping_hourly: hours
- * the server has rolled up (their mark point exists) come from one aggregate over the roll-ups, and
- * the partial hours at the edges and any hour not rolled up yet from raw points. Roll-ups hold the same
- * counts, sums and maxima as the raw aggregates, so the result is the raw result, exactly.
+ * The runs of whole hours in [fromMs, toMs) whose roll-ups give the raw answer: the hour's mark says
+ * it was rolled up after the hour closed by a server that keeps outage runs (`format` 2), and no
+ * write reached the hour since (its `late_ms`, written with every write of ping points into a closed
+ * hour, is older than the roll-up by more than `lateSlackMs`). Empty when none are or they are too
+ * patchy to be worth it.
+ */
+export async function rolledHourRuns(
+  storage: Storage,
+  fromMs: number,
+  toMs: number,
+  o: { lateSlackMs?: number; signal?: AbortSignal } = {},
+): Promise<[number, number][]> {
+  const firstHour = Math.ceil(fromMs / HOUR_MS) * HOUR_MS;
+  const lastHour = Math.floor(toMs / HOUR_MS) * HOUR_MS;
+  if (lastHour - firstHour < HOUR_MS) return [];
+  const slack = o.lateSlackMs ?? defaultLateSlackMs;
+  const marks = await storage.query(
+    `SELECT "rolled_at_ms", "late_ms", "format" FROM ${HOURLY} WHERE "target_id" = '' AND time >= ${firstHour}ms AND time < ${lastHour}ms`,
+    o.signal,
+  );
+  const hours = (marks[0]?.values ?? [])
+    .filter(([hour, rolledAt, late, format]) => {
+      if (typeof rolledAt !== 'number' || Number(format ?? 0) < rollupFormat) return false;
+      if (rolledAt < Number(hour) + HOUR_MS) return false;
+      return typeof late !== 'number' || late + slack < rolledAt;
+    })
+    .map((v) => Number(v[0]))
+    .sort((a, b) => a - b);
+  const runs = hourRuns(hours);
+  return runs.length > maxRolledRuns ? [] : runs;
+}
+
+/**
+ * The counts of {@link countCycles} with the whole hours in `rolled` (from {@link rolledHourRuns})
+ * read from ping_hourly and the rest of the window (its partial edge hours, hours not rolled up or
+ * written to since) from raw points. Roll-ups hold the same counts, sums and maxima as the raw
+ * aggregates, so the result is the raw result, exactly.
  */
 export async function countCyclesWithRollups(
   storage: Storage,
   fromMs: number,
   toMs: number,
+  rolled: readonly [number, number][],
   signal?: AbortSignal,
-  finalAfterMs: number = defaultRollupFinalAfterMs,
 ): Promise<Map<string, Counts>> {
-  const firstHour = Math.ceil(fromMs / HOUR_MS) * HOUR_MS;
-  const lastHour = Math.floor(toMs / HOUR_MS) * HOUR_MS;
-  if (lastHour - firstHour < HOUR_MS) return countCycles(storage, fromMs, toMs, signal);
-  const marks = await storage.query(
-    `SELECT "rolled_at_ms" FROM ${HOURLY} WHERE "target_id" = '' AND time >= ${firstHour}ms AND time < ${lastHour}ms`,
-    signal,
-  );
-  // A roll-up made while points could still arrive for its hour is not trusted (raw points are read)
-  // until a later pass has rolled the hour again.
-  const hours = (marks[0]?.values ?? [])
-    .filter((v) => Number(v[1]) >= Number(v[0]) + HOUR_MS + finalAfterMs)
-    .map((v) => Number(v[0]))
-    .sort((a, b) => a - b);
-  const rolled = hourRuns(hours);
-  if (rolled.length === 0 || rolled.length > maxRolledRuns) return countCycles(storage, fromMs, toMs, signal);
+  if (rolled.length === 0) return countCycles(storage, fromMs, toMs, signal);
   const counts = new Map<string, Counts>();
   // One statement per run of hours: InfluxDB 1.x answers nothing to time ranges joined by OR.
   const answers = await queryAll(
@@ -464,8 +282,7 @@ export async function countCyclesWithRollups(
     ),
     signal,
   );
-  const sums = answers.flat();
-  foldCounts(counts, sums, (c, r) => {
+  foldCounts(counts, answers.flat(), (c, r) => {
     c.cycles += Number(r.cycles ?? 0);
     c.up += Number(r.up ?? 0);
     c.parentDown += Number(r.parent_down ?? 0);
@@ -477,6 +294,68 @@ export async function countCyclesWithRollups(
   });
   await Promise.all(gaps(fromMs, toMs, rolled).map(([a, b]) => countCycles(storage, a, b, signal, counts)));
   return counts;
+}
+
+/** The outage runs the roll-ups keep for the hours in `rolled`, per target, in time order. */
+async function rolledDownRuns(
+  storage: Storage,
+  rolled: readonly [number, number][],
+  signal?: AbortSignal,
+): Promise<Map<string, DownRun[]>> {
+  const answers = await queryAll(
+    storage,
+    rolled.map(
+      ([a, b]) =>
+        `SELECT "down_runs" FROM ${HOURLY} WHERE "target_id" != '' AND "down_cycles" > 0 AND time >= ${a}ms AND time < ${b}ms GROUP BY "target_id"`,
+    ),
+    signal,
+  );
+  const out = new Map<string, DownRun[]>();
+  for (const s of answers.flat()) {
+    const id = s.tags?.target_id;
+    if (!id) continue;
+    const runs = out.get(id) ?? [];
+    out.set(id, runs);
+    for (const [hour, text] of s.values) {
+      if (typeof text !== 'string')
+        throw new Error(
+          `availability: the roll-up of ${id} at ${new Date(Number(hour)).toISOString()} has no down_runs`,
+        );
+      try {
+        runs.push(...decodeRuns(Number(hour), text));
+      } catch (err) {
+        throw new Error(
+          `availability: the roll-up of ${id} at ${new Date(Number(hour)).toISOString()}: ${(err as Error).message}`,
+        );
+      }
+    }
+  }
+  for (const runs of out.values()) runs.sort((a, b) => a.start - b.start);
+  return out;
+}
+
+/**
+ * The down runs of one target over the raw ranges: the first page of every range in one request, then
+ * page by page for a range with more down points than a page.
+ */
+async function rawDownRuns(
+  storage: Storage,
+  targetId: string,
+  ranges: readonly [number, number][],
+  signal?: AbortSignal,
+): Promise<DownRun[]> {
+  const first = await queryAll(
+    storage,
+    ranges.map(([a, b]) => downPointsQuery(targetId, a, b)),
+    signal,
+  );
+  const runs: DownRun[] = [];
+  for (const [i, [a, b]] of ranges.entries()) {
+    const rows = pingRows(first[i]?.[0]);
+    if (rows.length < pageSize) for (const p of rows) foldDown(runs, p);
+    else for await (const p of downPointsOf(storage, targetId, a, b, signal)) foldDown(runs, p);
+  }
+  return runs;
 }
 
 /**
@@ -492,29 +371,31 @@ export async function computeAvailability(
     nowMs?: number;
     signal?: AbortSignal;
     /**
-     * Count whole hours from ping_hourly (server/rollups.ts) and only the edges from raw points;
-     * `finalAfterMs`: how long after an hour closes its points may still arrive (`ingest.max_point_age`).
+     * Read whole hours from ping_hourly (server/rollups.ts) where its roll-ups give the raw answer,
+     * and only the rest from raw points; `lateSlackMs`: see {@link defaultLateSlackMs}.
      */
-    rollups?: boolean | { finalAfterMs?: number };
+    rollups?: boolean | { lateSlackMs?: number };
   } = {},
 ): Promise<AvailabilityResult> {
   const { signal } = options;
   const nowMs = options.nowMs ?? Date.now();
   const toMs = Math.min(requestedToMs, nowMs);
   const windowMs = Math.max(0, toMs - fromMs);
+  const rolled =
+    windowMs > 0 && options.rollups
+      ? await rolledHourRuns(storage, fromMs, toMs, {
+          ...(typeof options.rollups === 'object' && options.rollups.lateSlackMs !== undefined
+            ? { lateSlackMs: options.rollups.lateSlackMs }
+            : {}),
+          ...(signal ? { signal } : {}),
+        })
+      : [];
   const counts =
     windowMs <= 0
       ? new Map<string, Counts>()
-      : options.rollups
-        ? await countCyclesWithRollups(
-            storage,
-            fromMs,
-            toMs,
-            signal,
-            (typeof options.rollups === 'object' ? options.rollups.finalAfterMs : undefined) ??
-              defaultRollupFinalAfterMs,
-          )
-        : await countCycles(storage, fromMs, toMs, signal);
+      : await countCyclesWithRollups(storage, fromMs, toMs, rolled, signal);
+  const hasDown = [...counts.values()].some((c) => c.cycles > c.up);
+  const rolledRuns = hasDown && rolled.length > 0 ? await rolledDownRuns(storage, rolled, signal) : new Map();
 
   const known = new Map(registry.map((e) => [e.id, e]));
   const ids = [...new Set([...known.keys(), ...counts.keys()])].sort();
@@ -525,6 +406,27 @@ export async function computeAvailability(
     // Ties broken by target, so what is kept does not depend on which endpoint's walk finished first.
     listed.sort((a, b) => b.start.localeCompare(a.start) || a.target_id.localeCompare(b.target_id));
     listed.length = Math.min(listed.length, maxListedOutages);
+  };
+  /**
+   * A target's outages in the window, from its down points in [from − margin, to + margin) so that an
+   * outage crossing either edge is seen whole: runs from the roll-ups for the rolled hours, from raw
+   * points elsewhere, joined; each ends at the point after it, from the roll-up when that point lies
+   * in the same hour (a point arriving there later would have made the hour's roll-up unusable),
+   * looked up otherwise.
+   */
+  const outagesOf = async (id: string, intervalS: number) => {
+    const marginMs = Math.ceil(intervalS * 1500);
+    const readTo = Math.min(toMs + marginMs, nowMs + 1);
+    const raw = await rawDownRuns(storage, id, gaps(fromMs - marginMs, readTo, rolled), signal);
+    const pieces = [...raw, ...(rolledRuns.get(id) ?? [])].sort((a, b) => a.start - b.start);
+    const runs: DownRun[] = [];
+    for (const piece of pieces) joinRun(runs, piece);
+    const usable = (r: DownRun) =>
+      r.next != null &&
+      r.next.t <= nowMs &&
+      Math.floor(r.next.t / HOUR_MS) === Math.floor(r.lastDown / HOUR_MS);
+    await lookUpNext(storage, id, runs, nowMs, usable, signal);
+    return runs.flatMap((r) => outageOf(id, r, { fromMs, toMs, nowMs }) ?? []);
   };
   const rowOf = new Map<string, AvailabilityRow>();
   const rowFor = async (id: string) => {
@@ -545,19 +447,13 @@ export async function computeAvailability(
     let outages = 0;
     let outageMs = 0;
     if (cycles > upCycles) {
-      await outagesOf(
-        storage,
-        id,
-        { fromMs, toMs, nowMs, marginMs: Math.ceil(intervalS * 1500) },
-        (o) => {
-          outages++;
-          outagesTotal++;
-          outageMs += Date.parse(o.end) - Date.parse(o.start);
-          listed.push({ ...o, ...pick(described, ['name', 'level', 'district']) });
-          if (listed.length >= 2 * maxListedOutages) keepRecent();
-        },
-        signal,
-      );
+      for (const o of await outagesOf(id, intervalS)) {
+        outages++;
+        outagesTotal++;
+        outageMs += Date.parse(o.end) - Date.parse(o.start);
+        listed.push({ ...o, ...pick(described, ['name', 'level', 'district']) });
+        if (listed.length >= 2 * maxListedOutages) keepRecent();
+      }
     }
     rowOf.set(id, {
       key: id,

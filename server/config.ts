@@ -277,12 +277,12 @@ export const serverConfigSchema = z.strictObject({
       interval: duration()
         .default(300_000)
         .describe(
-          'how often closed hours of ping are rolled up into ping_hourly (the last 3 closed hours each time)',
+          'how often closed hours of ping are rolled up into ping_hourly (the last 3 closed hours each time, and every hour the server wrote ping points into after its roll-up)',
         ),
       recheck_interval: duration()
         .default(3_600_000)
         .describe(
-          "how often every closed hour within ingest.max_point_age is rolled up again; a roll-up is used only once made after max_point_age, so late points (an agent's backlog) are always counted",
+          "how often every closed hour within ingest.max_point_age is rolled up again: a safety net for ping points written into InfluxDB other than through this server (the server's own late writes mark their hour, which the next pass rolls up again)",
         ),
     })
     .prefault({})

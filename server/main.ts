@@ -8,6 +8,7 @@ import { StartError } from '../lib/config.js';
 import { serverHealth } from '../protocol/index.js';
 import { createApp } from './app.js';
 import { assetRegisterFile, staticAssets } from './assets.js';
+import { lateSlackFor } from './availability.js';
 import type { ServerConfig } from './config.js';
 import type { AppDeps } from './context.js';
 import { createMetrics } from './metrics.js';
@@ -16,7 +17,7 @@ import { loadDatacenter } from './readiness/declaration.js';
 import { createReadiness, startReadinessSchedule } from './readiness/service.js';
 import { registryFile, staticRegistry } from './registry.js';
 import { RevocationList } from './revocation.js';
-import { createRollups, startRollupSchedule } from './rollups.js';
+import { createRollups, lateHourMarks, startRollupSchedule } from './rollups.js';
 import { SeriesGuard } from './series-guard.js';
 import { startSnapshotSchedule } from './snapshot/service.js';
 import { snapshotServiceFor } from './snapshot/setup.js';
@@ -91,6 +92,7 @@ async function startLocked(
     concurrency: config.write.concurrency,
     replayConcurrency: config.write.replay_concurrency,
     ackTimeoutMs: config.write.ack_timeout,
+    marks: lateHourMarks,
   });
   const deps: AppDeps = {
     config,
@@ -239,6 +241,7 @@ async function startLocked(
       log,
       maxPointAgeMs: config.ingest.max_point_age,
       recheckIntervalMs: config.rollups.recheck_interval,
+      lateSlackMs: lateSlackFor(config.storage.timeout),
     }),
     { intervalMs: config.rollups.interval, recheckIntervalMs: config.rollups.recheck_interval, log },
   );

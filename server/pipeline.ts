@@ -20,6 +20,11 @@ export interface PipelineOptions {
   replayConcurrency: number;
   /** How long a request waits on InfluxDB before its batch is fsynced to the spool and acknowledged. */
   ackTimeoutMs: number;
+  /**
+   * Lines to send with a write of `lines` at `now`, in the same request: the late marks of the hourly
+   * roll-ups (server/rollups.ts lateHourMarks), so that an hour written to after its roll-up is known.
+   */
+  marks?: (lines: Buffer, now: number) => { lines: string; points: number };
 }
 
 interface Pending {
@@ -231,7 +236,14 @@ export class WritePipeline {
   private async writeToStorage({ lines, points }: Lines): Promise<void> {
     const started = performance.now();
     try {
-      await this.o.storage.writeLineProtocol(lines, points);
+      const marks = this.o.marks?.(lines, Date.now());
+      if (marks && marks.points > 0) {
+        const newline = lines.length > 0 && lines[lines.length - 1] !== 0x0a ? '\n' : '';
+        await this.o.storage.writeLineProtocol(
+          Buffer.concat([lines, Buffer.from(`${newline}${marks.lines}`)]),
+          points + marks.points,
+        );
+      } else await this.o.storage.writeLineProtocol(lines, points);
       this.o.metrics.pointsWritten.inc({}, points);
       this.o.metrics.influxUp.set({}, 1);
       this.influxDown.clear();

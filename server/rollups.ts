@@ -1,19 +1,37 @@
 import type { Logger } from 'pino';
 import { type Point, ping, pingHourly } from '../protocol/index.js';
-import { defaultCycleIntervalS } from './availability.js';
+import { defaultLateSlackMs } from './availability.js';
+import {
+  type DownRun,
+  defaultCycleIntervalS,
+  downPointsOf,
+  encodeRuns,
+  foldDown,
+  lookUpNext,
+  pageSize,
+  pingRows,
+  rollupFormat,
+} from './outages.js';
 import type { QuerySeries, Storage } from './storage/index.js';
 
 /**
- * Hourly roll-ups of `ping` into `ping_hourly`, one point per endpoint and closed hour, plus one mark
- * point per hour (no target_id) saying the hour was rolled up. Availability over a long window reads
- * these for its whole hours (server/availability.ts countCyclesWithRollups) and raw points only for the
- * partial hours at its edges and hours without a mark.
+ * Hourly roll-ups of `ping` into `ping_hourly`, one point per endpoint and closed hour (its counts,
+ * and its runs of down points with the point after each), plus one mark point per hour (no target_id)
+ * saying the hour was rolled up, when, and in which format. Availability over a long window reads these
+ * for its whole hours (server/availability.ts) and raw points only for the partial hours at its edges
+ * and hours whose roll-up cannot be used.
  *
- * Rolling an hour up again writes the same series at the same time, which InfluxDB overwrites: rolling
- * up is idempotent, so the scheme is simply to re-roll. Each pass re-rolls the last few closed hours
- * (points of a running poller arrive within a cycle or two); every `recheck` pass re-rolls every hour
- * an agent's backlog may still reach (`ingest.max_point_age`, beyond which points are refused); at
- * start, hours never rolled up (since the newest mark, or the first ping point) are caught up.
+ * A roll-up is exact for the points stored when it was made. Points that reach an hour after it closed
+ * (the last cycles of a running poller, an agent's backlog, the spool's replay) are written by the
+ * server's pipeline, which puts a `late_ms` on the hour's mark in the same write ({@link lateHourMarks}):
+ * a roll-up older than that is not used, and the next pass rolls such hours up again ({@link Rollups.recent}).
+ *
+ * Rolling an hour up again writes the same series at the same time, which InfluxDB overwrites (fields
+ * merge: the mark keeps its late_ms): rolling up is idempotent, so the scheme is simply to re-roll.
+ * Each pass re-rolls the last few closed hours and the hours written late; every `recheck` pass
+ * re-rolls every hour an agent's backlog may still reach (`ingest.max_point_age`), a safety net for
+ * points written into InfluxDB other than through the server; at start, hours never rolled up (since
+ * the newest mark, or the first ping point) are caught up.
  */
 
 const HOUR_MS = 3_600_000;
@@ -78,8 +96,48 @@ function fold(
 }
 
 /**
+ * The runs of down points per endpoint and hour in [fromHour, toHour), each with the point after it:
+ * one query for every endpoint's down points (a page each; one with more is read page by page), then
+ * the look-ups, batched.
+ */
+async function downRunsByHour(
+  storage: Storage,
+  fromHour: number,
+  toHour: number,
+  o: { now: number; signal?: AbortSignal },
+): Promise<Map<string, Map<number, DownRun[]>>> {
+  const series = await storage.query(
+    `SELECT ${UP}, ${CAUSE}, "parent_id", ${INTERVAL} FROM ${M} WHERE ${UP} = false AND time >= ${fromHour}ms AND time < ${toHour}ms GROUP BY "target_id" ORDER BY time ASC LIMIT ${pageSize}`,
+    o.signal,
+  );
+  const out = new Map<string, Map<number, DownRun[]>>();
+  for (const s of series) {
+    const id = s.tags?.target_id;
+    if (!id) continue;
+    const byHour = new Map<number, DownRun[]>();
+    out.set(id, byHour);
+    const add = (p: ReturnType<typeof pingRows>[number]) => {
+      const hour = floorHour(p.t);
+      let runs = byHour.get(hour);
+      if (!runs) {
+        runs = [];
+        byHour.set(hour, runs);
+      }
+      foldDown(runs, p);
+    };
+    const rows = pingRows(s);
+    if (rows.length < pageSize) for (const p of rows) add(p);
+    else for await (const p of downPointsOf(storage, id, fromHour, toHour, o.signal)) add(p);
+    const runs = [...byHour.values()].flat();
+    // The point after a run may lie in the next hour: looked up whole, never past the roll-up's time.
+    await lookUpNext(storage, id, runs, o.now, () => false, o.signal);
+  }
+  return out;
+}
+
+/**
  * The roll-up points of the closed hours in [fromHour, toHour) (hour starts, ms): per endpoint and hour
- * with points, and one mark per hour. Four aggregate queries, GROUP BY time(1h).
+ * with points, and one mark per hour. Four aggregate queries, GROUP BY time(1h), and the down runs.
  */
 export async function rollUpHours(
   storage: Storage,
@@ -90,7 +148,7 @@ export async function rollUpHours(
   if (toHour <= fromHour) return [];
   const where = `time >= ${fromHour}ms AND time < ${toHour}ms`;
   const by = 'GROUP BY time(1h), "target_id" fill(none)';
-  const [all, up, parentDown, down] = await Promise.all([
+  const [all, up, parentDown, down, runs] = await Promise.all([
     storage.query(
       `SELECT count(${UP}) AS cycles, sum(${INTERVAL}) AS interval_sum, count(${INTERVAL}) AS with_interval, max(${INTERVAL}) AS interval_max FROM ${M} WHERE ${where} ${by}`,
       o.signal,
@@ -104,6 +162,7 @@ export async function rollUpHours(
       `SELECT sum(${INTERVAL}) AS interval_sum, count(${INTERVAL}) AS with_interval FROM ${M} WHERE ${UP} = false AND ${where} ${by}`,
       o.signal,
     ),
+    downRunsByHour(storage, fromHour, toHour, o),
   ]);
   const counts = new Map<string, Map<number, HourCounts>>();
   fold(counts, all, (c, r) => {
@@ -129,7 +188,7 @@ export async function rollUpHours(
   for (const [target, byHour] of counts) {
     for (const [hour, c] of byHour) {
       if (c.cycles === 0) continue;
-      points.push(hourPoint(c, hour, o.now, { target_id: target }));
+      points.push(hourPoint(c, hour, o.now, { target_id: target }, runs.get(target)?.get(hour)));
       const t = totals.get(hour);
       if (!t) continue;
       t.cycles += c.cycles;
@@ -146,7 +205,13 @@ export async function rollUpHours(
   return points;
 }
 
-function hourPoint(c: HourCounts, hour: number, now: number, tags: Record<string, string>): Point {
+function hourPoint(
+  c: HourCounts,
+  hour: number,
+  now: number,
+  tags: Record<string, string>,
+  downRuns?: readonly DownRun[],
+): Point {
   const interval = c.intervalMax > 0 ? c.intervalMax : defaultCycleIntervalS;
   const monitored = c.intervalSum + (c.cycles - c.withInterval) * defaultCycleIntervalS;
   const down = c.cycles - c.up;
@@ -167,7 +232,9 @@ function hourPoint(c: HourCounts, hour: number, now: number, tags: Record<string
       monitored_seconds: tags.target_id ? Math.min(3600, monitored) : monitored,
       outage_seconds: tags.target_id ? Math.min(3600, outage) : outage,
       rolled_at_ms: now,
-    } satisfies Record<keyof typeof pingHourly.fields, number>,
+      ...(!tags.target_id ? { format: rollupFormat } : {}),
+      ...(downRuns && downRuns.length > 0 ? { down_runs: encodeRuns(hour, downRuns) } : {}),
+    } satisfies Partial<Record<keyof typeof pingHourly.fields, number | string>>,
     time: hour,
   };
 }
@@ -181,13 +248,17 @@ export interface RollupOptions {
   maxPointAgeMs: number;
   /** How often `recheck` runs (1 h by default): it reaches back that much further. */
   recheckIntervalMs?: number;
+  /** How long after a late write's mark its points may still be landing (availability.ts `lateSlackFor`). */
+  lateSlackMs?: number;
 }
 
 export interface Rollups {
   /** Rolls up (again) the closed hours in [fromMs, toMs), a day per query; returns the hours written. */
   rollUp(fromMs: number, toMs: number, o?: { now?: number; signal?: AbortSignal }): Promise<number>;
-  /** The last few closed hours. */
+  /** The last few closed hours, and the hours written to since their roll-up (see {@link lateHourMarks}). */
   recent(now?: number): Promise<number>;
+  /** Only the hours written to since their roll-up, once their writes have landed. */
+  late(now?: number): Promise<number>;
   /** Every closed hour a late point may still reach. */
   recheck(now?: number): Promise<number>;
   /** Hours never rolled up: after the newest mark, or from the first ping point when there is none. */
@@ -219,9 +290,28 @@ export function createRollups(o: RollupOptions): Rollups {
     }
     return hours;
   };
+  const slack = o.lateSlackMs ?? defaultLateSlackMs;
+  const late: Rollups['late'] = async (now = Date.now()) => {
+    const since = floorHour(now - o.maxPointAgeMs) - 2 * HOUR_MS;
+    const marks = await o.storage.query(
+      `SELECT "rolled_at_ms", "late_ms" FROM "${pingHourly.name}" WHERE "target_id" = '' AND "late_ms" > 0 AND time >= ${since}ms AND time <= ${Math.trunc(now)}ms`,
+    );
+    // Once the late write has surely landed (slack), and the hour's roll-up is older than it.
+    const hours = (marks[0]?.values ?? [])
+      .filter(([, rolledAt, lateMs]) => {
+        const l = Number(lateMs);
+        return l + slack < now && !(l + slack < Number(rolledAt));
+      })
+      .map((v) => Number(v[0]));
+    let rolled = 0;
+    for (const h of hours) rolled += await rollUp(h, h + HOUR_MS, { now });
+    return rolled;
+  };
   return {
     rollUp,
-    recent: (now = Date.now()) => rollUp(floorHour(now) - recentHours * HOUR_MS, now, { now }),
+    late,
+    recent: async (now = Date.now()) =>
+      (await rollUp(floorHour(now) - recentHours * HOUR_MS, now, { now })) + (await late(now)),
     // Back past max_point_age by one recheck interval and an hour: every hour gets one roll-up made
     // after no more points can arrive for it, the one availability trusts.
     recheck: (now = Date.now()) =>
@@ -243,6 +333,36 @@ export function createRollups(o: RollupOptions): Rollups {
       return rollUp(from, now, { now });
     },
   };
+}
+
+const PING_LINE = Buffer.from(`${ping.name},`);
+const NEWLINE = 0x0a;
+
+/**
+ * The mark lines that go with a write of `lines` (line protocol, ms) sent at `now`: for every closed
+ * hour a `ping` line falls in, `ping_hourly late_ms=<now>` on the hour's mark. Sent in the same write
+ * as the points, so they land together; availability then knows the hour's roll-up may lack them.
+ * Empty when the write holds no ping point of a closed hour (the usual live write).
+ */
+export function lateHourMarks(lines: Buffer, now: number): { lines: string; points: number } {
+  const current = floorHour(now);
+  const hours = new Set<number>();
+  for (let at = 0; at < lines.length; ) {
+    let end = lines.indexOf(NEWLINE, at);
+    if (end < 0) end = lines.length;
+    if (
+      end - at > PING_LINE.length &&
+      lines.compare(PING_LINE, 0, PING_LINE.length, at, at + PING_LINE.length) === 0
+    ) {
+      const space = lines.lastIndexOf(0x20, end - 1);
+      const t = space > at ? Number(lines.toString('latin1', space + 1, end)) : Number.NaN;
+      if (Number.isFinite(t) && floorHour(t) < current) hours.add(floorHour(t));
+    }
+    at = end + 1;
+  }
+  let out = '';
+  for (const h of hours) out += `${pingHourly.name} late_ms=${Math.trunc(now)}i ${h}\n`;
+  return { lines: out, points: hours.size };
 }
 
 /**

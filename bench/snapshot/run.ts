@@ -13,9 +13,15 @@
  * (a few missing, a few extra). Then rolls up every closed hour (the server's catch-up at start) and
  * times the snapshot content for the whole window: roll-ups first, raw second, RUNS (3) times each.
  * Prints seconds, queries and the machine's load (`uptime`): a figure, not an assertion.
+ *
+ *   DATA=/var/tmp/hatang-snapshot-seed node dist/bench/snapshot/run.js
+ *
+ * keeps the seeded influxd in DATA (seed.json records what was seeded and when) and, run again, reuses
+ * it instead of seeding for a quarter of an hour: the window is then the seed's, and its roll-ups are
+ * dropped and made again (the code that makes them may have changed).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -89,8 +95,8 @@ function* pingLines(
   }
 }
 
-type Kind = 'rollups' | 'recent' | 'raw';
-const kinds: readonly Kind[] = ['rollups', 'recent', 'raw'];
+type Kind = 'rollups' | 'raw';
+const kinds: readonly Kind[] = ['rollups', 'raw'];
 
 const host = (i: number) => `PC-${String(i).padStart(4, '0')}`;
 
@@ -149,8 +155,17 @@ async function timed<T>(f: () => Promise<T>): Promise<{ s: number; value: T }> {
   return { s: (performance.now() - start) / 1000, value };
 }
 
+interface Seeded {
+  now: number;
+  days: number;
+  machines: number;
+}
+
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'hatang-bench-snapshot-'));
+  const keep = process.env.DATA;
+  const dir = keep ?? mkdtempSync(join(tmpdir(), 'hatang-bench-snapshot-'));
+  if (keep) mkdirSync(keep, { recursive: true });
+  const seedFile = join(dir, 'seed.json');
   const influx = new Influxd({
     dir: join(dir, 'influx'),
     httpPort: await freeTcpPort(),
@@ -160,17 +175,38 @@ async function main() {
   try {
     await fetch(`${influx.url}/query?q=${encodeURIComponent('CREATE DATABASE hatang')}`, { method: 'POST' });
     const registry = loadRegistry(join(projectRoot(), 'config', 'endpoints.yaml'));
-    const now = Math.floor(Date.now() / MIN) * MIN;
+    const reused: Seeded | undefined = existsSync(seedFile)
+      ? JSON.parse(readFileSync(seedFile, 'utf8'))
+      : undefined;
+    if (reused && (reused.days !== DAYS || reused.machines !== MACHINES))
+      throw new Error(
+        `bench: ${seedFile} holds ${reused.days} d and ${reused.machines} machines; remove ${dir} or set DAYS/MACHINES to match`,
+      );
+    const now = reused?.now ?? Math.floor(Date.now() / MIN) * MIN;
     const from = now - DAYS * DAY;
-    console.log(`load before seeding: ${load()}`);
-    const seeded = await timed(async () => {
-      const pings = await seed(influx.url, pingLines(registry.endpoints, from, now));
-      const machines = await seed(influx.url, machineLines(now));
-      return { pings, machines };
-    });
-    console.log(
-      `seeded ${fmt(seeded.value.pings)} ping points (${registry.endpoints.length} endpoints, ${DAYS} d at ${CYCLE_S} s) and ${fmt(seeded.value.machines)} machine points (${fmt(MACHINES)} machines) in ${fmt(seeded.s, 1)} s`,
-    );
+    if (reused) {
+      console.log(
+        `reusing the seed in ${dir} (${DAYS} d up to ${new Date(now).toISOString()}); dropping its roll-ups`,
+      );
+      await fetch(`${influx.url}/query?db=hatang&q=${encodeURIComponent('DROP MEASUREMENT "ping_hourly"')}`, {
+        method: 'POST',
+      });
+    } else {
+      console.log(`load before seeding: ${load()}`);
+      const seeded = await timed(async () => {
+        const pings = await seed(influx.url, pingLines(registry.endpoints, from, now));
+        const machines = await seed(influx.url, machineLines(now));
+        return { pings, machines };
+      });
+      console.log(
+        `seeded ${fmt(seeded.value.pings)} ping points (${registry.endpoints.length} endpoints, ${DAYS} d at ${CYCLE_S} s) and ${fmt(seeded.value.machines)} machine points (${fmt(MACHINES)} machines) in ${fmt(seeded.s, 1)} s`,
+      );
+      if (keep)
+        writeFileSync(
+          seedFile,
+          `${JSON.stringify({ now, days: DAYS, machines: MACHINES } satisfies Seeded)}\n`,
+        );
+    }
 
     const storage = createStorage(
       { kind: 'influxdb-v1', url: influx.url, database: 'hatang', create_database: true, timeout: 600_000 },
@@ -218,12 +254,9 @@ async function main() {
         lookbackMs: 30 * DAY,
         version: 'bench',
         rollups: kind !== 'raw',
-        // `recent`: trust roll-ups made 5 min after their hour closed (kept current by the hourly recheck)
-        // instead of only those made after max_point_age: the last 7 days are then not read raw.
-        ...(kind === 'recent' ? { rollupFinalAfterMs: 5 * MIN } : {}),
       });
     const req = { from, to: now, asOf: now };
-    const results: Record<Kind, number[]> = { rollups: [], recent: [], raw: [] };
+    const results: Record<Kind, number[]> = { rollups: [], raw: [] };
     let contents: Partial<Record<Kind, SnapshotContent>> = {};
     for (let run = 0; run < RUNS; run++) {
       for (const kind of kinds) {
@@ -239,16 +272,15 @@ async function main() {
     for (const [ms, q] of slowest) console.log(`  ${fmt(ms)} ms  ${q.slice(0, 160)}`);
     const show = (xs: number[]) => xs.map((x) => fmt(x, 2)).join(' / ');
     console.log(`\n90-day snapshot content (${DAYS} d seeded), ${RUNS} runs each:`);
-    console.log(
-      `  with roll-ups: ${show(results.rollups)} s  (${contents.rollups?.queries.length} queries; the last 7 d raw)`,
-    );
-    console.log(
-      `  roll-ups made 5 min after their hour (none raw but the edges): ${show(results.recent)} s  (${contents.recent?.queries.length} queries)`,
-    );
+    console.log(`  with roll-ups: ${show(results.rollups)} s  (${contents.rollups?.queries.length} queries)`);
     console.log(`  raw queries:   ${show(results.raw)} s  (${contents.raw?.queries.length} queries)`);
     const a = contents.rollups?.tables.find((t) => t.name === 'endpoint-availability')?.rows;
     const b = contents.raw?.tables.find((t) => t.name === 'endpoint-availability')?.rows;
     console.log(`  same endpoint availability both ways: ${JSON.stringify(a) === JSON.stringify(b)}`);
+    const outagesOf = (k: Kind) => contents[k]?.tables.find((t) => t.name === 'outages')?.rows;
+    console.log(
+      `  same outages both ways: ${JSON.stringify(outagesOf('rollups')) === JSON.stringify(outagesOf('raw'))} (${fmt(outagesOf('raw')?.length ?? 0)} listed)`,
+    );
     const c = contents.rollups;
     if (c) {
       for (const r of c.summary.ratios) console.log(`  ${r.id}: ${formatRatio(r)}`);
@@ -257,7 +289,7 @@ async function main() {
     console.log(`load after: ${load()}`);
   } finally {
     await influx.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -140,5 +140,20 @@ export const pingHourly = defineMeasurement({
       description: 'time the down cycles stand for (interval_s each, 60 s without it), at most 3600',
     },
     rolled_at_ms: { type: 'integer', description: 'when the server rolled the hour up, ms since the epoch' },
+    down_runs: {
+      type: 'string',
+      description:
+        'per endpoint: the runs of down points inside the hour and the point after each, JSON (server/outages.ts encodeRuns); absent without down cycles',
+    },
+    format: {
+      type: 'integer',
+      description:
+        'on the mark: the roll-up format (2: endpoint-hours keep down_runs); older hours are read raw',
+    },
+    late_ms: {
+      type: 'integer',
+      description:
+        'on the mark: when the server last wrote ping points into the hour after it closed, ms since the epoch; a roll-up older than that is not used until the hour is rolled up again',
+    },
   },
 });

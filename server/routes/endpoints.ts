@@ -4,6 +4,7 @@ import {
   availabilityGroups,
   computeAvailability,
   currentState,
+  lateSlackFor,
   maxListedOutages,
   rollUp,
 } from '../availability.js';
@@ -109,11 +110,11 @@ export function endpointRoutes(deps: AppDeps) {
       }
       const { from, to, group } = parsed.data;
       const registry = deps.registry.current();
-      // Long windows: whole hours the server has rolled up (and no point can still reach) are read from
-      // ping_hourly, the same figures from a point per hour.
+      // Whole hours the server has rolled up (and nothing was written to since) are read from
+      // ping_hourly, the same figures from a point per hour; the rest from raw points.
       const result = await computeAvailability(deps.storage, registry.endpoints, from, to, {
         signal: c.req.raw.signal,
-        rollups: to - from >= 7 * 86_400_000 && { finalAfterMs: deps.config.ingest.max_point_age },
+        rollups: { lateSlackMs: lateSlackFor(deps.config.storage.timeout) },
       });
       const rows = group === 'endpoint' ? result.endpoints : rollUp(result.endpoints, group);
       return c.json({

@@ -51,10 +51,10 @@ export interface SnapshotCollectorOptions {
    */
   rollups?: boolean;
   /**
-   * How long after an hour closes its points may still arrive (`ingest.max_point_age`, 7 days by
-   * default): younger roll-ups are not used, those hours are counted from raw points.
+   * How long after a late write's mark a roll-up is still not used (see server/availability.ts
+   * `lateSlackFor`, from the server config's `storage.timeout`).
    */
-  rollupFinalAfterMs?: number;
+  rollupLateSlackMs?: number;
   /** A machine whose latest point is older than this before "as of" is listed as silent; 24 h by default. */
   silentAfterMs?: number;
 }
@@ -265,7 +265,7 @@ export function createSnapshotCollector(o: SnapshotCollectorOptions): CollectSna
       computeAvailability(storage, endpoints.endpoints, fromMs, toMs, {
         nowMs: asOf,
         rollups: (o.rollups ?? true) && {
-          ...(o.rollupFinalAfterMs !== undefined ? { finalAfterMs: o.rollupFinalAfterMs } : {}),
+          ...(o.rollupLateSlackMs !== undefined ? { lateSlackMs: o.rollupLateSlackMs } : {}),
         },
         ...(signal ? { signal } : {}),
       }),

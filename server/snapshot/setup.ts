@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { hatangVersion } from '../../lib/version.js';
 import { type AssetRegisterSource, assetRegisterFile, staticAssets } from '../assets.js';
+import { lateSlackFor } from '../availability.js';
 import type { ServerConfig } from '../config.js';
 import { loadDatacenter } from '../readiness/declaration.js';
 import { createReadiness, type Readiness } from '../readiness/service.js';
@@ -41,6 +42,7 @@ export function snapshotServiceFor(
       assets: sources.assets,
       ...(sources.readiness ? { readiness: sources.readiness } : {}),
       lookbackMs: config.assets.lookback,
+      rollupLateSlackMs: lateSlackFor(config.storage.timeout),
       version: hatangVersion(),
     }),
     build: buildBundle,
