@@ -214,9 +214,13 @@ async function main() {
     );
     const log = pino({ level: 'silent' });
     const rollups = createRollups({ storage, write: (p) => storage.write(p), log, maxPointAgeMs: 7 * DAY });
-    const rolled = await timed(() => rollups.catchUp(now));
+    // Every closed hour of the seed, as the server's catch-up at start does (the seed has no marks).
+    const rolled = await timed(() => rollups.rollUp(from, now, { now }));
+    const marks = await storage.query(
+      `SELECT count("rolled_at_ms") FROM "ping_hourly" WHERE "target_id" = ''`,
+    );
     console.log(
-      `rolled up ${fmt(rolled.value)} closed hours (the server's catch-up at start) in ${fmt(rolled.s, 1)} s`,
+      `rolled up ${fmt(rolled.value)} closed hours (${fmt(Number(marks[0]?.values[0]?.[1] ?? 0))} hour marks stored) in ${fmt(rolled.s, 1)} s`,
     );
     const recheck = await timed(() => rollups.recheck(now));
     console.log(
