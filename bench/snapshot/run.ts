@@ -33,7 +33,10 @@ import { projectRoot } from '../../lib/version.js';
 import { staticAssets } from '../../server/assets.js';
 import { staticRegistry } from '../../server/registry.js';
 import { createRollups } from '../../server/rollups.js';
+import { buildBundle } from '../../server/snapshot/bundle.js';
 import { createSnapshotCollector, formatMachineGaps, formatRatio } from '../../server/snapshot/collect.js';
+import { findChromium } from '../../server/snapshot/formats/pdf.js';
+import { createEd25519Signer, generateEd25519KeyPem } from '../../server/snapshot/sign.js';
 import type { SnapshotContent } from '../../server/snapshot/types.js';
 import { aroundQueries, createStorage } from '../../server/storage/index.js';
 import { fmt } from '../proc.js';
@@ -96,7 +99,8 @@ function* pingLines(
 }
 
 type Kind = 'rollups' | 'raw';
-const kinds: readonly Kind[] = ['rollups', 'raw'];
+/** SKIP_RAW=1: only the roll-ups (the raw runs take a minute each). */
+const kinds: readonly Kind[] = process.env.SKIP_RAW === '1' ? ['rollups'] : ['rollups', 'raw'];
 
 const host = (i: number) => `PC-${String(i).padStart(4, '0')}`;
 
@@ -277,19 +281,38 @@ async function main() {
     const show = (xs: number[]) => xs.map((x) => fmt(x, 2)).join(' / ');
     console.log(`\n90-day snapshot content (${DAYS} d seeded), ${RUNS} runs each:`);
     console.log(`  with roll-ups: ${show(results.rollups)} s  (${contents.rollups?.queries.length} queries)`);
-    console.log(`  raw queries:   ${show(results.raw)} s  (${contents.raw?.queries.length} queries)`);
-    const a = contents.rollups?.tables.find((t) => t.name === 'endpoint-availability')?.rows;
-    const b = contents.raw?.tables.find((t) => t.name === 'endpoint-availability')?.rows;
-    console.log(`  same endpoint availability both ways: ${JSON.stringify(a) === JSON.stringify(b)}`);
-    const outagesOf = (k: Kind) => contents[k]?.tables.find((t) => t.name === 'outages')?.rows;
-    console.log(
-      `  same outages both ways: ${JSON.stringify(outagesOf('rollups')) === JSON.stringify(outagesOf('raw'))} (${fmt(outagesOf('raw')?.length ?? 0)} listed)`,
-    );
+    if (contents.raw) {
+      console.log(`  raw queries:   ${show(results.raw)} s  (${contents.raw.queries.length} queries)`);
+      const table = (k: Kind, name: string) => contents[k]?.tables.find((t) => t.name === name)?.rows;
+      const same = (name: string) =>
+        JSON.stringify(table('rollups', name)) === JSON.stringify(table('raw', name));
+      console.log(`  same endpoint availability both ways: ${same('endpoint-availability')}`);
+      console.log(
+        `  same outages both ways: ${same('outages')} (${fmt(table('raw', 'outages')?.length ?? 0)} listed)`,
+      );
+    }
     const c = contents.rollups;
     if (c) {
       for (const r of c.summary.ratios) console.log(`  ${r.id}: ${formatRatio(r)}`);
       console.log(`  machines: ${formatMachineGaps(c.denominators)}`);
     }
+    // The whole snapshot as `hatang snapshot create` makes it: content (roll-ups), then the bundle —
+    // CSV, XLSX, HTML, signature, zip — with and without the PDF (headless Chromium).
+    const signer = createEd25519Signer(generateEd25519KeyPem(), new Date(now).toISOString());
+    const chromium = findChromium();
+    for (const pdf of chromium ? [false, true] : [false]) {
+      const made = await timed(async () => {
+        const content = await collect('rollups')(req);
+        const parts = await timed(() =>
+          buildBundle(content, signer, { lang: 'vi', chromium: pdf ? chromium : null }),
+        );
+        return { parts, content };
+      });
+      console.log(
+        `whole snapshot ${pdf ? 'with' : 'without'} the PDF: ${fmt(made.s, 2)} s (bundle ${fmt(made.value.parts.s, 2)} s, zip ${fmt(made.value.parts.value.zip.length / 1e6, 1)} MB)`,
+      );
+    }
+    if (!chromium) console.log('  (no Chromium here: the PDF was not timed)');
     console.log(`load after: ${load()}`);
   } finally {
     await influx.stop();

@@ -78,4 +78,24 @@ describe('reportHtml()', () => {
     expect(en).toContain('<td>yes</td>');
     expect(vi).toContain('<td>có</td>');
   });
+
+  it('prints the first rows of a long table when asked, saying how many and where all of them are', () => {
+    const antivirus = octoberContent.tables.find((t) => t.name === 'antivirus')!;
+    const hosts = antivirus.rows.map((r) => String(r.hostname));
+    const cut = reportHtml(octoberContent, 'en', meta, { maxRows: 10 });
+    expect(cut).toContain(
+      '<code>data/antivirus.csv</code>, 51 rows. This print shows the first 10 of 51; all are in data/antivirus.csv, report.xlsx.',
+    );
+    expect(cut).toContain(`<td>${hosts[9]}</td>`);
+    expect(cut).not.toContain(`<td>${hosts[10]}</td>`);
+    expect(reportHtml(octoberContent, 'en', meta, { maxRows: 1 })).toContain(
+      `This print shows the first 1 of ${octoberContent.queries.length}; all are in manifest.json.`,
+    );
+    expect(reportHtml(octoberContent, 'vi', meta, { maxRows: 10 })).toContain(
+      'Bản in này chỉ có 10 dòng đầu trong 51; đủ cả trong data/antivirus.csv, report.xlsx.',
+    );
+    // Whole: every row, no notice.
+    expect(en).toContain(`<td>${hosts[50]}</td>`);
+    expect(en).not.toContain('This print shows');
+  });
 });

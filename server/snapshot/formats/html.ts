@@ -56,8 +56,16 @@ tr { break-inside: avoid; }
  * The printable report as one self-contained HTML page (inline CSS, no scripts, no external
  * resources; a CSP forbids loading any): the summary first (every ratio with its denominator,
  * availability by level, readiness), then each table. Every piece of content is escaped.
+ * `maxRows`: a table (and the list of queries) longer than this shows its first rows and says where
+ * all of them are — the PDF's print, which would otherwise run to hundreds of pages.
  */
-export function reportHtml(content: SnapshotContent, lang: Lang, meta: ReportMeta): string {
+export function reportHtml(
+  content: SnapshotContent,
+  lang: Lang,
+  meta: ReportMeta,
+  o: { maxRows?: number } = {},
+): string {
+  const max = o.maxRows ?? Number.POSITIVE_INFINITY;
   const w = words[lang];
   const e = escapeHtml;
   const d = content.denominators;
@@ -135,6 +143,7 @@ export function reportHtml(content: SnapshotContent, lang: Lang, meta: ReportMet
   const table = (t: SnapshotTable) => {
     const titles = t.columns.map((c) => (c.unit ? `${c.title[lang]} (${c.unit})` : c.title[lang]));
     const body = t.rows
+      .slice(0, max)
       .map((r) =>
         row(
           t.columns.map((c) => formatCell(r[c.key] ?? null, lang)),
@@ -144,7 +153,9 @@ export function reportHtml(content: SnapshotContent, lang: Lang, meta: ReportMet
       .join('');
     // Tables of many columns print on landscape pages, where their cells need not wrap every word.
     const wide = t.columns.length > wideColumns ? ' wide' : '';
-    return `<section class="table${wide}" id="t-${e(t.name)}"><h2>${e(t.title[lang])}</h2><p class="desc">${e(t.description[lang])} <code>data/${e(t.name)}.csv</code>, ${e(w.rows(t.rows.length))}.</p>${
+    const cut =
+      t.rows.length > max ? ` ${w.printed(max, t.rows.length, `data/${t.name}.csv, report.xlsx`)}` : '';
+    return `<section class="table${wide}" id="t-${e(t.name)}"><h2>${e(t.title[lang])}</h2><p class="desc">${e(t.description[lang])} <code>data/${e(t.name)}.csv</code>, ${e(w.rows(t.rows.length))}.${e(cut)}</p>${
       t.rows.length
         ? `<table>${head(titles)}<tbody>${body}</tbody></table>`
         : `<p class="note">${e(w.noRows)}</p>`
@@ -171,7 +182,10 @@ export function reportHtml(content: SnapshotContent, lang: Lang, meta: ReportMet
 <h3>${e(w.readiness)}</h3>${readiness}
 </section>
 ${content.tables.map(table).join('\n')}
-<section class="table"><h2>${e(w.queries)}</h2><ol>${content.queries.map((q) => `<li><code>${e(q)}</code></li>`).join('')}</ol></section>
+<section class="table"><h2>${e(w.queries)}</h2>${content.queries.length > max ? `<p class="desc">${e(w.printed(max, content.queries.length, 'manifest.json'))}</p>` : ''}<ol>${content.queries
+    .slice(0, max)
+    .map((q) => `<li><code>${e(q)}</code></li>`)
+    .join('')}</ol></section>
 </main>
 </body>
 </html>

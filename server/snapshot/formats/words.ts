@@ -40,6 +40,8 @@ export const words = {
     gaps: 'Gaps',
     noReadiness: 'readiness is not configured',
     rows: (n: number) => (n === 1 ? '1 row' : `${n} rows`),
+    printed: (shown: number, total: number, where: string) =>
+      `This print shows the first ${shown} of ${total}; all are in ${where}.`,
     noRows: 'no rows',
     yes: 'yes',
     no: 'no',
@@ -94,6 +96,8 @@ export const words = {
     gaps: 'Thiếu sót',
     noReadiness: 'chưa cấu hình đánh giá sẵn sàng',
     rows: (n: number) => `${n} dòng`,
+    printed: (shown: number, total: number, where: string) =>
+      `Bản in này chỉ có ${shown} dòng đầu trong ${total}; đủ cả trong ${where}.`,
     noRows: 'không có dòng nào',
     yes: 'có',
     no: 'không',
