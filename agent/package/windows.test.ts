@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lib/version.js';
 import { rows, startInfluxd } from '../../test/harness/influxd.js';
@@ -8,6 +8,7 @@ import { freeTcpPort, waitFor } from '../../test/harness/ports.js';
 import { siteTokens, startTestServer, testServerConfig } from '../../test/harness/server.js';
 import { type AgentPackages, buildAgentPackages } from './build.js';
 import { buildPowerShellStandIn } from './wine/standin.js';
+import { renderWxs } from './wxs.js';
 
 /**
  * The Windows package on the real Windows binaries under Wine (Debian's wine 8): hatang-agent.exe
@@ -35,9 +36,16 @@ const viaZ = (path: string) => `Z:${path.replaceAll('/', '\\')}`;
 
 const linuxInstallDir = join(prefix, 'drive_c', 'Program Files', 'hatang');
 
-function run(file: string, args: string[], timeoutMs = 120_000, env: NodeJS.ProcessEnv = wineEnv) {
+function run(
+  file: string,
+  args: string[],
+  timeoutMs = 120_000,
+  env: NodeJS.ProcessEnv = wineEnv,
+  cwd?: string,
+) {
   return new Promise<{ code: number; out: string }>((resolve) => {
-    execFile(file, args, { env, timeout: timeoutMs, maxBuffer: 16 * 1024 ** 2 }, (err, stdout, stderr) => {
+    const options = { env, timeout: timeoutMs, maxBuffer: 16 * 1024 ** 2, ...(cwd ? { cwd } : {}) };
+    execFile(file, args, options, (err, stdout, stderr) => {
       const code = (err as { code?: unknown } | null)?.code;
       resolve({ code: typeof code === 'number' ? code : err ? -1 : 0, out: stdout + stderr });
     });
@@ -330,5 +338,66 @@ describe.skipIf(whyNoWine !== undefined)('hatang-agent.msi under Wine', () => {
     expect(r.out).toContain('uninstall=0');
     // sc query fails once the service no longer exists (Wine's sc: 1060, does not exist).
     expect(r.out).toMatch(/query-after=[1-9]/);
+  }, 360_000);
+
+  it('a newer MSI replaces an older one in place, keeping agent.yaml, the token and the state dir; an older one is refused', async () => {
+    await run('wineserver', ['-k'], 30_000);
+    const dataDir = join(prefix, 'drive_c', 'ProgramData', 'hatang');
+    rmSync(dataDir, { recursive: true, force: true });
+    writeFileSync(join(linuxHome, 'msi token.txt'), `${siteTokens['so-tttt']}\r\n`);
+    // The same files as the package's MSI, as an older version (wixl reads the sources beside the exe).
+    const older = join(prefix, 'hatang-agent-0.0.1.msi');
+    const wxs = join(prefix, 'hatang-agent-0.0.1.wxs');
+    writeFileSync(wxs, renderWxs({ version: '0.0.1' }));
+    const built = await run(
+      'wixl',
+      ['--arch', 'x64', '-o', older, wxs],
+      120_000,
+      process.env,
+      dirname(pkgs.windowsExe),
+    );
+    expect(built.code, built.out).toBe(0);
+    const quiet = '>/dev/null 2>&1';
+    const products = `wine reg query 'HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall' /s 2>/dev/null | tr -d '\\000' | grep -E 'DisplayVersion'`;
+    const sums = `md5sum '${join(dataDir, 'agent.yaml')}' '${join(dataDir, 'enrollment-token.txt')}' '${join(dataDir, 'state', 'kept.txt')}'`;
+    const script = [
+      'set -u',
+      'ip link set lo up',
+      `wine msiexec /i '${viaZ(older)}' SERVER=http://127.0.0.1:${port} 'TOKENFILE=${winHome}\\msi token.txt' /qn ${quiet}`,
+      'echo "install-old=$?"',
+      `i=0; while [ ! -f '${join(dataDir, 'agent.yaml')}' ] && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done`,
+      `mkdir -p '${join(dataDir, 'state')}' && echo kept > '${join(dataDir, 'state', 'kept.txt')}'`,
+      `echo "before:"; ${products}; ${sums}`,
+      // What an administrator (or GPO) runs to upgrade: no SERVER or TOKENFILE this time.
+      `wine msiexec /i '${viaZ(pkgs.msi)}' /qn ${quiet}`,
+      'echo "install-new=$?"',
+      `i=0; until wine sc query hatang-agent | tr -d '\\000' | grep -q RUNNING || [ $i -ge 60 ]; do sleep 1; i=$((i+1)); done`,
+      `wine sc query hatang-agent | tr -d '\\000' | grep STATE`,
+      `i=0; while [ "$(grep -c 'hatang agent starting' '${join(dataDir, 'logs', 'agent.log')}')" -lt 2 ] && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done`,
+      `echo "after:"; ${products}; ${sums}`,
+      `echo "starts=$(grep -c 'hatang agent starting' '${join(dataDir, 'logs', 'agent.log')}')"`,
+      `wine msiexec /i '${viaZ(older)}' /qn ${quiet}`,
+      'echo "downgrade=$?"',
+      `wine msiexec /x '${viaZ(pkgs.msi)}' /qn ${quiet}`,
+      'echo "uninstall=$?"',
+      'wineserver -k; wineserver -w',
+    ].join('\n');
+    const r = await run('unshare', ['--net', 'sh', '-c', script], 300_000);
+    expect(r.out).toContain('install-old=0');
+    expect(r.out).toContain('install-new=0');
+    const [before, after] = r.out.split('after:') as [string, string];
+    expect(before).toMatch(/DisplayVersion\s+REG_SZ\s+0\.0\.1/);
+    // One product left, the new one: MajorUpgrade removed the old in place.
+    expect(after.match(/DisplayVersion/g)).toHaveLength(1);
+    expect(after).toContain(`REG_SZ    ${pkgs.version}`);
+    // The same agent.yaml, token and state files, byte for byte, and the service running again.
+    const sumsOf = (text: string) => text.match(/^[0-9a-f]{32} .*$/gm) ?? [];
+    expect(sumsOf(before)).toHaveLength(3);
+    expect(sumsOf(after)).toEqual(sumsOf(before));
+    expect(r.out.slice(r.out.indexOf('install-new='))).toMatch(/STATE\s*:\s*4\s+RUNNING/);
+    expect(r.out).toContain('starts=2');
+    // 1603 (fatal error: "A newer hatang agent is already installed"); Wine's exit status keeps its low byte.
+    expect(r.out).toMatch(/downgrade=(1603|67)\b/);
+    expect(r.out).toContain('uninstall=0');
   }, 360_000);
 });
