@@ -302,9 +302,16 @@ export function createRollups(o: RollupOptions): Rollups {
         const l = Number(lateMs);
         return l + slack < now && !(l + slack < Number(rolledAt));
       })
-      .map((v) => Number(v[0]));
+      .map((v) => Number(v[0]))
+      .sort((a, b) => a - b);
+    // Consecutive hours in one roll-up (a day per query): a replayed backlog marks many.
     let rolled = 0;
-    for (const h of hours) rolled += await rollUp(h, h + HOUR_MS, { now });
+    for (let i = 0; i < hours.length; ) {
+      let j = i + 1;
+      while (j < hours.length && hours[j] === (hours[j - 1] as number) + HOUR_MS) j++;
+      rolled += await rollUp(hours[i] as number, (hours[j - 1] as number) + HOUR_MS, { now });
+      i = j;
+    }
     return rolled;
   };
   return {
