@@ -343,7 +343,22 @@ export function createRollups(o: RollupOptions): Rollups {
 }
 
 const PING_LINE = Buffer.from(`${ping.name},`);
+/** A ping line after another line: what the scan jumps to, so other lines cost nothing here. */
+const NEXT_PING_LINE = Buffer.from(`\n${ping.name},`);
 const NEWLINE = 0x0a;
+const SPACE = 0x20;
+
+/** The decimal integer in bytes [from, to), or undefined when they are not all digits. */
+function digitsAt(bytes: Buffer, from: number, to: number): number | undefined {
+  if (to <= from || to - from > 16) return undefined;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = (bytes[i] as number) - 0x30;
+    if (d < 0 || d > 9) return undefined;
+    n = n * 10 + d;
+  }
+  return n;
+}
 
 /**
  * The mark lines that go with a write of `lines` (line protocol, ms) sent at `now`: for every closed
@@ -354,18 +369,21 @@ const NEWLINE = 0x0a;
 export function lateHourMarks(lines: Buffer, now: number): { lines: string; points: number } {
   const current = floorHour(now);
   const hours = new Set<number>();
-  for (let at = 0; at < lines.length; ) {
+  const startsWithPing =
+    lines.length > PING_LINE.length &&
+    lines.compare(PING_LINE, 0, PING_LINE.length, 0, PING_LINE.length) === 0;
+  const nextPing = (from: number) => {
+    const i = lines.indexOf(NEXT_PING_LINE, from);
+    return i < 0 ? -1 : i + 1;
+  };
+  for (let at = startsWithPing ? 0 : nextPing(0); at >= 0; ) {
     let end = lines.indexOf(NEWLINE, at);
     if (end < 0) end = lines.length;
-    if (
-      end - at > PING_LINE.length &&
-      lines.compare(PING_LINE, 0, PING_LINE.length, at, at + PING_LINE.length) === 0
-    ) {
-      const space = lines.lastIndexOf(0x20, end - 1);
-      const t = space > at ? Number(lines.toString('latin1', space + 1, end)) : Number.NaN;
-      if (Number.isFinite(t) && floorHour(t) < current) hours.add(floorHour(t));
-    }
-    at = end + 1;
+    // The timestamp is the last field: after the line's last space (string fields may hold spaces).
+    const space = lines.lastIndexOf(SPACE, end - 1);
+    const t = space > at ? digitsAt(lines, space + 1, end) : undefined;
+    if (t !== undefined && floorHour(t) < current) hours.add(floorHour(t));
+    at = end < lines.length ? nextPing(end) : -1;
   }
   let out = '';
   for (const h of hours) out += `${pingHourly.name} late_ms=${Math.trunc(now)}i ${h}\n`;
