@@ -188,7 +188,12 @@ describe('a server stopped with SIGTERM while batches are arriving', () => {
     await waitFor('the server to listen', () => health(url).then(() => true));
     const agents = await Promise.all(Array.from({ length: 20 }, (_, i) => simulatedAgent(url, `drain-${i}`)));
     const posts = agents.map((a) => a.post(500).catch(() => 0));
-    await new Promise((r) => setTimeout(r, 20));
+    // SIGTERM as soon as the first batch is answered, the others still on their way (a fixed wait
+    // could fall before any request reached a server slowed by a busy machine).
+    const firstAnswered = new Promise<void>((resolve) => {
+      for (const p of posts) void p.then((s) => s === 202 && resolve());
+    });
+    await Promise.race([firstAnswered, Promise.all(posts)]);
     server.child.kill('SIGTERM');
     const statuses = await Promise.all(posts);
     expect(await server.exited).toBe(0);
