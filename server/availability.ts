@@ -100,7 +100,7 @@ export interface AvailabilityResult {
   toMs: number;
   endpoints: AvailabilityRow[];
   outages: Outage[];
-  /** All outages in the window; `outages` lists at most {@link maxListedOutages}, the most recent. */
+  /** All outages in the window; `outages` lists at most `maxOutages` ({@link maxListedOutages}), the most recent. */
   outagesTotal: number;
 }
 
@@ -375,9 +375,12 @@ export async function computeAvailability(
      * and only the rest from raw points; `lateSlackMs`: see {@link defaultLateSlackMs}.
      */
     rollups?: boolean | { lateSlackMs?: number };
+    /** Outages listed at most, the most recent (default {@link maxListedOutages}); all are counted. */
+    maxOutages?: number;
   } = {},
 ): Promise<AvailabilityResult> {
   const { signal } = options;
+  const maxOutages = options.maxOutages ?? maxListedOutages;
   const nowMs = options.nowMs ?? Date.now();
   const toMs = Math.min(requestedToMs, nowMs);
   const windowMs = Math.max(0, toMs - fromMs);
@@ -405,7 +408,7 @@ export async function computeAvailability(
   const keepRecent = () => {
     // Ties broken by target, so what is kept does not depend on which endpoint's walk finished first.
     listed.sort((a, b) => b.start.localeCompare(a.start) || a.target_id.localeCompare(b.target_id));
-    listed.length = Math.min(listed.length, maxListedOutages);
+    listed.length = Math.min(listed.length, maxOutages);
   };
   /**
    * A target's outages in the window, from its down points in [from − margin, to + margin) so that an
@@ -452,7 +455,7 @@ export async function computeAvailability(
         outagesTotal++;
         outageMs += Date.parse(o.end) - Date.parse(o.start);
         listed.push({ ...o, ...pick(described, ['name', 'level', 'district']) });
-        if (listed.length >= 2 * maxListedOutages) keepRecent();
+        if (listed.length >= 2 * maxOutages) keepRecent();
       }
     }
     rowOf.set(id, {

@@ -150,6 +150,8 @@ describe('late marks', () => {
     expect(lateHourMarks(lines(`ping,target_id=a up=true ${H0 + MIN}`), now).points).toBe(1);
     expect(lateHourMarks(Buffer.alloc(0), now).points).toBe(0);
     // A line without a timestamp the scan can read is not guessed at.
-    expect(lateHourMarks(lines('ping,target_id=a up=true 12x4', 'ping,target_id=a up=true'), now).points).toBe(0);
+    expect(
+      lateHourMarks(lines('ping,target_id=a up=true 12x4', 'ping,target_id=a up=true'), now).points,
+    ).toBe(0);
   });
 });

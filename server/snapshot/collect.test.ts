@@ -168,7 +168,7 @@ afterAll(async () => {
   await influxd?.dispose();
 });
 
-const collector = (o: { rollups?: boolean; assets?: Asset[] } = {}) =>
+const collector = (o: { rollups?: boolean; assets?: Asset[]; maxOutages?: number } = {}) =>
   createSnapshotCollector({
     storage,
     registry: staticRegistry(registry),
@@ -176,6 +176,7 @@ const collector = (o: { rollups?: boolean; assets?: Asset[] } = {}) =>
     lookbackMs: 30 * DAY,
     version: '0.0.0-test',
     ...(o.rollups !== undefined ? { rollups: o.rollups } : {}),
+    ...(o.maxOutages !== undefined ? { maxOutages: o.maxOutages } : {}),
   });
 
 describe('createSnapshotCollector', () => {
@@ -290,6 +291,18 @@ describe('createSnapshotCollector', () => {
       cause: 'parent_down',
       parent_id: 'core',
     });
+    expect(outages.length).toBeGreaterThan(1);
+    expect(content.tables.find((t) => t.name === 'outages')?.description.en).not.toContain('Only the');
+    // Fewer listed than there were: the most recent, and the table says so; the counts keep them all.
+    const cut = await collector({ maxOutages: 1 })({ from: T0, to: T1, asOf });
+    const table = cut.tables.find((t) => t.name === 'outages');
+    // The latest start; of outages starting together, the first by endpoint id.
+    expect(table?.rows).toEqual([outages.find((o) => o.start === outages.at(-1)?.start)]);
+    expect(table?.description.en).toContain(`Only the 1 most recent of ${outages.length} outages are listed`);
+    expect(table?.description.vi).toContain(`Chỉ liệt kê 1 lần gần nhất trong ${outages.length} lần`);
+    expect(cut.tables.find((t) => t.name === 'endpoint-availability')?.rows).toEqual(
+      content.tables.find((t) => t.name === 'endpoint-availability')?.rows,
+    );
     const coverage = content.summary.ratios.find((r) => r.id === 'ping_cycles_recorded_of_expected');
     expect(coverage).toMatchObject({ numerator: 3 * windowMin - 120, denominator: 3 * windowMin });
     expect(content.summary.availability_by_level.map((l) => [l.level, l.endpoints])).toEqual([
