@@ -61,16 +61,7 @@ function line(
   return `ping,${tags} ${fields} ${t}`;
 }
 
-async function writeLines(lines: string[]) {
-  for (let i = 0; i < lines.length; i += 20_000) {
-    const res = await fetch(`${influxd.url}/write?db=hatang&precision=ms`, {
-      method: 'POST',
-      body: lines.slice(i, i + 20_000).join('\n'),
-      signal: AbortSignal.timeout(60_000),
-    });
-    if (res.status !== 204) throw new Error(`write: ${res.status} ${await res.text()}`);
-  }
-}
+const writeLines = (lines: string[]) => influxd.writeLines(lines);
 
 async function api(path: string, token = auditor) {
   const res = await fetch(`${server.url}${path}`, {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom as random } from '../test/harness/random.js';
 import {
   type DownRun,
   decodeRuns,
@@ -13,15 +14,6 @@ import { floorHour, lateHourMarks } from './rollups.js';
 const HOUR = 3_600_000;
 const MIN = 60_000;
 const H0 = Date.UTC(2026, 10, 3, 5);
-
-/** A deterministic pseudo-random sequence in [0, 1). */
-function random(seed: number) {
-  let x = seed;
-  return () => {
-    x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return x / 2_147_483_648;
-  };
-}
 
 /** Down points over a few hours: runs of various lengths and gaps, some on hour edges, mixed intervals. */
 function downPoints(seed: number): PingRow[] {

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoint } from '../lib/endpoints/types.js';
-import { startInfluxd } from '../test/harness/influxd.js';
+import { startInfluxd, storageOn } from '../test/harness/influxd.js';
+import { seededRandom as random } from '../test/harness/random.js';
 import { agentCredential, startTestServer, testServerConfig } from '../test/harness/server.js';
 import { computeAvailability } from './availability.js';
 import { createRollups, floorHour } from './rollups.js';
-import { aroundQueries, createStorage, type Storage } from './storage/index.js';
+import { aroundQueries, type Storage } from './storage/index.js';
 
 /**
  * Roll-ups against a real InfluxDB: availability and outages from roll-ups equal those from raw points
@@ -21,38 +22,16 @@ let storage: Storage;
 
 beforeAll(async () => {
   influxd = await startInfluxd();
-  storage = createStorage(
-    { kind: 'influxdb-v1', url: influxd.url, database: 'hatang', create_database: true, timeout: 60_000 },
-    10_000_000,
-  );
-  await storage.prepare();
+  storage = await storageOn(influxd);
 }, 60_000);
 
 afterAll(async () => {
   await influxd?.dispose();
 });
 
-/** A deterministic pseudo-random sequence in [0, 1). */
-function random(seed: number) {
-  let x = seed;
-  return () => {
-    x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return x / 2_147_483_648;
-  };
-}
-
 const str = (v: string) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 
-async function writeLines(lines: string[]) {
-  for (let i = 0; i < lines.length; i += 20_000) {
-    const res = await fetch(`${influxd.url}/write?db=hatang&precision=ms`, {
-      method: 'POST',
-      body: lines.slice(i, i + 20_000).join('\n'),
-      signal: AbortSignal.timeout(60_000),
-    });
-    if (res.status !== 204) throw new Error(`write: ${res.status} ${await res.text()}`);
-  }
-}
+const writeLines = (lines: string[]) => influxd.writeLines(lines);
 
 describe('roll-ups with outage runs', () => {
   it('give the raw availability and outages for windows starting and ending anywhere', async () => {
@@ -126,10 +105,7 @@ describe('a write into an hour after its roll-up', () => {
       }),
     );
     try {
-      const lateStorage = createStorage(
-        { kind: 'influxdb-v1', url: influxd.url, database: db, create_database: true, timeout: 60_000 },
-        10_000_000,
-      );
+      const lateStorage = await storageOn(influxd, db);
       const poller = await agentCredential('poller-1-aaaaaa', 'so-tttt', 'poller');
       const ingest = async (batch: string, points: object[]) => {
         const res = await fetch(`${server.url}/api/v1/ingest`, {

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Asset } from '../../lib/assets/index.js';
 import type { Registry } from '../../lib/endpoints/types.js';
-import { startInfluxd } from '../../test/harness/influxd.js';
+import { startInfluxd, storageOn } from '../../test/harness/influxd.js';
 import { staticAssets } from '../assets.js';
 import { computeAvailability } from '../availability.js';
 import { staticRegistry } from '../registry.js';
 import { createRollups } from '../rollups.js';
-import { createStorage, type Storage } from '../storage/index.js';
+import type { Storage } from '../storage/index.js';
 import { createSnapshotCollector, formatMachineGaps, formatRatio } from './collect.js';
 
 /**
@@ -59,16 +59,7 @@ function pingLine(target: string, t: number, up: boolean, cause = 'down', parent
   return `ping,source=poller-1,site_id=so-tttt,target_id=${target} up=${up},cause=${str(up ? '' : cause)},parent_id=${str(up ? '' : parent)},interval_s=60,sent=3i,received=${up ? 3 : 0}i ${t}`;
 }
 
-async function writeLines(lines: string[]) {
-  for (let i = 0; i < lines.length; i += 20_000) {
-    const res = await fetch(`${influxd.url}/write?db=hatang&precision=ms`, {
-      method: 'POST',
-      body: lines.slice(i, i + 20_000).join('\n'),
-      signal: AbortSignal.timeout(60_000),
-    });
-    if (res.status !== 204) throw new Error(`write: ${res.status} ${await res.text()}`);
-  }
-}
+const writeLines = (lines: string[]) => influxd.writeLines(lines);
 
 const pc = (i: number) => `PC-${String(i).padStart(2, '0')}`;
 const register: Asset[] = Array.from({ length: 50 }, (_, k) => ({
@@ -111,11 +102,7 @@ const parentDownStart = firstHour + 6 * HOUR + 5 * MIN;
 
 beforeAll(async () => {
   influxd = await startInfluxd();
-  storage = createStorage(
-    { kind: 'influxdb-v1', url: influxd.url, database: 'hatang', create_database: true, timeout: 60_000 },
-    10_000_000,
-  );
-  await storage.prepare();
+  storage = await storageOn(influxd);
   const lines: string[] = [];
   const t = asOf - 2 * HOUR;
   // 47 of the 50 report; host names in the points in lower case for some, to match without case.

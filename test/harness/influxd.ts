@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Influxd } from '../../lib/services/influxd.js';
+import { createStorage, type Storage } from '../../server/storage/index.js';
 import { freeTcpPort } from './ports.js';
 
 export { type InfluxSeries, rows } from '../../lib/services/influxd.js';
@@ -24,4 +25,14 @@ export async function startInfluxd(
       rmSync(dir, { recursive: true, force: true });
     },
   });
+}
+
+/** The server's storage on a test influxd's database (created on first use), with a timeout for big reads. */
+export async function storageOn(influxd: Influxd, database = 'hatang'): Promise<Storage> {
+  const storage = createStorage(
+    { kind: 'influxdb-v1', url: influxd.url, database, create_database: true, timeout: 60_000 },
+    10_000_000,
+  );
+  await storage.prepare();
+  return storage;
 }
