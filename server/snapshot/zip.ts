@@ -81,7 +81,8 @@ export function writeZip(files: ZipFile[], modifiedAt: number): Buffer {
     if (seen.has(file.path.toLowerCase())) throw new Error(`zip: ${file.path}: duplicate name`);
     seen.add(file.path.toLowerCase());
     const name = Buffer.from(file.path, 'utf8');
-    const deflated = deflateRawSync(file.data, { level: 9 });
+    // zlib's default level: level 9 took twice as long (a snapshot's XLSX and HTML) for ~3 % smaller.
+    const deflated = deflateRawSync(file.data, { level: 6 });
     const method = deflated.length < file.data.length ? 8 : 0;
     const body = method === 8 ? deflated : file.data;
     const crc = crc32(file.data);
