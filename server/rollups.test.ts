@@ -96,6 +96,56 @@ describe('roll-ups with outage runs', () => {
   }, 180_000);
 });
 
+describe('catching up at start', () => {
+  it('rolls up again the hours a server without outage runs rolled up (no format 2 on the mark)', async () => {
+    const db = 'upgraded';
+    const old = await storageOn(influxd, db);
+    const first = floorHour(Date.now() - 86_400_000);
+    const lines: string[] = [];
+    for (let t = first; t < first + 3 * HOUR; t += MIN) {
+      const up = !(t >= first + 70 * MIN && t < first + 80 * MIN);
+      lines.push(
+        `ping,source=poller-1,target_id=a up=${up},cause=${str(up ? '' : 'down')},parent_id="",interval_s=60 ${t}`,
+      );
+    }
+    // What the earlier roll-ups wrote: counts and rolled_at_ms, no down_runs, no format.
+    for (let h = first; h < first + 3 * HOUR; h += HOUR) {
+      lines.push(`ping_hourly cycles=60i,up_cycles=60i,rolled_at_ms=${h + 2 * HOUR}i ${h}`);
+      lines.push(`ping_hourly,target_id=a cycles=60i,up_cycles=60i,rolled_at_ms=${h + 2 * HOUR}i ${h}`);
+    }
+    await influxd.writeLines(lines, db);
+    const endpoints: Endpoint[] = [{ id: 'a', name: 'a', level: 'commune', address: '127.0.0.1' }];
+    const now = first + 3 * HOUR + 5 * MIN;
+    const window: [number, number] = [first, first + 3 * HOUR];
+    const raw = await computeAvailability(old, endpoints, ...window, { nowMs: now });
+    // Not used as they are: their hours are read raw, so the figures are right even before.
+    expect(await computeAvailability(old, endpoints, ...window, { nowMs: now, rollups: true })).toEqual(raw);
+    const rollups = createRollups({
+      storage: old,
+      write: (p) => old.write(p),
+      log: silentLog,
+      maxPointAgeMs: 7 * 86_400_000,
+    });
+    expect(await rollups.catchUp(now)).toBe(3);
+    const marks = await old.query(
+      `SELECT "format" FROM "ping_hourly" WHERE "target_id" = '' AND time >= ${first}ms`,
+    );
+    expect(marks[0]?.values.map((v) => v[1])).toEqual([2, 2, 2]);
+    let rolledReads = 0;
+    const counting = aroundQueries(old, (statements, run) => {
+      if (statements.some((q) => q.includes('"down_runs"'))) rolledReads++;
+      return run();
+    });
+    expect(await computeAvailability(counting, endpoints, ...window, { nowMs: now, rollups: true })).toEqual(
+      raw,
+    );
+    expect(rolledReads).toBe(1);
+    expect(raw.endpoints[0]).toMatchObject({ down_cycles: 10, outages: 1, outage_seconds: 600 });
+    // Nothing left to catch up.
+    expect(await rollups.catchUp(now)).toBe(0);
+  }, 60_000);
+});
+
 describe('a write into an hour after its roll-up', () => {
   it('is marked by the server, read raw until the hour is rolled up again, then read from the roll-up', async () => {
     const db = 'late';

@@ -261,7 +261,10 @@ export interface Rollups {
   late(now?: number): Promise<number>;
   /** Every closed hour a late point may still reach. */
   recheck(now?: number): Promise<number>;
-  /** Hours never rolled up: after the newest mark, or from the first ping point when there is none. */
+  /**
+   * Hours never rolled up (after the newest mark, or from the first ping point when there is none),
+   * and hours rolled up in an older format (before outage runs were kept).
+   */
   catchUp(now?: number): Promise<number>;
 }
 
@@ -291,6 +294,17 @@ export function createRollups(o: RollupOptions): Rollups {
     return hours;
   };
   const slack = o.lateSlackMs ?? defaultLateSlackMs;
+  /** Rolls up `hours` (sorted hour starts), consecutive ones together (a day per query). */
+  const rollUpHourList = async (hours: readonly number[], now: number) => {
+    let rolled = 0;
+    for (let i = 0; i < hours.length; ) {
+      let j = i + 1;
+      while (j < hours.length && hours[j] === (hours[j - 1] as number) + HOUR_MS) j++;
+      rolled += await rollUp(hours[i] as number, (hours[j - 1] as number) + HOUR_MS, { now });
+      i = j;
+    }
+    return rolled;
+  };
   const late: Rollups['late'] = async (now = Date.now()) => {
     const since = floorHour(now - o.maxPointAgeMs) - 2 * HOUR_MS;
     const marks = await o.storage.query(
@@ -304,15 +318,8 @@ export function createRollups(o: RollupOptions): Rollups {
       })
       .map((v) => Number(v[0]))
       .sort((a, b) => a - b);
-    // Consecutive hours in one roll-up (a day per query): a replayed backlog marks many.
-    let rolled = 0;
-    for (let i = 0; i < hours.length; ) {
-      let j = i + 1;
-      while (j < hours.length && hours[j] === (hours[j - 1] as number) + HOUR_MS) j++;
-      rolled += await rollUp(hours[i] as number, (hours[j - 1] as number) + HOUR_MS, { now });
-      i = j;
-    }
-    return rolled;
+    // A replayed backlog marks many hours: consecutive ones are rolled up together.
+    return rollUpHourList(hours, now);
   };
   return {
     rollUp,
@@ -336,8 +343,16 @@ export function createRollups(o: RollupOptions): Rollups {
         if (typeof t !== 'number') return 0;
         from = t;
       }
-      // The recheck covers what a backlog may still change; catching up needs only what was never rolled.
-      return rollUp(from, now, { now });
+      // The recheck covers what a backlog may still change; catching up needs only what was never rolled,
+      // and the hours rolled up by a server that did not keep outage runs yet (no `format` 2 on the mark).
+      const old = await o.storage.query(
+        `SELECT "rolled_at_ms", "format" FROM "${pingHourly.name}" WHERE "target_id" = '' AND "rolled_at_ms" > 0 AND time < ${Math.trunc(from)}ms`,
+      );
+      const stale = (old[0]?.values ?? [])
+        .filter(([, , format]) => Number(format ?? 0) < rollupFormat)
+        .map((v) => Number(v[0]))
+        .sort((a, b) => a - b);
+      return (await rollUpHourList(stale, now)) + (await rollUp(from, now, { now }));
     },
   };
 }
