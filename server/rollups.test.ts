@@ -146,6 +146,45 @@ describe('catching up at start', () => {
   }, 60_000);
 });
 
+describe('an endpoint flapping every second', () => {
+  it('keeps its hour counted from the roll-up but its outages read raw: too many runs to keep', async () => {
+    const db = 'flapping';
+    const flapping = await storageOn(influxd, db);
+    const first = floorHour(Date.now() - 86_400_000);
+    const lines: string[] = [];
+    for (let t = first; t < first + 2 * HOUR; t += 1_000) {
+      // Down every other second in the first hour: 1,800 outages of one cycle. Steady in the second.
+      const up = t >= first + HOUR || (t / 1_000) % 2 === 0;
+      lines.push(
+        `ping,source=poller-1,target_id=f up=${up},cause=${str(up ? '' : 'down')},parent_id="",interval_s=1 ${t}`,
+      );
+    }
+    await influxd.writeLines(lines, db);
+    const rollups = createRollups({
+      storage: flapping,
+      write: (p) => flapping.write(p),
+      log: silentLog,
+      maxPointAgeMs: 7 * 86_400_000,
+    });
+    const now = first + 2 * HOUR + 5 * MIN;
+    expect(await rollups.rollUp(first, first + 2 * HOUR, { now })).toBe(2);
+    const marks = await flapping.query(
+      `SELECT "format" FROM "ping_hourly" WHERE "target_id" = '' AND time >= ${first}ms`,
+    );
+    expect(marks[0]?.values.map((v) => v[1])).toEqual([1, 2]);
+    const endpoints: Endpoint[] = [{ id: 'f', name: 'f', level: 'commune', address: '127.0.0.1' }];
+    const window: [number, number] = [first, first + 2 * HOUR];
+    const raw = await computeAvailability(flapping, endpoints, ...window, { nowMs: now, maxOutages: 5_000 });
+    expect(raw.outagesTotal).toBe(1_800);
+    const rolled = await computeAvailability(flapping, endpoints, ...window, {
+      nowMs: now,
+      maxOutages: 5_000,
+      rollups: true,
+    });
+    expect(rolled).toEqual(raw);
+  }, 120_000);
+});
+
 describe('a write into an hour after its roll-up', () => {
   it('is marked by the server, read raw until the hour is rolled up again, then read from the roll-up', async () => {
     const db = 'late';

@@ -37,6 +37,14 @@ import type { QuerySeries, Storage } from './storage/index.js';
 const HOUR_MS = 3_600_000;
 /** Hours rolled up per query: a day of 166 endpoints at 60 s is ~240,000 points for InfluxDB to count. */
 const chunkHours = 24;
+/**
+ * Longest `down_runs` kept (characters of JSON): an endpoint flapping every cycle of a 1 s ping makes
+ * ~1,800 runs an hour (~120 KB), past the 64 KB InfluxDB documents as the longest string field, and
+ * reading such fields back would cost more than the raw points. Such an hour keeps its counts, and
+ * its mark says format 1: its outages are read from raw points, and each start rolls it up again.
+ */
+const maxRunsChars = 32_000;
+
 /** Closed hours each ordinary pass re-rolls. */
 const recentHours = 3;
 
@@ -184,11 +192,18 @@ export async function rollUpHours(
 
   const points: Point[] = [];
   const totals = new Map<number, HourCounts>();
+  /** Hours with an endpoint whose runs are too many to keep: their mark says format 1 (read raw). */
+  const tooManyRuns = new Set<number>();
   for (let h = fromHour; h < toHour; h += HOUR_MS) totals.set(h, empty());
   for (const [target, byHour] of counts) {
     for (const [hour, c] of byHour) {
       if (c.cycles === 0) continue;
-      points.push(hourPoint(c, hour, o.now, { target_id: target }, runs.get(target)?.get(hour)));
+      let downRuns = runs.get(target)?.get(hour);
+      if (downRuns && encodeRuns(hour, downRuns).length > maxRunsChars) {
+        tooManyRuns.add(hour);
+        downRuns = undefined;
+      }
+      points.push(hourPoint(c, hour, o.now, { target_id: target }, downRuns));
       const t = totals.get(hour);
       if (!t) continue;
       t.cycles += c.cycles;
@@ -201,7 +216,11 @@ export async function rollUpHours(
       t.downWithInterval += c.downWithInterval;
     }
   }
-  for (const [hour, t] of totals) points.push(hourPoint(t, hour, o.now, {}));
+  for (const [hour, t] of totals) {
+    const mark = hourPoint(t, hour, o.now, {});
+    if (tooManyRuns.has(hour)) mark.fields.format = 1;
+    points.push(mark);
+  }
   return points;
 }
 
