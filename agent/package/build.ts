@@ -64,7 +64,7 @@ export async function buildAgentPackages(opts: BuildOptions = {}): Promise<Agent
     );
   }
 
-  const bundleText = await bundleAgent(root, pkg.version);
+  const { text: bundleText } = await bundleAgent(root, pkg.version);
   const digest = createHash('sha256')
     .update(bundleText)
     .update(nodeVersion)
@@ -256,8 +256,15 @@ const zodEnglishOnly = {
   },
 };
 
-/** The agent's code and dependencies in one CommonJS file (SEA runs CommonJS). */
-async function bundleAgent(root: string, version: string): Promise<string> {
+/**
+ * The agent's code and dependencies in one CommonJS file (SEA runs CommonJS). With `analyze`, also
+ * esbuild's account of what is in it and why (`node dist/agent/package/build.js --analyze`).
+ */
+export async function bundleAgent(
+  root: string,
+  version: string,
+  o: { analyze?: boolean } = {},
+): Promise<{ text: string; analysis?: string }> {
   const esbuild = await import('esbuild');
   const out = await esbuild.build({
     entryPoints: [join(root, 'cli', 'hatang-agent.ts')],
@@ -276,10 +283,12 @@ async function bundleAgent(root: string, version: string): Promise<string> {
     logLevel: 'error',
     define: { __HATANG_VERSION__: JSON.stringify(version) },
     plugins: [zodEnglishOnly],
+    metafile: o.analyze === true,
   });
   const [file] = out.outputFiles;
   if (!file) throw new Error('agent package: esbuild wrote nothing');
-  return asciiOnly(file.text);
+  const analysis = out.metafile && (await esbuild.analyzeMetafile(out.metafile, { verbose: true }));
+  return { text: asciiOnly(file.text), ...(analysis ? { analysis } : {}) };
 }
 
 /**
@@ -371,18 +380,28 @@ async function buildDeb(work: string, linuxDir: string, version: string, out: st
   await rm(staging, { recursive: true, force: true });
 }
 
-// `node dist/agent/package/build.js`: build and print where everything is.
+// `node dist/agent/package/build.js`: build and print where everything is; with `--analyze`, print
+// what is in the bundle (each input's bytes and the import chain that brought it in) and build nothing.
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) {
-  buildAgentPackages({ log: (l) => console.error(l) }).then(
-    async (p) => {
-      for (const [k, v] of Object.entries(p)) {
-        const size = typeof v === 'string' && existsSync(v) ? ` (${(await stat(v)).size} bytes)` : '';
-        console.log(`${k.padEnd(12)} ${v}${size}`);
-      }
-    },
-    (err: unknown) => {
-      console.error((err as Error).message);
-      process.exitCode = 1;
-    },
-  );
+  if (process.argv.includes('--analyze')) {
+    bundleAgent(projectRoot(), 'analysis', { analyze: true }).then(
+      (b) => console.log(`${b.analysis}\nbundle: ${b.text.length} bytes`),
+      (err: unknown) => {
+        console.error((err as Error).message);
+        process.exitCode = 1;
+      },
+    );
+  } else
+    buildAgentPackages({ log: (l) => console.error(l) }).then(
+      async (p) => {
+        for (const [k, v] of Object.entries(p)) {
+          const size = typeof v === 'string' && existsSync(v) ? ` (${(await stat(v)).size} bytes)` : '';
+          console.log(`${k.padEnd(12)} ${v}${size}`);
+        }
+      },
+      (err: unknown) => {
+        console.error((err as Error).message);
+        process.exitCode = 1;
+      },
+    );
 }
