@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../test/harness/ports.js';
 import { createAgentLogger, rotatingFile } from './log.js';
+import { QueueWriteError } from './runtime/queue.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ht-agent-log-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,6 +53,27 @@ describe('createAgentLogger', () => {
         err: 'boom',
         msg: 'collector failed',
       }),
+    ]);
+  });
+
+  it("names a logged error by its own name, not its constructor's (minified in the package)", () => {
+    const file = join(dir, 'err-type', 'agent.log');
+    const log = createAgentLogger('info', {
+      file,
+      max_bytes: 1024 ** 2,
+      keep: 3,
+      stderr: 'off',
+      event_log: 'off',
+    });
+    log.error({ err: new QueueWriteError('disk full', 2, { cause: undefined }) }, 'queue write failed');
+    log.error({ err: new TypeError('bad') }, 'typed');
+    const types = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { err: { type: string; message: string } }).err);
+    expect(types).toEqual([
+      expect.objectContaining({ type: 'QueueWriteError', message: 'disk full' }),
+      expect.objectContaining({ type: 'TypeError', message: 'bad' }),
     ]);
   });
 

@@ -49,6 +49,19 @@ export function rotatingFile(file: string, maxBytes: number, keep: number): { wr
 type Sink = { level?: 'warn'; stream: { write(line: string): void } };
 
 /**
+ * pino names a logged error (`type`) by its constructor, and the packaged bundle minifies
+ * constructor names (agent/package/build.ts): the error's own `name` is used instead (the agent's
+ * error classes set it; built-in errors carry theirs).
+ */
+const serializers = {
+  err(err: unknown) {
+    const out = pino.stdSerializers.err(err as Error);
+    if (err instanceof Error) out.type = err.name;
+    return out;
+  },
+};
+
+/**
  * The agent's logger: JSON lines (pino) to stderr and/or a size-rotated file, as `log:` says, and
  * on Windows with `event_log: on` its warnings and errors to the Application event log too.
  * A Windows service has no journal: the file is where its logs live.
@@ -63,7 +76,7 @@ export function createAgentLogger(
   if (cfg.file) streams.push({ stream: rotatingFile(cfg.file, cfg.max_bytes, cfg.keep) });
   const logger = (sinks: Sink[]) =>
     pino(
-      { name: 'hatang-agent', level, base: { pid: process.pid }, enabled: sinks.length > 0 },
+      { name: 'hatang-agent', level, base: { pid: process.pid }, enabled: sinks.length > 0, serializers },
       pino.multistream(sinks.length > 0 ? sinks : [{ stream: { write() {} } }]),
     );
   if (cfg.event_log !== 'on') return logger(streams);

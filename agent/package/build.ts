@@ -277,8 +277,10 @@ export async function bundleAgent(
     minifySyntax: true,
     // Short local names: V8 keeps the whole source in memory for as long as the agent runs.
     minifyIdentifiers: true,
-    // Class and function names stay: pino names an error by its constructor (`type`).
-    keepNames: true,
+    // Function and class names are not kept: keepNames redefines `name` on every function at load,
+    // ~0.8 MiB of heap for the agent's life (measured: old space 7.6 → 6.8 MiB after start). Nothing
+    // in the agent reads a constructor's name; its logger names errors by `err.name` (agent/log.ts).
+    keepNames: false,
     legalComments: 'none',
     logLevel: 'error',
     define: { __HATANG_VERSION__: JSON.stringify(version) },
