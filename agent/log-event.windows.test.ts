@@ -185,6 +185,23 @@ describe('eventLogStream', () => {
     expect(reports).toEqual([expect.objectContaining({ exit: 1, msg: expect.stringContaining('refused') })]);
   });
 
+  it('kills an eventcreate that hangs after timeoutMs and says so once', async () => {
+    const reports: Record<string, unknown>[] = [];
+    const s = eventLogStream({
+      command: { file: process.execPath, args: ['-e', 'setTimeout(() => {}, 60_000)'] },
+      timeoutMs: 300,
+      report: (f, m) => reports.push({ ...f, msg: m }),
+    });
+    s.write(line('stuck'));
+    await waitFor('the timeout report', () => reports.length > 0, { timeoutMs: 20_000, everyMs: 20 });
+    expect(reports).toEqual([
+      expect.objectContaining({
+        exit: 'SIGTERM',
+        msg: expect.stringContaining('did not finish within 300 ms'),
+      }),
+    ]);
+  });
+
   it('a report that throws does not reach the agent', () => {
     const s = eventLogStream({
       command: { file: process.execPath },
