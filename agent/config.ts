@@ -149,8 +149,17 @@ export const agentConfigSchema = z.strictObject({
         .describe('the file is rotated when it would grow past this'),
       keep: z.number().int().min(1).max(20).default(3).describe('rotated files kept (agent.log.1 … .N)'),
       stderr: z.enum(['on', 'off']).default('on').describe('also log to stderr (the journal under systemd)'),
+      event_log: z
+        .enum(['on', 'off'])
+        .default('off')
+        .refine((v) => v === 'off' || process.platform === 'win32', {
+          message: `the Windows Event Log exists only on Windows (this is ${process.platform}): use file or stderr`,
+        })
+        .describe(
+          'Windows: also write warnings and errors to the Application event log (source hatang-agent, via eventcreate.exe; at most 10 a minute)',
+        ),
     })
-    .default({ max_bytes: 10 * 1024 ** 2, keep: 3, stderr: 'on' })
+    .default({ max_bytes: 10 * 1024 ** 2, keep: 3, stderr: 'on', event_log: 'off' })
     .describe('where the agent logs'),
   health_interval: durationAtLeast(
     intervalFloors.health,

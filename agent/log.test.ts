@@ -2,7 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../test/harness/ports.js';
 import { createAgentLogger, rotatingFile } from './log.js';
+import { QueueWriteError } from './runtime/queue.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ht-agent-log-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,7 +32,13 @@ describe('rotatingFile', () => {
 describe('createAgentLogger', () => {
   it('writes JSON lines with stable keys to the configured file', () => {
     const file = join(dir, 'logger', 'agent.log');
-    const log = createAgentLogger('info', { file, max_bytes: 1024 ** 2, keep: 3, stderr: 'off' });
+    const log = createAgentLogger('info', {
+      file,
+      max_bytes: 1024 ** 2,
+      keep: 3,
+      stderr: 'off',
+      event_log: 'off',
+    });
     log.debug('not at info');
     log.error({ collector: 'host', err: 'boom' }, 'collector failed');
     const lines = readFileSync(file, 'utf8')
@@ -46,5 +54,52 @@ describe('createAgentLogger', () => {
         msg: 'collector failed',
       }),
     ]);
+  });
+
+  it("names a logged error by its own name, not its constructor's (minified in the package)", () => {
+    const file = join(dir, 'err-type', 'agent.log');
+    const log = createAgentLogger('info', {
+      file,
+      max_bytes: 1024 ** 2,
+      keep: 3,
+      stderr: 'off',
+      event_log: 'off',
+    });
+    log.error({ err: new QueueWriteError('disk full', 2, { cause: undefined }) }, 'queue write failed');
+    log.error({ err: new TypeError('bad') }, 'typed');
+    const types = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { err: { type: string; message: string } }).err);
+    expect(types).toEqual([
+      expect.objectContaining({ type: 'QueueWriteError', message: 'disk full' }),
+      expect.objectContaining({ type: 'TypeError', message: 'bad' }),
+    ]);
+  });
+
+  it('with event_log on and no eventcreate, keeps logging to the file and says so there once', async () => {
+    const file = join(dir, 'event-log', 'agent.log');
+    const missing = join(dir, 'no-such', 'eventcreate.exe');
+    const log = createAgentLogger(
+      'info',
+      { file, max_bytes: 1024 ** 2, keep: 3, stderr: 'off', event_log: 'on' },
+      { eventLog: { command: { file: missing } } },
+    );
+    const lines = () =>
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    log.info('started');
+    log.error({ collector: 'host' }, 'collector failed');
+    await waitFor('the event log report', () => lines().length === 3, { timeoutMs: 20_000, everyMs: 20 });
+    log.warn('later warning');
+    expect(lines().map((l) => [l.level, l.msg])).toEqual([
+      [30, 'started'],
+      [50, 'collector failed'],
+      [40, 'event log: cannot run eventcreate; warnings and errors are in this log only'],
+      [40, 'later warning'],
+    ]);
+    expect(lines()[2]).toMatchObject({ event_log: missing, err: 'ENOENT' });
   });
 });

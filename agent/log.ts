@@ -11,6 +11,7 @@ import {
 import { dirname } from 'node:path';
 import { type Logger, pino } from 'pino';
 import type { AgentConfig } from './config.js';
+import { eventLogStream } from './log-event.windows.js';
 
 /** The `log:` section of agent.yaml after validation. */
 export type AgentLogConfig = AgentConfig['log'];
@@ -45,16 +46,42 @@ export function rotatingFile(file: string, maxBytes: number, keep: number): { wr
   };
 }
 
+type Sink = { level?: 'warn'; stream: { write(line: string): void } };
+
 /**
- * The agent's logger: JSON lines (pino) to stderr and/or a size-rotated file, as `log:` says.
+ * pino names a logged error (`type`) by its constructor, and the packaged bundle minifies
+ * constructor names (agent/package/build.ts): the error's own `name` is used instead (the agent's
+ * error classes set it; built-in errors carry theirs).
+ */
+const serializers = {
+  err(err: unknown) {
+    const out = pino.stdSerializers.err(err as Error);
+    if (err instanceof Error) out.type = err.name;
+    return out;
+  },
+};
+
+/**
+ * The agent's logger: JSON lines (pino) to stderr and/or a size-rotated file, as `log:` says, and
+ * on Windows with `event_log: on` its warnings and errors to the Application event log too.
  * A Windows service has no journal: the file is where its logs live.
  */
-export function createAgentLogger(level: string, cfg: AgentLogConfig): Logger {
-  const streams: { stream: { write(line: string): void } }[] = [];
+export function createAgentLogger(
+  level: string,
+  cfg: AgentLogConfig,
+  o: { eventLog?: Omit<Parameters<typeof eventLogStream>[0], 'report'> } = {},
+): Logger {
+  const streams: Sink[] = [];
   if (cfg.stderr === 'on') streams.push({ stream: pino.destination({ dest: 2, sync: true }) });
   if (cfg.file) streams.push({ stream: rotatingFile(cfg.file, cfg.max_bytes, cfg.keep) });
-  return pino(
-    { name: 'hatang-agent', level, base: { pid: process.pid }, enabled: streams.length > 0 },
-    pino.multistream(streams.length > 0 ? streams : [{ stream: { write() {} } }]),
-  );
+  const logger = (sinks: Sink[]) =>
+    pino(
+      { name: 'hatang-agent', level, base: { pid: process.pid }, enabled: sinks.length > 0, serializers },
+      pino.multistream(sinks.length > 0 ? sinks : [{ stream: { write() {} } }]),
+    );
+  if (cfg.event_log !== 'on') return logger(streams);
+  // The event log's own troubles go to the other sinks only: reporting them to it could loop.
+  const others = logger([...streams]);
+  const eventLog = eventLogStream({ ...o.eventLog, report: (fields, msg) => others.warn(fields, msg) });
+  return logger([...streams, { level: 'warn', stream: eventLog }]);
 }

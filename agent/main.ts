@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import si from 'systeminformation';
 import { StartError } from '../lib/config.js';
 import { sleep } from '../lib/sleep.js';
 import { hatangVersion } from '../lib/version.js';
@@ -28,6 +27,7 @@ import {
   writeJson,
   zeroCounters,
 } from './runtime/state.js';
+import { si } from './runtime/sysinfo.js';
 
 export interface AgentRunOptions {
   /** Run every collector once, send, and return (exit code 0 only when the queue is empty). */

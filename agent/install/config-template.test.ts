@@ -47,6 +47,7 @@ describe('renderAgentConfig', () => {
     expect(cfg.log).toEqual({
       file: `${home}\\logs\\agent.log`,
       stderr: 'off',
+      event_log: 'off',
       max_bytes: 10 * 1024 ** 2,
       keep: 3,
     });

@@ -101,5 +101,10 @@ function logLines(logFile: string | undefined): string {
   stderr: ${logFile === undefined ? '"on"' : '"off"'}
   ${logFile === undefined ? '# file: /var/log/hatang/agent.log' : `file: ${scalar(logFile)}`}
   max_bytes: 10MiB                 # the file is rotated past this size
-  keep: 3                          # agent.log.1 … agent.log.3`;
+  keep: 3                          # agent.log.1 … agent.log.3${
+    logFile === undefined
+      ? ''
+      : `
+  # event_log: "on"                # also warnings and errors to the Application event log (source hatang-agent)`
+  }`;
 }

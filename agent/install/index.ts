@@ -53,7 +53,9 @@ const packagedUnitDir = '/lib/systemd/system';
 const icmpCollectors = new Set(['ping', 'connectivity']);
 
 /** A refusal to go on; printed as `hatang agent install: <message>`, exit code 1. */
-class InstallError extends Error {}
+class InstallError extends Error {
+  override name = 'InstallError';
+}
 
 interface Step {
   /** What was done, e.g. "config     /etc/hatang/agent.yaml written (0640 root:hatang)". */

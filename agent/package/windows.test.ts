@@ -17,7 +17,8 @@ import { renderWxs } from './wxs.js';
  * prefix by a stand-in built from node.exe (wine/powershell-standin.ts) that answers with captured
  * output (testdata/SOURCES.md); everything on the agent's side of it runs for real.
  */
-const prefix = join(projectRoot(), '.data', 'wine-prefix');
+/** HATANG_WINE_PREFIX: another prefix, so two checkouts sharing .data do not stop each other's Wine. */
+const prefix = process.env.HATANG_WINE_PREFIX ?? join(projectRoot(), '.data', 'wine-prefix');
 const wineEnv = {
   ...process.env,
   WINEPREFIX: prefix,
@@ -202,6 +203,56 @@ collectors:
     expect(back.code).toBe(0);
     expect(await count('connectivity', 'wine-pc-01')).toBe(3); // one per run, the queued one included
   });
+
+  it('with log.event_log on and no eventcreate.exe (Wine has none): runs, logs to its file and says so there once', async () => {
+    // Wine 8 ships no eventcreate.exe: what a Windows without it does. Nothing stands in for it.
+    expect((await wine(['eventcreate', '/?'])).code).not.toBe(0);
+    const closed = [await freeTcpPort(), await freeTcpPort()];
+    writeFileSync(
+      join(linuxHome, 'event-log.yaml'),
+      `agent: { state_dir: '${winHome}\\state', hostname: wine-pc-01 }
+server:
+  urls: ["http://127.0.0.1:${closed[0]}", "http://127.0.0.1:${closed[1]}"]
+  request_timeout: 5s
+log: { file: '${winHome}\\logs\\event-log.log', stderr: "off", event_log: "on" }
+collectors:
+  - type: connectivity
+    gateway: "off"
+    datacenter: 127.0.0.1
+    count: 2
+    engine: system
+`,
+    );
+    // Enrolled by the test above; both URLs refuse: warnings and errors, and the points stay queued.
+    const r = await wine([winExe, '--config', `${winHome}\\event-log.yaml`, '--once']);
+    const lines = readFileSync(join(linuxHome, 'logs', 'event-log.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { level: number; msg: string; err?: string; event_log?: string });
+    expect(r.code, JSON.stringify(lines.slice(-5))).toBe(1); // as without the event log: queue not sent
+    const reports = lines.filter((l) => l.msg.startsWith('event log:'));
+    expect(reports).toEqual([
+      expect.objectContaining({
+        level: 40,
+        msg: 'event log: cannot run eventcreate; warnings and errors are in this log only',
+        err: 'ENOENT',
+        event_log: expect.stringMatching(/^C:\\windows\\system32\\eventcreate\.exe$/i),
+      }),
+    ]);
+    const problems = lines.filter((l) => l.level >= 40 && !l.msg.startsWith('event log:'));
+    // One warning per refusing URL, then the error of a --once run that could not send: all in the
+    // file, the ones after the sink gave up included.
+    expect(problems.map((l) => l.msg)).toEqual([
+      'collector unreachable',
+      'collector unreachable',
+      'not everything was sent; it stays queued for the next run',
+    ]);
+    expect(lines.indexOf(problems.at(-1) as (typeof lines)[0])).toBeGreaterThan(
+      lines.indexOf(reports[0] as (typeof lines)[0]),
+    );
+    const status = JSON.parse(readFileSync(join(linuxHome, 'state', 'status.json'), 'utf8'));
+    expect(status.collectors.connectivity.success).toBe(true);
+  }, 180_000);
 
   it('runs host, inventory, antivirus and connectivity with PowerShell answered by the stand-in: their points arrive', async () => {
     writeFileSync(join(linuxHome, 'token.txt'), `${siteTokens['so-tttt']}\r\n`);

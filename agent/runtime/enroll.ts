@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import si from 'systeminformation';
 import type { EnrollRequest } from '../../server/routes/enroll.js';
 import {
   type Enrollment,
@@ -13,6 +12,7 @@ import {
 import { type HttpClient, type HttpResult, MAX_ANSWER_BYTES } from './http.js';
 import { windowsMachineGuid } from './machine-id.windows.js';
 import { stateFiles, writeJson } from './state.js';
+import { si } from './sysinfo.js';
 
 /** A stable identity for this machine: MachineGuid on Windows, systemd's machine-id on Linux, else the OS UUID. */
 export async function machineId(): Promise<string> {

@@ -41,6 +41,7 @@ export class QueueWriteError extends Error {
     options: { cause: unknown },
   ) {
     super(message, options);
+    this.name = 'QueueWriteError';
   }
 }
 

@@ -17,7 +17,9 @@ export interface DnsOptions {
   signal: AbortSignal;
 }
 
-class Timeout extends Error {}
+class Timeout extends Error {
+  override name = 'Timeout';
+}
 
 /**
  * Resolves one name the way the machine's applications would (system resolver) or by asking the

@@ -1,8 +1,8 @@
 import { loadavg, uptime } from 'node:os';
-import si from 'systeminformation';
 import { z } from 'zod';
 import { host, hostDisk, hostNet } from '../../../protocol/index.js';
 import { type CollectedPoint, defineCollector } from '../../collector.js';
+import { si } from '../../runtime/sysinfo.js';
 import { ignored, type NicSample, rates } from './net.js';
 import { pendingReboot } from './reboot.js';
 

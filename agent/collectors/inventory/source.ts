@@ -1,4 +1,5 @@
-import si, { type Systeminformation } from 'systeminformation';
+import type { Systeminformation } from 'systeminformation';
+import { si } from '../../runtime/sysinfo.js';
 
 /**
  * What one inventory pass reads from the OS, as systeminformation returns it. This is the seam of the

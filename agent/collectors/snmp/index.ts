@@ -7,7 +7,7 @@ import {
   PartialRunError,
 } from '../../collector.js';
 import { devicesOfShard, type SnmpConfig, snmpConfigSchema } from './config.js';
-import { defaultProfilesDir, loadProfiles, type Profile } from './profile.js';
+import type { Profile } from './profile.js';
 
 export { snmpConfigSchema } from './config.js';
 
@@ -34,8 +34,10 @@ export const snmpCollector = defineCollector({
   config: snmpConfigSchema,
   check: checkAgainstRunTimeout,
   async collect(cfg, ctx) {
-    // net-snmp (~16 MiB resident) is loaded only by agents that poll SNMP, not by every agency PC.
+    // net-snmp (~16 MiB resident) and the profile schemas are loaded only by agents that poll SNMP,
+    // not by every agency PC.
     const { pollDevice, RunStopped } = await import('./poll.js');
+    const { defaultProfilesDir, loadProfiles } = await import('./profile.js');
     const dir = cfg.profiles_dir ?? defaultProfilesDir();
     // Profiles are read once per collector instance (restart the agent to reload them).
     const cacheKey = `profiles:${dir}`;
