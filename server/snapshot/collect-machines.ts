@@ -128,17 +128,56 @@ export function matchMachines(register: readonly Asset[], seen: readonly SeenMac
   return out;
 }
 
-/** The latest point of each series of a measurement in the look-back, keyed by machine. */
+/**
+ * The latest point of each series of a measurement in the look-back, keyed by machine: first from
+ * the last day (where a running agent's latest points are), then, for the machines seen in the
+ * look-back (`seen`) with none there, from the rest of it (by host name when they are few). Reading
+ * all 30 days of 2,000 machines' points took InfluxDB ~0.9 s a measurement, the last day 0.15 s.
+ */
 async function latestByMachine(
   storage: Storage,
   measurement: string,
   extraTags: readonly string[],
   l: Lookback,
+  seen: Promise<readonly SeenMachine[]>,
+  signal?: AbortSignal,
+): Promise<Map<string, Record<string, unknown>[]>> {
+  const splitAt = Math.max(l.fromMs, l.asOfMs - recentMs);
+  const out = await latestIn(storage, measurement, extraTags, { ...l, fromMs: splitAt }, '', signal);
+  if (splitAt <= l.fromMs) return out;
+  const missing = (await seen).filter((m) => m.sources.includes(measurement) && !out.has(m.key));
+  if (missing.length === 0) return out;
+  const names = [...new Set(missing.map((m) => m.hostname.toLowerCase()))].sort();
+  const filter =
+    names.length <= maxNamesInFilter
+      ? ` AND "hostname" =~ /^(?i)(?:${names.map(regexLiteral).join('|')})$/`
+      : '';
+  const older = await latestIn(storage, measurement, extraTags, { ...l, asOfMs: splitAt }, filter, signal);
+  const wanted = new Set(missing.map((m) => m.key));
+  for (const [key, rows] of older) if (wanted.has(key)) out.set(key, rows);
+  return out;
+}
+
+/** The look-back's last stretch read first for the latest points. */
+const recentMs = 86_400_000;
+/** Host names filtered by at most this many (one regular expression); more: the rest read whole. */
+const maxNamesInFilter = 200;
+
+/** `text` matched literally inside an InfluxQL (Go) regular expression between slashes. */
+const regexLiteral = (text: string) => text.replace(/[\\^$.|?*+()[\]{}/]/g, (c) => `\\${c}`);
+
+/** The latest point of each series of a measurement in (fromMs, asOfMs], keyed by machine. */
+async function latestIn(
+  storage: Storage,
+  measurement: string,
+  extraTags: readonly string[],
+  l: Lookback,
+  filter: string,
   signal?: AbortSignal,
 ): Promise<Map<string, Record<string, unknown>[]>> {
   const by = ['site_id', 'agent_id', 'hostname', ...extraTags].map((t) => `"${t}"`).join(', ');
   const series = await storage.query(
-    `SELECT * FROM "${measurement}" WHERE ${lookbackWhere(l)} GROUP BY ${by} ORDER BY time DESC LIMIT 1`,
+    `SELECT * FROM "${measurement}" WHERE ${lookbackWhere(l)}${filter} GROUP BY ${by} ORDER BY time DESC LIMIT 1`,
     signal,
   );
   const out = new Map<string, Record<string, unknown>[]>();
@@ -173,9 +212,10 @@ export interface AntivirusFacts {
 export async function antivirusByMachine(
   storage: Storage,
   l: Lookback,
+  seen: Promise<readonly SeenMachine[]>,
   signal?: AbortSignal,
 ): Promise<Map<string, AntivirusFacts>> {
-  const latest = await latestByMachine(storage, antivirus.name, ['product'], l, signal);
+  const latest = await latestByMachine(storage, antivirus.name, ['product'], l, seen, signal);
   const out = new Map<string, AntivirusFacts>();
   for (const [key, rows] of latest) {
     const newest = Math.max(...rows.map((r) => Number(r.time)));
@@ -205,9 +245,10 @@ export async function antivirusByMachine(
 export async function inventoryByMachine(
   storage: Storage,
   l: Lookback,
+  seen: Promise<readonly SeenMachine[]>,
   signal?: AbortSignal,
 ): Promise<Map<string, Record<string, unknown>>> {
-  const latest = await latestByMachine(storage, inventory.name, [], l, signal);
+  const latest = await latestByMachine(storage, inventory.name, [], l, seen, signal);
   const out = new Map<string, Record<string, unknown>>();
   for (const [key, rows] of latest) {
     const newest = rows.reduce((a, b) => (Number(b.time) > Number(a.time) ? b : a));

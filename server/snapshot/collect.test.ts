@@ -305,6 +305,76 @@ describe('createSnapshotCollector', () => {
   }, 60_000);
 });
 
+describe('machines whose latest points are days old', () => {
+  it('still shows their latest antivirus and inventory, by host name in any case, few or many', async () => {
+    const db = 'older';
+    const older = await storageOn(influxd, db);
+    const lines: string[] = [];
+    const assets: Asset[] = [];
+    const inventoryOf = (i: number) =>
+      `manufacturer="HP",model="ProDesk ${i}",serial="OLD${i}",mem_total_bytes=${4 * 1024 ** 3}i,inventory_hash="o${i}"`;
+    // PC-A: its latest points 10 days old, under a lower-case host name; an older cycle upper-case.
+    lines.push(
+      antivirusLine('so-tttt', 'pc-a', 'Windows Defender', 'unprotected', 'unprotected', asOf - 10 * DAY),
+    );
+    lines.push(
+      antivirusLine('so-tttt', 'PC-A', 'Windows Defender', 'protected', 'protected', asOf - 12 * DAY),
+    );
+    lines.push(machineLine('inventory', 'so-tttt', 'pc-a', inventoryOf(0), asOf - 10 * DAY));
+    // PC-B: reported two hours ago. PC-C: 40 days ago, beyond the look-back.
+    lines.push(
+      antivirusLine('so-tttt', 'PC-B', 'Windows Defender', 'protected', 'protected', asOf - 2 * HOUR),
+    );
+    lines.push(
+      antivirusLine('so-tttt', 'PC-C', 'Windows Defender', 'protected', 'protected', asOf - 40 * DAY),
+    );
+    assets.push(
+      ...['PC-A', 'PC-B', 'PC-C'].map((hostname) => ({ site: 'so-tttt', agency: 'Sở TT&TT', hostname })),
+    );
+    const collect = () =>
+      createSnapshotCollector({
+        storage: older,
+        registry: staticRegistry(registry),
+        assets: staticAssets(assets, { file: 'assets.yaml', sha256: 'cd'.repeat(32) }),
+        lookbackMs: 30 * DAY,
+        version: '0.0.0-test',
+      })({ from: T0, to: T1, asOf });
+    const check = async () => {
+      const content = await collect();
+      const av = new Map(
+        (content.tables.find((t) => t.name === 'antivirus')?.rows ?? []).map((r) => [String(r.hostname), r]),
+      );
+      expect(av.get('PC-A')).toMatchObject({
+        state: 'unprotected',
+        last_seen: new Date(asOf - 10 * DAY).toISOString(),
+      });
+      expect(av.get('PC-B')).toMatchObject({ state: 'protected' });
+      expect(av.get('PC-C')).toMatchObject({ state: 'no_data', reason: 'not_reporting' });
+      const inv = content.tables.find((t) => t.name === 'inventory')?.rows.find((r) => r.hostname === 'PC-A');
+      expect(inv).toMatchObject({ model: 'ProDesk 0', serial: 'OLD0' });
+      return content;
+    };
+    await influxd.writeLines(lines, db);
+    const few = await check();
+    expect(few.queries.some((q) => q.includes('"hostname" =~ /^(?i)(?:pc-a)$/'))).toBe(true);
+    // 250 more machines silent for 5 days: too many names for a filter, the rest is read whole.
+    const many: string[] = [];
+    for (let i = 1; i <= 250; i++) {
+      many.push(
+        antivirusLine('so-tttt', `OLD-${i}`, 'Windows Defender', 'protected', 'protected', asOf - 5 * DAY),
+      );
+      assets.push({ site: 'so-tttt', agency: 'Sở TT&TT', hostname: `OLD-${i}` });
+    }
+    await influxd.writeLines(many, db);
+    const content = await check();
+    expect(content.queries.some((q) => q.includes('FROM "antivirus"') && q.includes('=~'))).toBe(false);
+    const av = content.tables.find((t) => t.name === 'antivirus')?.rows ?? [];
+    expect(av.filter((r) => String(r.hostname).startsWith('OLD-') && r.state === 'protected')).toHaveLength(
+      250,
+    );
+  }, 60_000);
+});
+
 describe('ping roll-ups', () => {
   const silentLog = { info() {}, debug() {}, warn() {}, error() {} } as never;
 

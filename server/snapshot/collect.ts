@@ -265,10 +265,13 @@ export function createSnapshotCollector(o: SnapshotCollectorOptions): CollectSna
     // The parts are independent: asked for at once, so InfluxDB works on them side by side. Queries
     // are recorded in the order they are sent, which is this order.
     const endpoints = o.registry.current();
+    // Antivirus and inventory read the last day first and ask the look-back only for machines seen
+    // there and not in that day (the second query of each is sent once these are known).
+    const seenMachines = machinesSeen(storage, lookback, signal);
     const [seen, av, inv, changes, availability, devices, power, pollers, cards] = await Promise.all([
-      machinesSeen(storage, lookback, signal),
-      antivirusByMachine(storage, lookback, signal),
-      inventoryByMachine(storage, lookback, signal),
+      seenMachines,
+      antivirusByMachine(storage, lookback, seenMachines, signal),
+      inventoryByMachine(storage, lookback, seenMachines, signal),
       hardwareChanges(storage, { fromMs, toMs, sites }, signal),
       // Endpoints: availability per endpoint, level and group; outages.
       computeAvailability(storage, endpoints.endpoints, fromMs, toMs, {
