@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
 import { ConfigError, UsageError } from '../config.js';
-import { type CommandIo, processIo } from '../endpoints/cli.js';
+import { type CommandIo, processIo, readSheetFile } from '../endpoints/cli.js';
 import { importAssetsCsv } from './csv.js';
 import { type Asset, loadAssets } from './index.js';
 
@@ -84,23 +84,7 @@ function serverSites(file: string): string[] {
 }
 
 async function readCsv(file: string, o: { site?: string | undefined; sites?: string[] | undefined }) {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (err) {
-    throw new ConfigError(file, [
-      `${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-    ]);
-  }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    // Excel's plain "CSV" is the Windows code page; guessing it would garble names silently.
-    throw new ConfigError(file, [
-      `${file}: not UTF-8 text: save the sheet as "CSV UTF-8 (Comma delimited)" in Excel, or pick UTF-8 in LibreOffice`,
-    ]);
-  }
+  const text = await readSheetFile(file);
   return importAssetsCsv(text, file, {
     ...(o.site !== undefined ? { site: o.site } : {}),
     ...(o.sites ? { sites: o.sites } : {}),

@@ -26,6 +26,31 @@ export const processIo: CommandIo = {
 };
 
 /**
+ * A spreadsheet export's text: the file read as strict UTF-8. Throws a ConfigError naming the file
+ * when it cannot be read or is not UTF-8 (both importers, endpoints and assets, read through it).
+ */
+export async function readSheetFile(file: string): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw new ConfigError(file, [
+      `${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    ]);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // Excel's plain "CSV" is the Windows code page; guessing it would garble names silently.
+    throw new ConfigError(file, [
+      `${file}: not UTF-8 text: save the sheet as "CSV UTF-8 (Comma delimited)" in Excel, or pick UTF-8 in LibreOffice`,
+    ]);
+  }
+  return text;
+}
+
+/**
  * `hatang endpoints import|check`. Returns the exit code: 0, or 1 when the input has problems (each
  * printed on stderr as `file:line: ...`). A command line it cannot understand throws a UsageError.
  *
@@ -67,23 +92,7 @@ async function importCommand(
   force: boolean,
   io: CommandIo,
 ): Promise<number> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (err) {
-    throw new ConfigError(file, [
-      `${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-    ]);
-  }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    // Excel's plain "CSV" is the Windows code page; guessing it would garble names silently.
-    throw new ConfigError(file, [
-      `${file}: not UTF-8 text: save the sheet as "CSV UTF-8 (Comma delimited)" in Excel, or pick UTF-8 in LibreOffice`,
-    ]);
-  }
+  const text = await readSheetFile(file);
   const { levels, endpoints, tagColumns, yaml } = importEndpointsCsv(text, file);
   const kept = tagColumns.map((c) => `${c.header} → tags.${c.tag}`).join(', ');
   const notes = `${file}: levels ${levels.join(' → ')}${kept ? `; columns kept as tags: ${kept}` : ''}\n`;
