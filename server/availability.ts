@@ -189,7 +189,7 @@ export async function countCycles(
 }
 
 /** [start, end) runs of consecutive hours, from a sorted list of hour starts. */
-function hourRuns(hours: readonly number[]): [number, number][] {
+export function hourRuns(hours: readonly number[]): [number, number][] {
   const runs: [number, number][] = [];
   for (const h of hours) {
     const last = runs[runs.length - 1];
@@ -222,6 +222,14 @@ export const defaultLateSlackMs = 60_000;
 export const lateSlackFor = (storageTimeoutMs: number) =>
   Math.max(defaultLateSlackMs, 2 * storageTimeoutMs + 10_000);
 
+/**
+ * Whether an hour was written to since its roll-up: its mark's `late_ms` (when the server last sent
+ * ping points into it after it closed) is not older than the roll-up by more than the slack. Such a
+ * roll-up is not used; the next pass rolls the hour up again.
+ */
+export const writtenSinceRollup = (lateMs: unknown, rolledAtMs: unknown, slackMs: number) =>
+  typeof lateMs === 'number' && !(lateMs + slackMs < Number(rolledAtMs));
+
 /** More separate runs of usable hours than this (one statement each): the roll-ups are patchy, read raw. */
 const maxRolledRuns = 200;
 
@@ -250,7 +258,7 @@ export async function rolledHourRuns(
     .filter(([hour, rolledAt, late, format]) => {
       if (typeof rolledAt !== 'number' || Number(format ?? 0) < rollupFormat) return false;
       if (rolledAt < Number(hour) + HOUR_MS) return false;
-      return typeof late !== 'number' || late + slack < rolledAt;
+      return !writtenSinceRollup(late, rolledAt, slack);
     })
     .map((v) => Number(v[0]))
     .sort((a, b) => a - b);

@@ -31,7 +31,8 @@ export const UP = `"${'up' satisfies keyof typeof f}"`;
 export const CAUSE = `"${'cause' satisfies keyof typeof f}"`;
 export const PARENT = `"${'parent_id' satisfies keyof typeof f}"`;
 export const INTERVAL = `"${'interval_s' satisfies keyof typeof f}"`;
-const pingColumns = `${UP}, ${CAUSE}, ${PARENT}, ${INTERVAL}`;
+/** The fields a ping row of {@link pingRows} is read from. */
+export const pingColumns = `${UP}, ${CAUSE}, ${PARENT}, ${INTERVAL}`;
 
 /** An InfluxQL string literal (InfluxQL has no parameters). */
 export function literal(text: string): string {

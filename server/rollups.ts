@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { type Point, ping, pingHourly } from '../protocol/index.js';
-import { defaultLateSlackMs } from './availability.js';
+import { defaultLateSlackMs, hourRuns, writtenSinceRollup } from './availability.js';
 import {
   type DownRun,
   defaultCycleIntervalS,
@@ -9,6 +9,7 @@ import {
   foldDown,
   lookUpNext,
   pageSize,
+  pingColumns,
   pingRows,
   rollupFormat,
 } from './outages.js';
@@ -115,7 +116,7 @@ async function downRunsByHour(
   o: { now: number; signal?: AbortSignal },
 ): Promise<Map<string, Map<number, DownRun[]>>> {
   const series = await storage.query(
-    `SELECT ${UP}, ${CAUSE}, "parent_id", ${INTERVAL} FROM ${M} WHERE ${UP} = false AND time >= ${fromHour}ms AND time < ${toHour}ms GROUP BY "target_id" ORDER BY time ASC LIMIT ${pageSize}`,
+    `SELECT ${pingColumns} FROM ${M} WHERE ${UP} = false AND time >= ${fromHour}ms AND time < ${toHour}ms GROUP BY "target_id" ORDER BY time ASC LIMIT ${pageSize}`,
     o.signal,
   );
   const out = new Map<string, Map<number, DownRun[]>>();
@@ -316,12 +317,7 @@ export function createRollups(o: RollupOptions): Rollups {
   /** Rolls up `hours` (sorted hour starts), consecutive ones together (a day per query). */
   const rollUpHourList = async (hours: readonly number[], now: number) => {
     let rolled = 0;
-    for (let i = 0; i < hours.length; ) {
-      let j = i + 1;
-      while (j < hours.length && hours[j] === (hours[j - 1] as number) + HOUR_MS) j++;
-      rolled += await rollUp(hours[i] as number, (hours[j - 1] as number) + HOUR_MS, { now });
-      i = j;
-    }
+    for (const [a, b] of hourRuns(hours)) rolled += await rollUp(a, b, { now });
     return rolled;
   };
   const late: Rollups['late'] = async (now = Date.now()) => {
@@ -331,10 +327,9 @@ export function createRollups(o: RollupOptions): Rollups {
     );
     // Once the late write has surely landed (slack), and the hour's roll-up is older than it.
     const hours = (marks[0]?.values ?? [])
-      .filter(([, rolledAt, lateMs]) => {
-        const l = Number(lateMs);
-        return l + slack < now && !(l + slack < Number(rolledAt));
-      })
+      .filter(
+        ([, rolledAt, lateMs]) => Number(lateMs) + slack < now && writtenSinceRollup(lateMs, rolledAt, slack),
+      )
       .map((v) => Number(v[0]))
       .sort((a, b) => a - b);
     // A replayed backlog marks many hours: consecutive ones are rolled up together.
